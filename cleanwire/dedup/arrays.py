@@ -1,0 +1,48 @@
+"""Small numpy helpers for moving batches of rows between shards."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from cleanwire.text.tokens import fmix64
+
+__all__ = ["hash_shard", "ragged", "ragged_take", "split_by_key"]
+
+
+def split_by_key(keys: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(key, indices)`` for each distinct key, in key order; within a key,
+    indices keep their original order."""
+    keys = np.asarray(keys)
+    if keys.size == 0:
+        return
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    cuts = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
+    for lo, hi in zip(np.concatenate(([0], cuts)), np.concatenate((cuts, [keys.size]))):
+        yield int(sorted_keys[lo]), order[lo:hi]
+
+
+def hash_shard(values: np.ndarray, shards: int) -> np.ndarray:
+    """A well-spread shard number in ``[0, shards)`` for each uint64 value."""
+    return (fmix64(np.asarray(values, dtype=np.uint64)) % np.uint64(shards)).astype(np.int64)
+
+
+def ragged(arrays: list[np.ndarray], dtype=np.uint32) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenate ``arrays`` into ``(values, offsets)``; array ``k`` is
+    ``values[offsets[k]:offsets[k+1]]``."""
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+    np.cumsum([len(a) for a in arrays], out=offsets[1:])
+    values = np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype=dtype)
+    return values, offsets
+
+
+def ragged_take(values: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Select rows ``rows`` (in that order) of the ragged array ``(values, offsets)``."""
+    rows = np.asarray(rows, dtype=np.int64)
+    lengths = offsets[rows + 1] - offsets[rows]
+    new_offsets = np.zeros(rows.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=new_offsets[1:])
+    starts = np.repeat(offsets[rows] - new_offsets[:-1], lengths)
+    return values[starts + np.arange(new_offsets[-1])], new_offsets

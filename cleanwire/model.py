@@ -1,0 +1,113 @@
+"""Records that flow between pipeline stages.  Plain dataclasses: no Beam here."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+__all__ = ["CleanDocument", "ErrorRecord", "PartitionIndex", "RankedBatch", "RawDocument", "cluster_id_for", "doc_id_for"]
+
+
+def doc_id_for(uri: str, content: bytes) -> str:
+    """A document's id: 32 hex digits of BLAKE2b over its location and raw content.
+
+    The same bytes at the same location always give the same id, in every run."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(uri.encode("utf-8"))
+    digest.update(b"\0")
+    digest.update(content)
+    return digest.hexdigest()
+
+
+def cluster_id_for(doc_id: str, passage_idx: int) -> str:
+    """A passage cluster's id: 16 hex digits derived from its canonical passage."""
+    return hashlib.blake2b(f"{doc_id}/{passage_idx}".encode(), digest_size=8).hexdigest()
+
+
+@dataclass
+class RawDocument:
+    """One input document as read: where it came from and its undecoded bytes."""
+
+    uri: str
+    source: str
+    format: str  # "text" or "html"
+    content: bytes
+    url: str | None = None
+
+
+@dataclass
+class ErrorRecord:
+    """An input (or record) that could not be processed, and why."""
+
+    uri: str
+    stage: str
+    error_class: str
+    error: str
+
+
+@dataclass
+class CleanDocument:
+    """A document after decoding, boilerplate removal and metadata extraction."""
+
+    doc_id: str
+    uri: str
+    source: str
+    format: str
+    text: str
+    boilerplate: list[str]
+    url: str | None = None
+    title: str | None = None
+    published: datetime | None = None
+    raw_chars: int = 0
+
+    def order_key(self) -> tuple:
+        """Canonical order: dated documents first, earliest first; then by uri."""
+        if self.published is None:
+            return (1, 0, self.uri, self.doc_id)
+        return (0, int(self.published.timestamp() * 1_000_000), self.uri, self.doc_id)
+
+
+@dataclass
+class RankedBatch:
+    """The documents of one range partition, in canonical order.
+
+    Document ``k`` has rank ``first_rank + k``.  ``passages[k]`` holds the passages of
+    document ``k`` as an ``(n, 4)`` int64 array of ``start, end, kind code, sentence``
+    (filled in by the signature stage).
+    """
+
+    partition: int
+    first_rank: int
+    docs: list[CleanDocument]
+    passages: list[np.ndarray] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PartitionIndex:
+    """Which range partition holds which ranks: partition ``partitions[k]`` holds ranks
+    ``first_ranks[k]`` up to (not including) the next first rank, or ``total``."""
+
+    partitions: tuple[int, ...] = ()
+    first_ranks: tuple[int, ...] = ()
+    total: int = 0
+
+    @classmethod
+    def from_counts(cls, counts: list[tuple[int, int]]) -> "PartitionIndex":
+        """Build the index from ``(partition, number of documents)`` pairs."""
+        counts = sorted(counts)
+        firsts, rank = [], 0
+        for _, n in counts:
+            firsts.append(rank)
+            rank += n
+        return cls(tuple(p for p, _ in counts), tuple(firsts), rank)
+
+    def first_rank(self, partition: int) -> int:
+        return self.first_ranks[self.partitions.index(partition)]
+
+    def partition_of(self, ranks: np.ndarray) -> np.ndarray:
+        """The partition holding each rank in ``ranks``."""
+        positions = np.searchsorted(np.asarray(self.first_ranks, dtype=np.int64), np.asarray(ranks, dtype=np.int64), side="right") - 1
+        return np.asarray(self.partitions, dtype=np.int64)[positions]

@@ -1,0 +1,128 @@
+"""Matching parameters, with the defaults and the reasons for them.
+
+The README's parameter table is written from this module; keep them in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+from datasketch import MinHashLSH
+
+from cleanwire.dedup.verify import MatchRule
+
+__all__ = ["DedupParams", "lsh_bands"]
+
+
+# LSH only proposes candidates and every candidate is verified exactly, so a missed
+# pair costs more than an extra candidate: datasketch's optimiser weighs false
+# negatives 4:1 against false positives.
+LSH_WEIGHTS = (0.2, 0.8)
+
+
+@lru_cache(maxsize=32)
+def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """``(bands, rows)`` that datasketch's ``MinHashLSH`` picks for ``threshold``.
+
+    datasketch minimises the weighted false-positive and false-negative areas under
+    the S-curve ``1 - (1 - s**rows)**bands`` on either side of the threshold
+    (weights ``LSH_WEIGHTS``); ``bands * rows <= num_perm``."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
+    return lsh.b, lsh.r
+
+
+@dataclass(frozen=True)
+class DedupParams:
+    """How documents and passages are shingled, hashed, bucketed and verified."""
+
+    ngram: int = 3
+    """Words per shingle.  3 keeps sentence-length passages at 10-30 shingles, enough
+    to estimate similarity, while a shared common phrase ("one of the") stays one
+    shingle among many."""
+
+    num_perm: int = 64
+    """Permutations datasketch may use when it picks ``bands x rows`` for a threshold;
+    signatures are computed only for the permutations the bands use (34 for passages,
+    56 for documents with the defaults)."""
+
+    seed: int = 1
+    """Seed of the permutations (datasketch's default), fixed so ids and clusters are
+    the same in every run."""
+
+    min_words: int = 5
+    """Passages with fewer words are not matched: a few words ("the ministry said")
+    recur by chance.  Quotations shorter than this do not split a sentence."""
+
+    passage_lsh_threshold: float = 0.35
+    """LSH threshold for passages (datasketch picks 17 bands x 2 rows): a pair with
+    Jaccard 0.36 becomes a candidate with probability 0.91, one with 0.5 with 0.99.
+    Set low so that a sentence quoted inside a longer one (containment 0.7, Jaccard
+    0.3-0.4) is found; verification then decides."""
+
+    passage_jaccard: float = 0.5
+    """Exact Jaccard similarity of shingle sets at which two passages are linked."""
+
+    passage_containment: float = 0.6
+    """Share of the smaller passage's shingles found in the larger one at which two
+    passages are linked even when their Jaccard similarity is lower (a sentence reused
+    inside a longer one).  Measured on the 300 dev pages: candidate pairs with
+    containment of 0.6 or more were reworded or templated copies of each other, pairs
+    below 0.4 unrelated sentences sharing a phrase."""
+
+    containment_min_shingles: int = 8
+    """Containment links need the smaller passage to have at least this many shingles
+    (about ten words); on fewer, a couple of shared phrases make containment 1.0."""
+
+    doc_lsh_threshold: float = 0.5
+    """LSH threshold for whole documents (datasketch picks 14 x 4; a pair at the
+    verification threshold 0.8 becomes a candidate with probability 0.9998)."""
+
+    doc_jaccard: float = 0.8
+    """Exact Jaccard similarity of two documents' shingle sets at which the later one
+    is a near-duplicate (``duplicate_of``) of the earlier one: a republication with
+    small edits."""
+
+    bucket_cap: int = 16
+    """Buckets with more members than this yield only the pairs among their first
+    ``bucket_cap`` members and the first member with every other (linear cost)."""
+
+    def __post_init__(self) -> None:
+        for name in ("passage_lsh_threshold", "passage_jaccard", "passage_containment", "doc_lsh_threshold", "doc_jaccard"):
+            value = getattr(self, name)
+            if not 0.0 < value <= 1.0:
+                raise ValueError(f"{name} must be in (0, 1], got {value}")
+        if self.num_perm < 2:
+            raise ValueError(f"num_perm must be at least 2, got {self.num_perm}")
+        if self.min_words < self.ngram:
+            raise ValueError(f"min_words ({self.min_words}) must be at least ngram ({self.ngram})")
+        if self.bucket_cap < 2:
+            raise ValueError(f"bucket_cap must be at least 2, got {self.bucket_cap}")
+
+    @property
+    def passage_bands(self) -> tuple[int, int]:
+        return lsh_bands(self.passage_lsh_threshold, self.num_perm)
+
+    @property
+    def doc_bands(self) -> tuple[int, int]:
+        return lsh_bands(self.doc_lsh_threshold, self.num_perm)
+
+    @property
+    def signature_width(self) -> int:
+        """Permutations a signature needs: the most that either level's bands use."""
+        return max(b * r for b, r in (self.passage_bands, self.doc_bands))
+
+    @property
+    def passage_rule(self) -> MatchRule:
+        return MatchRule(self.passage_jaccard, self.passage_containment, self.containment_min_shingles)
+
+    @property
+    def doc_rule(self) -> MatchRule:
+        return MatchRule(self.doc_jaccard)
+
+    def describe(self) -> dict:
+        """Parameters and the band settings derived from them (for the manifest)."""
+        described = asdict(self)
+        described["passage_bands_rows"] = list(self.passage_bands)
+        described["doc_bands_rows"] = list(self.doc_bands)
+        return described

@@ -1,0 +1,94 @@
+"""Title and publication date of a plain-text article.
+
+Scraped text keeps the headline as its first line and often a dateline or date line
+near the top (``2015-05-22 15:26``, ``May 22, 2015``, ``Published: 22 May 2015 …``).
+These functions recognise such lines; they never guess from the body.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+__all__ = ["looks_like_title", "parse_date_line"]
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            "january jan januar janvier enero gennaio janeiro",
+            "february feb februar février fevrier febrero febbraio fevereiro",
+            "march mar märz maerz mars marzo março",
+            "april apr avril abril aprile",
+            "may mai mayo maggio maio",
+            "june jun juni juin junio giugno junho",
+            "july jul juli juillet julio luglio julho",
+            "august aug août aout agosto",
+            "september sep sept septembre septiembre settembre setembro",
+            "october oct oktober octobre octubre ottobre outubro",
+            "november nov novembre noviembre novembro",
+            "december dec dezember décembre decembre diciembre dicembre dezembro",
+        ],
+        start=1,
+    )
+    for name in names.split()
+}
+_MONTH = "(?P<month>" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + r")\.?"
+_TIME = r"(?:[ ,T]+(?:at\s+|um\s+|à\s+)?(?P<hour>\d{1,2})[:h.](?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?)?"
+_PREFIX = r"^(?:(?:published|posted|updated|last updated|date|veröffentlicht|publié le|publicado)\s*:?\s*(?:on\s+)?)?"
+_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_DATE_PATTERNS = [
+    re.compile(_PREFIX + _WEEKDAY + r"(?P<year>\d{4})-(?P<mon>\d{1,2})-(?P<day>\d{1,2})" + _TIME, re.I),
+    re.compile(_PREFIX + _WEEKDAY + r"(?P<day>\d{1,2})[./](?P<mon>\d{1,2})[./](?P<year>\d{4})" + _TIME, re.I),
+    re.compile(_PREFIX + _WEEKDAY + r"(?P<day>\d{1,2})(?:st|nd|rd|th)?\.?\s+" + _MONTH + r",?\s+(?P<year>\d{4})" + _TIME, re.I),
+    re.compile(_PREFIX + _WEEKDAY + _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})" + _TIME, re.I),
+]
+_TRAILER = re.compile(r"^[\s|·•,\-–—]*(?:(?:utc|gmt|[a-z]{3,4}t|[+-]\d{2}:?\d{2})\b)?[\s|·•,\-–—]*$", re.I)
+
+
+def parse_date_line(line: str) -> datetime | None:
+    """Return the date and time of a line that is essentially a date, else None.
+
+    The line must start with the date (optionally after ``Published:``/``Updated``
+    and a weekday) and hold nothing after it but a time and a time-zone name.
+    Recognised forms: ``2015-05-22 15:26``, ``22.05.2015``, ``22/05/2015``,
+    ``22 May 2015``, ``May 22, 2015`` (English, German, French, Spanish, Italian and
+    Portuguese month names).  The result is timezone-aware; a time without a zone is
+    taken as UTC.  Day-first is assumed for numeric dates with ``.`` or ``/``.
+    """
+    line = line.strip()
+    if len(line) > 80:
+        return None
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(line)
+        if m is None or not _TRAILER.match(line[m.end():]):
+            continue
+        parts = m.groupdict()
+        month = int(parts["mon"]) if parts.get("mon") else _MONTHS[parts["month"].lower().rstrip(".")]
+        hour = int(parts["hour"] or 0)
+        if parts.get("ampm"):
+            hour = hour % 12 + (12 if parts["ampm"].lower().startswith("p") else 0)
+        try:
+            return datetime(
+                int(parts["year"]), month, int(parts["day"]), hour,
+                int(parts["minute"] or 0), int(parts["second"] or 0), tzinfo=timezone.utc,
+            )
+        except ValueError:
+            return None
+    return None
+
+
+_SENTENCE_END = re.compile(r"[.:;]$")
+_SEPARATORS = re.compile(r"\s[|·•»›]\s")
+
+
+def looks_like_title(line: str) -> bool:
+    """True when ``line`` reads like a headline: 2 to 30 words, not ending like a
+    sentence or a label (``.``, ``:``, ``;``), no menu separators, not a date."""
+    words = line.split()
+    return (
+        2 <= len(words) <= 30
+        and not _SENTENCE_END.search(line)
+        and not _SEPARATORS.search(line)
+        and parse_date_line(line) is None
+    )

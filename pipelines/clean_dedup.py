@@ -1,0 +1,320 @@
+"""The cleanwire pipeline: read, clean, rank, sign, find candidates, verify, cluster,
+assemble, write.
+
+Run it as ``cleanwire run INPUT... --output OUT`` or
+``python -m pipelines.clean_dedup INPUT... --output OUT``; any Apache Beam pipeline
+option (``--runner``, ``--direct_num_workers``, ...) passes through.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import platform
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.options.pipeline_options import PipelineOptions
+
+import cleanwire
+from cleanwire.params import DedupParams
+from pipelines import output
+from schemas import SCHEMA_VERSION
+from transforms.assemble import AssembleRecords
+from transforms.clean import CleanDocuments
+from transforms.cluster import ClusterLinks
+from transforms.lsh import FindCandidates
+from transforms.rank import RankDocuments
+from transforms.read import InputSpec, ReadInputs
+from transforms.signatures import DOCUMENT, PASSAGE, SignPassages
+from transforms.stats import NAMESPACE
+from transforms.verify import VerifyCandidates
+from transforms.write import WriteTables, table_chunk
+
+__all__ = ["RunConfig", "build", "build_parser", "main", "parse_args", "run"]
+
+_GLOB = re.compile(r"[*?\[]")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything a run needs besides the Beam options."""
+
+    inputs: list[InputSpec]
+    output: str
+    params: DedupParams = field(default_factory=DedupParams)
+    partitions: int = 64
+    shards: int = 64
+    rows_per_file: int = 20_000
+    quiet: bool = False
+
+
+class UsageError(Exception):
+    """A problem with the command line; the message names it and the fix."""
+
+
+# --- command line ------------------------------------------------------------------
+
+def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
+    defaults = DedupParams()
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Strip boilerplate from scraped articles, find near-duplicate documents and "
+        "passages across sources with MinHash, and write Parquet datasets to OUT: documents/, "
+        "passages/, pairs/, errors/ and manifest.json.",
+        epilog="Any Apache Beam pipeline option is accepted as well, for example --runner "
+        "(default DirectRunner), --direct_num_workers=2 --direct_running_mode=multi_processing "
+        "(use both cores locally), or the options of DataflowRunner, FlinkRunner and SparkRunner.",
+        allow_abbrev=False,
+    )
+    parser.add_argument(
+        "inputs", nargs="*", metavar="INPUT",
+        help="files, directories (read recursively) or glob patterns; .txt files are scraped text, "
+        ".html/.htm files are pages. Default: the bundled seed articles.",
+    )
+    parser.add_argument("-o", "--output", required=True, metavar="OUT",
+                        help="output directory; replaced atomically when the run succeeds")
+    match = parser.add_argument_group("matching (see the README for why each default)")
+    match.add_argument("--ngram", type=int, default=defaults.ngram, help="words per shingle (default %(default)s)")
+    match.add_argument("--num-perm", type=int, default=defaults.num_perm,
+                       help="MinHash permutations per signature (default %(default)s)")
+    match.add_argument("--seed", type=int, default=defaults.seed, help="permutation seed (default %(default)s)")
+    match.add_argument("--min-words", type=int, default=defaults.min_words,
+                       help="shortest passage that is matched, in words (default %(default)s)")
+    match.add_argument("--passage-lsh-threshold", type=float, default=defaults.passage_lsh_threshold,
+                       help="similarity at which a passage pair has even odds of being a candidate (default %(default)s)")
+    match.add_argument("--passage-jaccard", type=float, default=defaults.passage_jaccard,
+                       help="exact Jaccard similarity that links two passages (default %(default)s)")
+    match.add_argument("--passage-containment", type=float, default=defaults.passage_containment,
+                       help="share of the smaller passage found in the larger that links them (default %(default)s)")
+    match.add_argument("--containment-min-shingles", type=int, default=defaults.containment_min_shingles,
+                       help="shingles the smaller passage needs for a containment link (default %(default)s)")
+    match.add_argument("--doc-lsh-threshold", type=float, default=defaults.doc_lsh_threshold,
+                       help="candidate threshold for whole documents (default %(default)s)")
+    match.add_argument("--doc-jaccard", type=float, default=defaults.doc_jaccard,
+                       help="exact Jaccard similarity that makes a document a near-duplicate (default %(default)s)")
+    match.add_argument("--bucket-cap", type=int, default=defaults.bucket_cap,
+                       help="bucket size beyond which only the earliest member is paired with the rest (default %(default)s)")
+    scale = parser.add_argument_group("scale")
+    scale.add_argument("--partitions", type=int, default=64,
+                       help="range partitions of documents in canonical order; each is processed as one unit "
+                       "(default %(default)s; raise it so that a partition holds at most ~50,000 documents)")
+    scale.add_argument("--shards", type=int, default=64,
+                       help="shards of band keys, pairs and links (default %(default)s)")
+    scale.add_argument("--rows-per-file", type=int, default=20_000,
+                       help="documents per output file; their passages and pairs go to the same file number "
+                       "(default %(default)s)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    return parser
+
+
+def _beam_parser() -> argparse.ArgumentParser:
+    """A parser that knows every Beam pipeline option (so ``--runner X`` is one option)."""
+    try:
+        from apache_beam.options.pipeline_options import _BeamArgumentParser as parser_class
+    except ImportError:  # pragma: no cover - older Beam
+        parser_class = argparse.ArgumentParser
+    parser = parser_class(allow_abbrev=False, add_help=False)
+    for cls in {str(c): c for c in PipelineOptions.__subclasses__()}.values():
+        cls._add_argparse_args(parser)  # noqa: SLF001 - Beam's own way to collect its options
+    return parser
+
+
+def _split_beam_args(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Separate Beam's options from cleanwire's: ``(cleanwire_argv, beam_argv)``."""
+    if any(arg in ("-h", "--help") for arg in argv):
+        return argv, []
+    _, rest = _beam_parser().parse_known_args(argv)
+    beam_argv, remaining = [], list(rest)
+    for arg in argv:
+        if remaining and arg == remaining[0]:
+            remaining.pop(0)
+        else:
+            beam_argv.append(arg)
+    return list(rest), beam_argv
+
+
+def resolve_inputs(inputs: list[str]) -> list[InputSpec]:
+    """Turn command-line inputs into match patterns; raise ``UsageError`` for an input
+    that matches nothing."""
+    if not inputs:
+        from seeds import SEEDS_DIR
+
+        inputs = [str(SEEDS_DIR / "*.txt")]
+    specs = []
+    for given in inputs:
+        local = "://" not in given
+        path = os.path.abspath(given) if local else given
+        if _GLOB.search(path):
+            root = path[: _GLOB.search(path).start()].rsplit("/", 1)[0]
+            pattern = path
+        elif local and os.path.isdir(path):
+            root, pattern = path, os.path.join(path, "**")
+        else:
+            root, pattern = path.rsplit("/", 1)[0], path
+        found = FileSystems.match([pattern], limits=[1])[0].metadata_list if not local else glob.glob(pattern, recursive=True)
+        if local and pattern.endswith("**"):
+            found = [f for f in found if os.path.isfile(f)]
+        if not found:
+            raise UsageError(f"input {given!r} matches no file; check the path, or quote a glob pattern")
+        specs.append(InputSpec(pattern=pattern, root=root))
+    return specs
+
+
+def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tuple[RunConfig, list[str]]:
+    """Parse the command line once: ``(RunConfig, Beam arguments)``.  Exits with
+    status 2 and a one-line message on bad usage."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(prog)
+    own_argv, beam_argv = _split_beam_args(argv)
+    args = parser.parse_args(own_argv)
+    try:
+        params = DedupParams(
+            ngram=args.ngram, num_perm=args.num_perm, seed=args.seed, min_words=args.min_words,
+            passage_lsh_threshold=args.passage_lsh_threshold, passage_jaccard=args.passage_jaccard,
+            passage_containment=args.passage_containment, containment_min_shingles=args.containment_min_shingles,
+            doc_lsh_threshold=args.doc_lsh_threshold, doc_jaccard=args.doc_jaccard, bucket_cap=args.bucket_cap,
+        )
+        for name in ("partitions", "shards", "rows_per_file"):
+            if getattr(args, name) < 1:
+                raise ValueError(f"--{name.replace('_', '-')} must be at least 1")
+        config = RunConfig(
+            inputs=resolve_inputs(args.inputs), output=args.output, params=params,
+            partitions=args.partitions, shards=args.shards, rows_per_file=args.rows_per_file, quiet=args.quiet,
+        )
+        output.check_output(config.output)
+    except (ValueError, UsageError, output.OutputError) as exc:
+        parser.error(str(exc))
+    return config, beam_argv
+
+
+# --- pipeline ----------------------------------------------------------------------
+
+def _error_chunk(error):
+    columns = {"uri": [error.uri], "stage": [error.stage], "error_class": [error.error_class], "error": [error.error]}
+    return ("errors", 0), table_chunk("errors", columns, [0])
+
+
+def build(pipeline: beam.Pipeline, config: RunConfig, staging: str) -> None:
+    """Add the cleanwire stages to ``pipeline``, writing into ``staging``."""
+    params = config.params
+    read = pipeline | "Read" >> ReadInputs(config.inputs)
+    cleaned = read.documents | "Clean" >> CleanDocuments()
+    batches, index = cleaned.documents | "Rank" >> RankDocuments(config.partitions)
+    signed = batches | "Sign" >> SignPassages(params, config.shards)
+    requests = (
+        signed[PASSAGE] | "PassageCandidates" >> FindCandidates(PASSAGE, params.bucket_cap, index),
+        signed[DOCUMENT] | "DocumentCandidates" >> FindCandidates(DOCUMENT, params.bucket_cap, index),
+    ) | "AllCandidates" >> beam.Flatten()
+    verified = {"batches": signed.batches, "requests": requests} | "Verify" >> VerifyCandidates(
+        params, config.shards, config.rows_per_file, index
+    )
+    passage_links, document_links = verified["links"] | "ByLevel" >> beam.Partition(
+        lambda links, _: 0 if links.level == PASSAGE else 1, 2
+    )
+    rows = {
+        "batches": verified["batches"] | "KeyBatches" >> beam.Map(lambda b: (b.partition, b)),
+        PASSAGE: passage_links | "ClusterPassages" >> ClusterLinks(PASSAGE, config.shards, index),
+        DOCUMENT: document_links | "ClusterDocuments" >> ClusterLinks(DOCUMENT, config.shards, index),
+    } | "Assemble" >> AssembleRecords(config.rows_per_file)
+    errors = (read.errors, cleaned.errors) | "AllErrors" >> beam.Flatten() | "ErrorRows" >> beam.Map(_error_chunk)
+    (rows, verified["pairs"], errors) | "AllRows" >> beam.Flatten() | "Write" >> WriteTables(staging)
+
+
+# --- run ---------------------------------------------------------------------------
+
+def _versions() -> dict[str, str]:
+    found = {"python": platform.python_version(), "cleanwire": cleanwire.__version__}
+    for package in ("apache-beam", "trafilatura", "datasketch", "pyarrow", "numpy", "lxml"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "not installed"
+    return found
+
+
+def _stage_stats(result) -> dict[str, dict[str, float]]:
+    stats: dict[str, dict[str, float]] = {}
+    for counter in result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))["counters"]:
+        stage, _, what = counter.key.metric.name.partition(".")
+        value = counter.committed if counter.committed is not None else counter.attempted
+        entry = stats.setdefault(stage, {})
+        entry[what] = entry.get(what, 0) + value
+    for entry in stats.values():
+        if "busy_ms" in entry:
+            entry["busy_seconds"] = round(entry.pop("busy_ms") / 1000.0, 3)
+    return dict(sorted(stats.items()))
+
+
+def _manifest(config: RunConfig, beam_argv: list[str], stages: dict, files: dict, started: datetime, wall: float) -> dict:
+    counts = {
+        "inputs": int(stages.get("read", {}).get("files", 0)),
+        "documents": int(stages.get("assemble", {}).get("documents", 0)),
+        "errors": int(stages.get("read", {}).get("errors", 0) + stages.get("clean", {}).get("errors", 0)),
+        "passages": int(stages.get("sign", {}).get("passages", 0)),
+        "duplicate_documents": int(stages.get("assemble", {}).get("duplicate_documents", 0)),
+        "duplicate_passages": int(stages.get("assemble", {}).get("duplicate_passages", 0)),
+        "passage_links": int(stages.get("verify", {}).get("passage_links", 0)),
+        "document_links": int(stages.get("verify", {}).get("document_links", 0)),
+    }
+    return {
+        "cleanwire_version": cleanwire.__version__,
+        "schema_version": SCHEMA_VERSION,
+        "started": started.isoformat(timespec="seconds"),
+        "wall_seconds": round(wall, 3),
+        "inputs": [spec.pattern for spec in config.inputs],
+        "beam_options": beam_argv,
+        "parameters": {
+            **config.params.describe(),
+            "partitions": config.partitions, "shards": config.shards, "rows_per_file": config.rows_per_file,
+        },
+        "counts": counts,
+        "stages": stages,
+        "tables": {name: [os.path.basename(p) for p in paths] for name, paths in files.items()},
+        "versions": _versions(),
+    }
+
+
+def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
+    """Run the pipeline from the command line; return the exit status."""
+    config, beam_argv = parse_args(argv, prog)
+    staging = output.new_staging(config.output)
+    started = datetime.now(timezone.utc)
+    clock = time.perf_counter()
+    try:
+        pipeline = beam.Pipeline(options=PipelineOptions(beam_argv))
+        build(pipeline, config, staging)
+        result = pipeline.run()
+        result.wait_until_finish()
+        output.fill_empty_tables(staging)
+        files = output.table_files(staging)
+        manifest = _manifest(config, beam_argv, _stage_stats(result), files, started, time.perf_counter() - clock)
+        output.write_manifest(staging, manifest)
+        output.publish(staging, config.output)
+    except BaseException:
+        output.remove_staging(staging)
+        raise
+    if not config.quiet:
+        c = manifest["counts"]
+        print(
+            f"cleanwire: {c['inputs']} inputs -> {c['documents']} documents + {c['errors']} errors; "
+            f"{c['passages']} passages, {c['duplicate_passages']} near-duplicate passages, "
+            f"{c['duplicate_documents']} near-duplicate documents; {manifest['wall_seconds']:.1f}s; wrote {config.output}"
+        )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    sys.exit(run(argv, prog="python -m pipelines.clean_dedup"))
+
+
+if __name__ == "__main__":
+    main()

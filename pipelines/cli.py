@@ -1,0 +1,31 @@
+"""The ``cleanwire`` command: ``cleanwire run INPUT... --output OUT``."""
+
+from __future__ import annotations
+
+import sys
+
+from pipelines import clean_dedup
+
+__all__ = ["main"]
+
+_USAGE = """usage: cleanwire COMMAND [options]
+
+commands:
+  run      clean and deduplicate inputs, write Parquet (cleanwire run --help)
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(_USAGE, end="")
+        sys.exit(0 if argv else 2)
+    command, rest = argv[0], argv[1:]
+    if command == "run":
+        sys.exit(clean_dedup.run(rest, prog="cleanwire run"))
+    print(f"cleanwire: unknown command {command!r}; use one of: run", file=sys.stderr)
+    sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""The output directory: staging, atomic publication and the run manifest.
+
+A run writes everything into a staging directory next to ``OUT``.  Only when the
+pipeline has finished does the driver add empty files for tables without rows, write
+``manifest.json`` and swap the staging directory into place with renames, so readers
+never see a half-written dataset: before the swap they see the previous run, after it
+the new one.  (On object stores, where renames are copies, ``manifest.json`` is written
+last and marks a complete output.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+
+import pyarrow as pa
+from apache_beam.io.filesystems import FileSystems
+
+from schemas import SCHEMAS
+from transforms.write import write_parquet
+
+__all__ = ["OutputError", "check_output", "new_staging", "publish", "remove_staging", "write_manifest"]
+
+MANIFEST = "manifest.json"
+_STAGING_MARK = ".cleanwire-staging-"
+
+
+class OutputError(Exception):
+    """The output location cannot be used; the message says why and what to do."""
+
+
+def _is_local(path: str) -> bool:
+    return "://" not in path
+
+
+def check_output(out: str) -> None:
+    """Refuse an output that would overwrite something that is not a cleanwire output."""
+    if _is_local(out):
+        if os.path.exists(out) and not os.path.isdir(out):
+            raise OutputError(f"--output {out} is a file; give a directory path")
+        if os.path.isdir(out) and os.listdir(out) and not os.path.exists(os.path.join(out, MANIFEST)):
+            raise OutputError(
+                f"--output {out} already holds files that are not a cleanwire output (no {MANIFEST}); "
+                "give a new or empty directory"
+            )
+        parent = os.path.dirname(os.path.abspath(out)) or "."
+        if not os.path.isdir(parent):
+            try:
+                os.makedirs(parent, exist_ok=True)
+            except OSError as exc:
+                raise OutputError(f"cannot create the parent directory of --output {out}: {exc.strerror}") from exc
+        if not os.access(parent, os.W_OK):
+            raise OutputError(f"cannot write in {parent}: permission denied; choose another --output")
+
+
+def new_staging(out: str) -> str:
+    """Create and return a fresh staging directory beside ``out``."""
+    staging = out.rstrip("/") + _STAGING_MARK + uuid.uuid4().hex[:12]
+    if _is_local(staging):
+        os.makedirs(staging)
+        for name in SCHEMAS:
+            os.makedirs(os.path.join(staging, name))
+    return staging
+
+
+def remove_staging(staging: str) -> None:
+    """Delete a staging directory left by a failed run."""
+    if _is_local(staging):
+        shutil.rmtree(staging, ignore_errors=True)
+    elif FileSystems.exists(staging):
+        FileSystems.delete([staging])
+
+
+def table_files(staging: str) -> dict[str, list[str]]:
+    """Parquet files written per table, sorted by name."""
+    found = {}
+    for name in SCHEMAS:
+        pattern = FileSystems.join(staging, name, "*.parquet")
+        found[name] = sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
+    return found
+
+
+def fill_empty_tables(staging: str) -> None:
+    """Give every table without rows one empty file, so readers always find the schema."""
+    for name, files in table_files(staging).items():
+        if not files:
+            write_parquet(pa.Table.from_batches([], schema=SCHEMAS[name]), FileSystems.join(staging, name, "part-00000.parquet"))
+
+
+def write_manifest(staging: str, manifest: dict) -> None:
+    with FileSystems.create(FileSystems.join(staging, MANIFEST)) as handle:
+        handle.write(json.dumps(manifest, indent=2, sort_keys=True, default=str).encode("utf-8") + b"\n")
+
+
+def publish(staging: str, out: str) -> None:
+    """Swap ``staging`` into place as ``out`` (replacing a previous cleanwire output)."""
+    if not _is_local(out):
+        if FileSystems.exists(out):
+            FileSystems.delete([out])
+        FileSystems.rename([staging], [out])
+        return
+    previous = None
+    if os.path.exists(out):
+        previous = out.rstrip("/") + ".cleanwire-previous-" + uuid.uuid4().hex[:12]
+        os.rename(out, previous)
+    os.rename(staging, out)
+    if previous:
+        shutil.rmtree(previous, ignore_errors=True)

@@ -1,0 +1,107 @@
+"""Stage 7, cluster: the leader rule over verified links, in two shuffles.
+
+1. Links go to the shard of their earlier item ``u``; every later item ``v`` tells the
+   shard of ``v`` that ``v`` has an earlier link.  A shard then knows which of its
+   items are roots and keeps only the links whose ``u`` is a root.
+2. Root links go to the shard of ``v``, which picks, for each ``v``, the earliest root.
+   Assignments are then routed to the partitions of the member and of the root.
+
+See ``cleanwire.dedup.cluster`` for the rule and why it stops chaining.
+"""
+
+from __future__ import annotations
+
+import apache_beam as beam
+import numpy as np
+
+from cleanwire.dedup.arrays import hash_shard, split_by_key
+from cleanwire.dedup.cluster import earliest_per_item, links_from_roots
+from cleanwire.dedup.refs import doc_rank
+from cleanwire.model import PartitionIndex
+from transforms.stats import StageStats
+from transforms.verify import Links
+
+__all__ = ["ClusterLinks", "MEMBER", "ROOT"]
+
+MEMBER, ROOT = "member", "root"
+
+
+def _subset(links: Links, rows: np.ndarray) -> Links:
+    return Links(links.level, links.u[rows], links.v[rows], links.similarity[rows], links.link[rows], links.label[rows])
+
+
+def _concat(chunks: list[Links]) -> Links:
+    return Links(
+        chunks[0].level,
+        np.concatenate([c.u for c in chunks]), np.concatenate([c.v for c in chunks]),
+        np.concatenate([c.similarity for c in chunks]), np.concatenate([c.link for c in chunks]),
+        np.concatenate([c.label for c in chunks]),
+    )
+
+
+def _to_u_shards(links: Links, shards: int):
+    for shard, rows in split_by_key(hash_shard(links.u, shards)):
+        yield shard, ("links", _subset(links, rows))
+    for shard, rows in split_by_key(hash_shard(links.v, shards)):
+        yield shard, ("later", np.unique(links.v[rows]))
+
+
+class _RootLinksFn(beam.DoFn):
+    def __init__(self, shards: int) -> None:
+        self._shards = shards
+
+    def process(self, element):
+        _shard, tagged = element
+        chunks = [payload for tag, payload in tagged if tag == "links"]
+        if not chunks:
+            return
+        later = np.concatenate([payload for tag, payload in tagged if tag == "later"] or [np.zeros(0, np.uint64)])
+        links = _concat(chunks)
+        roots = _subset(links, np.flatnonzero(links_from_roots(links.u, later)))
+        for shard, rows in split_by_key(hash_shard(roots.v, self._shards)):
+            yield shard, _subset(roots, rows)
+
+
+class _AssignFn(beam.DoFn):
+    def __init__(self, level: str) -> None:
+        self._level = level
+
+    def setup(self) -> None:
+        self.stats = StageStats(f"cluster_{self._level}")
+
+    def process(self, element, index: PartitionIndex):
+        _shard, chunks = element
+        with self.stats.timed():
+            links = _concat(list(chunks))
+            chosen = _subset(links, earliest_per_item(links.v, links.u))
+            members = index.partition_of(doc_rank(chosen.v))
+            roots = index.partition_of(doc_rank(chosen.u))
+        self.stats.count("members", chosen.v.size)
+        for partition, rows in split_by_key(members):
+            yield partition, (MEMBER, _subset(chosen, rows))
+        for partition, rows in split_by_key(roots):
+            yield partition, (ROOT, _subset(chosen, rows))
+
+
+class ClusterLinks(beam.PTransform):
+    """``Links`` of one level -> ``(partition, (kind, Links))`` assignments.
+
+    ``kind`` is ``member`` (routed to the partition of ``v``: ``v`` joins the cluster
+    labelled ``label`` whose canonical is ``u``) or ``root`` (routed to the partition
+    of ``u``: ``u`` is the canonical of cluster ``label``)."""
+
+    def __init__(self, level: str, shards: int, index) -> None:
+        super().__init__()
+        self._level = level
+        self._shards = shards
+        self._index = index
+
+    def expand(self, links):
+        return (
+            links
+            | "ToEarlierShards" >> beam.FlatMap(_to_u_shards, self._shards)
+            | "GroupEarlier" >> beam.GroupByKey()
+            | "RootLinks" >> beam.ParDo(_RootLinksFn(self._shards))
+            | "GroupLater" >> beam.GroupByKey()
+            | "Assign" >> beam.ParDo(_AssignFn(self._level), beam.pvalue.AsSingleton(self._index))
+        )

@@ -1,0 +1,79 @@
+"""Stage 9, write: Parquet files with deterministic names and contents.
+
+Rows arrive as Arrow record batches tagged with their file: ``(table, block)``.  A
+document's block is ``canonical_rank // rows_per_file`` and its passages and pairs go
+to the same block, so a file's contents depend only on the input, never on how the
+runner split the work.  Each file is sorted by hidden order columns before writing,
+which makes the bytes identical run after run.  Files go to a staging directory; the
+pipeline driver publishes it when the whole run has succeeded.
+"""
+
+from __future__ import annotations
+
+import apache_beam as beam
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+from schemas import SCHEMAS
+from transforms.stats import StageStats
+
+__all__ = ["ORDER", "ORDER2", "WriteTables", "file_block", "table_chunk", "write_parquet"]
+
+ORDER, ORDER2 = "_order", "_order2"
+# How rows are ordered inside a file: by the hidden order columns, errors by content.
+_SORT_KEYS = {"errors": ["uri", "stage", "error_class", "error"]}
+
+
+def file_block(ranks, rows_per_file: int) -> np.ndarray:
+    """The output file number of documents at canonical ``ranks``."""
+    return np.asarray(ranks, dtype=np.int64) // rows_per_file
+
+
+def table_chunk(table: str, columns: dict, order, order2=None) -> pa.RecordBatch:
+    """Rows of ``table`` as a record batch, with the hidden columns that order them."""
+    schema = SCHEMAS[table]
+    arrays = [pa.array(columns[f.name], type=f.type) for f in schema]
+    names = list(schema.names)
+    arrays.append(pa.array(np.asarray(order, dtype=np.uint64)))
+    arrays.append(pa.array(np.zeros(len(order), dtype=np.uint64) if order2 is None else np.asarray(order2, dtype=np.uint64)))
+    return pa.RecordBatch.from_arrays(arrays, names=names + [ORDER, ORDER2])
+
+
+def write_parquet(table: pa.Table, path: str) -> None:
+    """Write ``table`` to ``path`` (any Beam filesystem) as zstd-compressed Parquet."""
+    with FileSystems.create(path) as handle:
+        pq.write_table(table, handle, compression="zstd")
+
+
+class _WriteFn(beam.DoFn):
+    def __init__(self, staging: str) -> None:
+        self._staging = staging
+
+    def setup(self) -> None:
+        self.stats = StageStats("write")
+
+    def process(self, element):
+        (name, block), chunks = element
+        with self.stats.timed():
+            table = pa.Table.from_batches(list(chunks))
+            keys = _SORT_KEYS.get(name, []) + [ORDER, ORDER2]
+            table = table.sort_by([(key, "ascending") for key in keys]).drop_columns([ORDER, ORDER2])
+            table = table.cast(SCHEMAS[name])
+            path = FileSystems.join(self._staging, name, f"part-{block:05d}.parquet")
+            write_parquet(table, path)
+        self.stats.count(f"{name}_rows", table.num_rows)
+        yield name, path, table.num_rows
+
+
+class WriteTables(beam.PTransform):
+    """``((table, block), record batch)`` -> one Parquet file per table and block under
+    ``staging``; outputs ``(table, path, rows)`` per file written."""
+
+    def __init__(self, staging: str) -> None:
+        super().__init__()
+        self._staging = staging
+
+    def expand(self, chunks):
+        return chunks | "GroupFiles" >> beam.GroupByKey() | "Write" >> beam.ParDo(_WriteFn(self._staging))
