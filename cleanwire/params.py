@@ -75,13 +75,19 @@ class DedupParams:
     (about ten words); on fewer, a couple of shared phrases make containment 1.0."""
 
     doc_lsh_threshold: float = 0.5
-    """LSH threshold for whole documents (datasketch picks 14 x 4; a pair at the
-    verification threshold 0.8 becomes a candidate with probability 0.9998)."""
+    """LSH threshold for whole documents (datasketch picks 15 x 3; a pair at the
+    verification threshold 0.8 becomes a candidate with probability above 0.999)."""
 
     doc_jaccard: float = 0.8
     """Exact Jaccard similarity of two documents' shingle sets at which the later one
     is a near-duplicate (``duplicate_of``) of the earlier one: a republication with
     small edits."""
+
+    passage_bands_rows: tuple[int, int] | None = None
+    """Explicit ``(bands, rows)`` for passages instead of datasketch's choice."""
+
+    doc_bands_rows: tuple[int, int] | None = None
+    """Explicit ``(bands, rows)`` for documents instead of datasketch's choice."""
 
     bucket_cap: int = 16
     """Buckets with more members than this yield only the pairs among their first
@@ -96,16 +102,20 @@ class DedupParams:
             raise ValueError(f"num_perm must be at least 2, got {self.num_perm}")
         if self.min_words < self.ngram:
             raise ValueError(f"min_words ({self.min_words}) must be at least ngram ({self.ngram})")
+        for name in ("passage_bands_rows", "doc_bands_rows"):
+            value = getattr(self, name)
+            if value is not None and (min(value) < 1 or value[0] * value[1] > self.num_perm):
+                raise ValueError(f"{name} {value[0]}x{value[1]} needs 1 to num_perm ({self.num_perm}) permutations")
         if self.bucket_cap < 2:
             raise ValueError(f"bucket_cap must be at least 2, got {self.bucket_cap}")
 
     @property
     def passage_bands(self) -> tuple[int, int]:
-        return lsh_bands(self.passage_lsh_threshold, self.num_perm)
+        return self.passage_bands_rows or lsh_bands(self.passage_lsh_threshold, self.num_perm)
 
     @property
     def doc_bands(self) -> tuple[int, int]:
-        return lsh_bands(self.doc_lsh_threshold, self.num_perm)
+        return self.doc_bands_rows or lsh_bands(self.doc_lsh_threshold, self.num_perm)
 
     @property
     def signature_width(self) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import logging
 import os
 import platform
 import re
@@ -55,6 +56,7 @@ class RunConfig:
     shards: int = 64
     rows_per_file: int = 20_000
     quiet: bool = False
+    verbose: bool = False
 
 
 class UsageError(Exception):
@@ -62,6 +64,14 @@ class UsageError(Exception):
 
 
 # --- command line ------------------------------------------------------------------
+
+def _bands_rows(value: str) -> tuple[int, int]:
+    try:
+        bands, rows = (int(part) for part in value.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected BANDSxROWS such as 17x2, got {value!r}") from None
+    return bands, rows
+
 
 def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
     defaults = DedupParams()
@@ -101,6 +111,10 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
                        help="candidate threshold for whole documents (default %(default)s)")
     match.add_argument("--doc-jaccard", type=float, default=defaults.doc_jaccard,
                        help="exact Jaccard similarity that makes a document a near-duplicate (default %(default)s)")
+    match.add_argument("--passage-bands", type=_bands_rows, metavar="BxR",
+                       help="explicit bands x rows for passages, e.g. 17x2 (default: datasketch's choice for the threshold)")
+    match.add_argument("--doc-bands", type=_bands_rows, metavar="BxR",
+                       help="explicit bands x rows for documents (default: datasketch's choice for the threshold)")
     match.add_argument("--bucket-cap", type=int, default=defaults.bucket_cap,
                        help="bucket size beyond which only the earliest member is paired with the rest (default %(default)s)")
     scale = parser.add_argument_group("scale")
@@ -113,6 +127,7 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
                        help="documents per output file; their passages and pairs go to the same file number "
                        "(default %(default)s)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show Apache Beam's own log messages")
     return parser
 
 
@@ -182,13 +197,15 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
             passage_lsh_threshold=args.passage_lsh_threshold, passage_jaccard=args.passage_jaccard,
             passage_containment=args.passage_containment, containment_min_shingles=args.containment_min_shingles,
             doc_lsh_threshold=args.doc_lsh_threshold, doc_jaccard=args.doc_jaccard, bucket_cap=args.bucket_cap,
+            passage_bands_rows=args.passage_bands, doc_bands_rows=args.doc_bands,
         )
         for name in ("partitions", "shards", "rows_per_file"):
             if getattr(args, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be at least 1")
         config = RunConfig(
             inputs=resolve_inputs(args.inputs), output=args.output, params=params,
-            partitions=args.partitions, shards=args.shards, rows_per_file=args.rows_per_file, quiet=args.quiet,
+            partitions=args.partitions, shards=args.shards, rows_per_file=args.rows_per_file,
+            quiet=args.quiet, verbose=args.verbose,
         )
         output.check_output(config.output)
     except (ValueError, UsageError, output.OutputError) as exc:
@@ -286,6 +303,12 @@ def _manifest(config: RunConfig, beam_argv: list[str], stages: dict, files: dict
 def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
     """Run the pipeline from the command line; return the exit status."""
     config, beam_argv = parse_args(argv, prog)
+    if not config.verbose:
+        # Beam logs routine progress and warnings about its own internals; keep the
+        # terminal for cleanwire's summary unless asked.
+        logging.getLogger("apache_beam").setLevel(logging.ERROR)
+        if not any(arg.startswith("--default_sdk_harness_log_level") for arg in beam_argv):
+            beam_argv = [*beam_argv, "--default_sdk_harness_log_level=ERROR"]
     staging = output.new_staging(config.output)
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import logging
 import sys
-
-from pipelines import clean_dedup
 
 __all__ = ["main"]
 
@@ -22,6 +21,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(0 if argv else 2)
     command, rest = argv[0], argv[1:]
     if command == "run":
+        # Beam warns about optional cloud clients at import time; that is not for users.
+        if "-v" not in rest and "--verbose" not in rest:
+            logging.getLogger().setLevel(logging.ERROR)
+        from pipelines import clean_dedup
+
         sys.exit(clean_dedup.run(rest, prog="cleanwire run"))
     print(f"cleanwire: unknown command {command!r}; use one of: run", file=sys.stderr)
     sys.exit(2)

@@ -133,14 +133,15 @@ def extract_article(raw: str, is_known_boilerplate: Callable[[str], bool] | None
     ``raw`` is the page text, one block per line.  ``is_known_boilerplate`` marks lines
     already known to be boilerplate (for instance lines that recur across many pages of
     the same site); they are removed wherever they are.  The headline is the first
-    block if it reads like one; the publication date comes from a date line among the
-    first blocks.  Removed lines are returned in page order, for audit.
+    block if it reads like a headline and not like chrome; the publication date comes
+    from a date line among the first blocks.  Removed lines are returned in page order,
+    for audit.
     """
     blocks = [line for line in normalize_text(raw).split("\n") if line]
     title = None
     published = None
     metadata_lines: set[int] = set()
-    if blocks and looks_like_title(blocks[0]):
+    if blocks and looks_like_title(blocks[0]) and block_score(blocks[0]) > CHROME_SCORE:
         title = blocks[0]
         metadata_lines.add(0)
     for k, line in enumerate(blocks[:8]):

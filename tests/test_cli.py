@@ -1,0 +1,70 @@
+"""The command line as a user meets it: help, bad usage, the module entry point."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelines.clean_dedup import parse_args
+from seeds import SEEDS_DIR
+
+
+def _usage_error(capsys, argv) -> str:
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(argv)
+    assert exit_info.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_no_match_names_the_input(capsys, tmp_path):
+    err = _usage_error(capsys, [str(tmp_path / "nothing" / "*.txt"), "-o", str(tmp_path / "out")])
+    assert "matches no file" in err and "nothing" in err
+
+
+def test_unknown_option_is_rejected(capsys, tmp_path):
+    err = _usage_error(capsys, [str(SEEDS_DIR), "-o", str(tmp_path / "out"), "--bogus-option", "1"])
+    assert "--bogus-option" in err
+
+
+def test_output_that_is_a_file_is_rejected(capsys, tmp_path):
+    target = tmp_path / "file"
+    target.write_text("x")
+    assert "is a file" in _usage_error(capsys, [str(SEEDS_DIR), "-o", str(target)])
+
+
+def test_output_with_foreign_files_is_not_overwritten(capsys, tmp_path):
+    (tmp_path / "keep.txt").write_text("precious")
+    assert "not a cleanwire output" in _usage_error(capsys, [str(SEEDS_DIR), "-o", str(tmp_path)])
+
+
+def test_bad_parameter_value(capsys, tmp_path):
+    assert "passage_jaccard" in _usage_error(capsys, [str(SEEDS_DIR), "-o", str(tmp_path / "o"), "--passage-jaccard", "1.5"])
+
+
+def test_beam_options_pass_through_with_separate_values(tmp_path):
+    config, beam_argv = parse_args([str(SEEDS_DIR), "--runner", "DirectRunner", "-o", str(tmp_path / "o"), "--direct_num_workers=2"])
+    assert beam_argv == ["--runner", "DirectRunner", "--direct_num_workers=2"]
+    assert len(config.inputs) == 1 and config.output == str(tmp_path / "o")
+
+
+def test_default_input_is_the_bundled_seeds(tmp_path):
+    config, _ = parse_args(["-o", str(tmp_path / "o")])
+    assert config.inputs[0].pattern == str(SEEDS_DIR / "*.txt")
+
+
+def test_help_explains_every_option():
+    result = subprocess.run([sys.executable, "-m", "pipelines.clean_dedup", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    for option in ("--output", "--ngram", "--num-perm", "--passage-containment", "--doc-jaccard", "--partitions", "--runner"):
+        assert option in result.stdout
+
+
+def test_cleanwire_command_runs_the_seeds(tmp_path):
+    exe = Path(sys.executable).with_name("cleanwire")
+    result = subprocess.run([str(exe), "run", str(SEEDS_DIR / "*.txt"), "--output", str(tmp_path / "out")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "2 inputs -> 2 documents + 0 errors" in result.stdout
+    assert (tmp_path / "out" / "manifest.json").exists()

@@ -1,0 +1,151 @@
+"""The whole pipeline on real inputs: the seeds, an HTML page and bad files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.clean_dedup import run
+from seeds import SEEDS_DIR
+from tests.seedcheck import check
+
+DATA = Path(__file__).resolve().parent / "data"
+TABLES = ("documents", "passages", "pairs", "errors")
+
+
+def _run(out: Path, *extra: str, inputs=None) -> Path:
+    inputs = [str(SEEDS_DIR / "*.txt")] if inputs is None else inputs
+    assert run([*inputs, "--output", str(out), "--quiet", *extra]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def seed_run(tmp_path_factory) -> Path:
+    return _run(tmp_path_factory.mktemp("seeds") / "out")
+
+
+def test_seed_run_passes_the_seed_check(seed_run):
+    assert check(seed_run) == []
+
+
+def test_output_layout_and_manifest(seed_run):
+    assert sorted(p.name for p in seed_run.iterdir()) == ["documents", "errors", "manifest.json", "pairs", "passages"]
+    manifest = json.loads((seed_run / "manifest.json").read_text())
+    assert manifest["counts"]["inputs"] == 2
+    assert manifest["counts"]["documents"] == 2 and manifest["counts"]["errors"] == 0
+    assert manifest["counts"]["passages"] == pq.read_table(seed_run / "passages").num_rows
+    assert manifest["parameters"]["passage_bands_rows"] == [17, 2]
+    assert {"read", "clean", "rank", "sign", "verify", "assemble", "write"} <= set(manifest["stages"])
+    assert all(stage.get("busy_seconds", 0) >= 0 for stage in manifest["stages"].values())
+    assert manifest["versions"]["apache-beam"]
+    for table in TABLES:
+        files = list((seed_run / table).glob("*.parquet"))
+        assert files and pq.read_metadata(files[0]).metadata[b"cleanwire.schema_version"] == b"1"
+
+
+def test_unique_text_drops_only_later_duplicates(seed_run):
+    docs = {Path(d["uri"]).name: d for d in pq.read_table(seed_run / "documents").to_pylist()}
+    dated, undated = docs["002_4b491c889e588190.txt"], docs["000_dc38f2ae0ea9b055.txt"]
+    # The dated article comes first in canonical order, so it keeps everything.
+    assert dated["canonical_rank"] == 0 and dated["unique_text"] == dated["text"]
+    assert "Taking Palmyra opens the way" in undated["text"]
+    assert "Taking Palmyra opens the way" not in undated["unique_text"]
+    assert "Concern is mounting for the fates" in undated["unique_text"]
+
+
+def test_passage_offsets_and_cluster_fields(seed_run):
+    docs = {d["doc_id"]: d["text"] for d in pq.read_table(seed_run / "documents").to_pylist()}
+    passages = pq.read_table(seed_run / "passages").to_pylist()
+    for p in passages:
+        assert docs[p["doc_id"]][p["start"]:p["end"]] == p["text"]
+        if p["cluster_id"] is None:
+            assert p["is_canonical"] and p["similarity"] is None
+        elif p["is_canonical"]:
+            assert p["similarity"] == 1.0
+        else:
+            assert 0.0 < p["similarity"] <= 1.0 and p["link"] in ("jaccard", "containment")
+
+
+def test_duckdb_joins_passages_to_documents(seed_run):
+    rows = duckdb.sql(f"""
+        SELECT p.cluster_id, list(DISTINCT d.source ORDER BY d.source) AS sources, count(*) AS members
+        FROM read_parquet('{seed_run}/passages/*.parquet') p
+        JOIN read_parquet('{seed_run}/documents/*.parquet') d USING (doc_id)
+        WHERE p.cluster_id IS NOT NULL AND p.text LIKE '%Taking Palmyra opens the way%'
+        GROUP BY p.cluster_id
+    """).fetchall()
+    assert rows and all(sources == ["000_dc38f2ae0ea9b055", "002_4b491c889e588190"] for _, sources, _ in rows)
+    published = duckdb.sql(f"SELECT typeof(published) FROM read_parquet('{seed_run}/documents/*.parquet') LIMIT 1").fetchall()[0][0]
+    assert published == "TIMESTAMP WITH TIME ZONE"
+
+
+def test_reruns_give_byte_identical_files(seed_run, tmp_path):
+    again = _run(tmp_path / "again")
+    for table in TABLES:
+        assert (seed_run / table / "part-00000.parquet").read_bytes() == (again / table / "part-00000.parquet").read_bytes()
+
+
+def test_multi_processing_gives_the_same_files(seed_run, tmp_path):
+    out = _run(tmp_path / "mp", "--direct_running_mode=multi_processing", "--direct_num_workers=2")
+    assert check(out) == []
+    for table in TABLES:
+        assert (seed_run / table / "part-00000.parquet").read_bytes() == (out / table / "part-00000.parquet").read_bytes()
+
+
+def test_rerun_into_the_same_output_replaces_it(tmp_path):
+    out = tmp_path / "out"
+    _run(out, inputs=[str(SEEDS_DIR / "000_dc38f2ae0ea9b055.txt")])
+    assert pq.read_table(out / "documents").num_rows == 1
+    _run(out)
+    assert pq.read_table(out / "documents").num_rows == 2
+    assert not [p for p in tmp_path.iterdir() if p.name != "out"]  # no staging or old copies left
+
+
+def test_html_and_bad_inputs_are_all_accounted_for(tmp_path):
+    inputs = tmp_path / "in"
+    (inputs / "coastalherald").mkdir(parents=True)
+    shutil.copy(DATA / "wire_story.html", inputs / "coastalherald" / "cranes.html")
+    shutil.copy(SEEDS_DIR / "000_dc38f2ae0ea9b055.txt", inputs / "seed.txt")
+    (inputs / "empty.txt").write_text("")
+    (inputs / "notes.md").write_text("# not an article")
+    out = _run(tmp_path / "out", inputs=[str(inputs)])
+    docs = pq.read_table(out / "documents").to_pylist()
+    errors = pq.read_table(out / "errors").to_pylist()
+    assert len(docs) + len(errors) == 4
+    assert sorted((Path(e["uri"]).name, e["error_class"]) for e in errors) == [("empty.txt", "EmptyDocument"), ("notes.md", "UnsupportedFormat")]
+    html = next(d for d in docs if d["format"] == "html")
+    assert html["title"].startswith("Harbour cranes return to work after storm")
+    assert html["url"] == "https://www.coastalherald.example/news/harbour-cranes-return"
+    assert html["source"] == "coastalherald"
+    assert str(html["published"])[:10] == "2024-03-18"
+    assert "all six container cranes were back in service" in html["text"]
+    assert "do not extract this" not in html["text"] and "Related stories" not in html["text"]
+    assert any("cookies" in line for line in html["boilerplate"])
+    assert json.loads((out / "manifest.json").read_text())["counts"]["errors"] == 2
+
+
+def test_a_republished_article_is_a_near_duplicate_of_the_original(tmp_path):
+    inputs = tmp_path / "in"
+    for site in ("wire", "reprint"):
+        (inputs / site).mkdir(parents=True)
+    original = (SEEDS_DIR / "002_4b491c889e588190.txt").read_text(encoding="utf-8")
+    shutil.copy(SEEDS_DIR / "002_4b491c889e588190.txt", inputs / "wire" / "story.txt")
+    edited = original.replace("2015-05-22 15:26", "2015-05-23 08:00").replace("Damascus - ", "DAMASCUS (AFP) - ")
+    edited = edited.replace("At least 17 people were killed", "At least seventeen people were killed")
+    (inputs / "reprint" / "story.txt").write_text(edited, encoding="utf-8")
+    out = _run(tmp_path / "out", inputs=[str(inputs)])
+    docs = {d["source"]: d for d in pq.read_table(out / "documents").to_pylist()}
+    assert docs["wire"]["duplicate_of"] is None
+    assert docs["reprint"]["duplicate_of"] == docs["wire"]["doc_id"]
+    assert 0.8 <= docs["reprint"]["duplicate_similarity"] < 1.0
+    pairs = pq.read_table(out / "pairs").to_pylist()
+    assert [p for p in pairs if p["level"] == "document"][0]["doc_id_b"] == docs["reprint"]["doc_id"]
+    # Every passage of the reprint that matches the original joins the original's cluster.
+    passages = pq.read_table(out / "passages").to_pylist()
+    reprint = [p for p in passages if p["doc_id"] == docs["reprint"]["doc_id"] and p["kind"] == "sentence"]
+    assert sum(not p["is_canonical"] for p in reprint) >= len(reprint) - 5

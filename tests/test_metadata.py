@@ -1,0 +1,41 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from cleanwire.text.metadata import looks_like_title, parse_date_line
+
+UTC = timezone.utc
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("2015-05-22 15:26", datetime(2015, 5, 22, 15, 26, tzinfo=UTC)),
+        ("2015-05-22T15:26:09", datetime(2015, 5, 22, 15, 26, 9, tzinfo=UTC)),
+        ("May 22, 2015", datetime(2015, 5, 22, tzinfo=UTC)),
+        ("Friday, May 22, 2015 at 3:26 pm", datetime(2015, 5, 22, 15, 26, tzinfo=UTC)),
+        ("Published: 22 May 2015 15:26 GMT", datetime(2015, 5, 22, 15, 26, tzinfo=UTC)),
+        ("22.05.2015", datetime(2015, 5, 22, tzinfo=UTC)),
+        ("22. Mai 2015", datetime(2015, 5, 22, tzinfo=UTC)),
+        ("Updated 3 décembre 2021", datetime(2021, 12, 3, tzinfo=UTC)),
+    ],
+)
+def test_date_lines(line, expected):
+    assert parse_date_line(line) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["2015-05-22 and then some text", "The meeting on May 22, 2015 was long", "31.02.2015", "Tags: politics", ""],
+)
+def test_not_date_lines(line):
+    assert parse_date_line(line) is None
+
+
+def test_titles():
+    assert looks_like_title("IS group seizes last Iraq border crossing held by Syrian regime")
+    assert looks_like_title("ISIS seizes Iraq-Syria border post, consolidating 'caliphate'")
+    assert not looks_like_title("Multimedia · User Galleries · News in Pictures")
+    assert not looks_like_title("This is a sentence that ends with a full stop.")
+    assert not looks_like_title("Home")
+    assert not looks_like_title("2015-05-22 15:26")

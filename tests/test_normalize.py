@@ -1,0 +1,28 @@
+from cleanwire.text.normalize import fold_quotes, normalize_line, normalize_text
+
+
+def test_nfkc_newlines_and_invisible_characters():
+    raw = "Ｆｕｌｌwidth\r\nline\u200b two\rthree\u00a0 four\x07"
+    assert normalize_text(raw) == "Fullwidth\nline two\nthree four"
+
+
+def test_blank_lines_are_kept_so_blocks_stay_separable():
+    assert normalize_text("a\n\n\n  b  \n") == "a\n\n\nb\n"
+
+
+def test_idempotent():
+    raw = "“Quoted” text …\t with   spaces\r\n\r\nnext"
+    once = normalize_text(raw)
+    assert normalize_text(once) == once
+
+
+def test_curly_quotes_stay_readable_in_stored_text():
+    assert normalize_text("Syria’s “caliphate”") == "Syria’s “caliphate”"
+
+
+def test_fold_quotes():
+    assert fold_quotes("“a” ‘b’ «c» Syria’s") == "\"a\" 'b' \"c\" Syria's"
+
+
+def test_normalize_line_collapses_everything_to_one_line():
+    assert normalize_line("  a\n b\tc ") == "a b c"
