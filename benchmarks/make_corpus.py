@@ -55,6 +55,40 @@ shipment cargo vessel container crane terminal pipeline cable tower station rese
 neighbourhood village region province coast island river valley forest protest rally campaign coalition
 committee council ministry agency court tribunal union company firm bank investor supplier customer
 passenger resident worker official expert witness survivor volunteer family community audience""".split()
+NOUNS += """audit ban blockade boycott breach cabinet ceasefire census charity charter clinic convoy
+corridor curfew dispute drought embargo emission evacuation exhibition expansion explosion export facility
+festival flood fleet forecast fraud frontier garrison harvest heatwave highway import incident inflation
+inspection invasion landslide lawsuit leak licence merger militia monopoly mortgage museum negotiation outage
+outbreak parliament patrol petition plantation pollution prison privatisation prosecution quarantine ransom
+recession referendum refinery regulation rescue reservoir retreat riot salary sanction scandal settlement
+shipyard shortfall smuggling stadium stockpile subsidy summit surplus surveillance tariff tender terminal
+threat toll treaty trial truce turbine uprising vaccine verdict walkout warehouse wildfire withdrawal""".split()
+ADJECTIVES_EXTRA = """abrupt bitter bold chronic coastal crucial decisive dramatic eastern fragile fresh
+grim historic hostile imminent key landmark lengthy massive northern notable overdue partial pivotal
+prolonged provisional radical rare renewed rural severe southern sudden surprise tense tentative
+unprecedented urban vast vital volatile western widespread""".split()
+
+
+def _pseudo_words(count: int, seed: int) -> list[str]:
+    """Capitalised made-up names (places, surnames): the long tail of a news vocabulary."""
+    rng = random.Random(seed)
+    onsets = "b br c ch d dr f g gr h j k kl l m n p pr r s st t tr v w z".split()
+    vowels = "a e i o u ae ia io ou".split()
+    codas = ["", "", "n", "r", "s", "l", "m", "nd", "rk", "st", "th"]
+    words: set[str] = set()
+    while len(words) < count:
+        word = "".join(rng.choice(onsets) + rng.choice(vowels) + rng.choice(codas) for _ in range(rng.randint(2, 3)))
+        words.add(word.capitalize())
+    return sorted(words)
+
+
+# A fixed long tail of proper nouns (the same for every --seed): real news names many
+# more places, people and organisations than it repeats common words.
+PLACES += _pseudo_words(2500, 11)
+LAST += _pseudo_words(2500, 12)
+ORGS += [f"the {place} {kind}" for place, kind in zip(_pseudo_words(600, 13), [
+    "port authority", "city council", "transport agency", "chamber of commerce", "teachers' union",
+    "water board", "district court", "energy company", "hospital trust", "football club"] * 60)]
 PLURALS = [
     n[:-1] + "ies" if n.endswith("y") and n[-2] not in "aeiou" else n + ("es" if n.endswith(("s", "x", "ch", "sh")) else "s")
     for n in NOUNS
@@ -67,6 +101,7 @@ postpone review sign extend block restore inspect repair replace fund investigat
 ADJECTIVES = """new large small major minor local regional national international public private early late
 final initial temporary permanent urgent serious modest significant sharp steady rapid gradual unexpected
 controversial popular costly cheap ambitious cautious detailed independent official annual monthly""".split()
+ADJECTIVES += ADJECTIVES_EXTRA
 ADVERBS = "quickly slowly sharply steadily narrowly largely partly fully again recently already finally".split()
 WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 MONTHS = "January February March April May June July August September October November December".split()

@@ -87,22 +87,26 @@ class RankedBatch:
 
 @dataclass(frozen=True)
 class PartitionIndex:
-    """Which range partition holds which ranks: partition ``partitions[k]`` holds ranks
-    ``first_ranks[k]`` up to (not including) the next first rank, or ``total``."""
+    """The run's work layout: which range partition holds which ranks, and how many
+    shards keys, pairs and links are spread over.
+
+    Partition ``partitions[k]`` holds ranks ``first_ranks[k]`` up to (not including) the
+    next first rank, or ``total``."""
 
     partitions: tuple[int, ...] = ()
     first_ranks: tuple[int, ...] = ()
     total: int = 0
+    shards: int = 1
 
     @classmethod
-    def from_counts(cls, counts: list[tuple[int, int]]) -> "PartitionIndex":
+    def from_counts(cls, counts: list[tuple[int, int]], shards: int = 1) -> "PartitionIndex":
         """Build the index from ``(partition, number of documents)`` pairs."""
         counts = sorted(counts)
         firsts, rank = [], 0
         for _, n in counts:
             firsts.append(rank)
             rank += n
-        return cls(tuple(p for p, _ in counts), tuple(firsts), rank)
+        return cls(tuple(p for p, _ in counts), tuple(firsts), rank, shards)
 
     def first_rank(self, partition: int) -> int:
         return self.first_ranks[self.partitions.index(partition)]

@@ -41,10 +41,10 @@ class DedupParams:
     to estimate similarity, while a shared common phrase ("one of the") stays one
     shingle among many."""
 
-    num_perm: int = 64
+    num_perm: int = 48
     """Permutations datasketch may use when it picks ``bands x rows`` for a threshold;
-    signatures are computed only for the permutations the bands use (34 for passages,
-    56 for documents with the defaults)."""
+    signatures are computed only for the permutations the bands use (48 for passages,
+    45 for documents with the defaults)."""
 
     seed: int = 1
     """Seed of the permutations (datasketch's default), fixed so ids and clusters are
@@ -54,11 +54,16 @@ class DedupParams:
     """Passages with fewer words are not matched: a few words ("the ministry said")
     recur by chance.  Quotations shorter than this do not split a sentence."""
 
-    passage_lsh_threshold: float = 0.35
-    """LSH threshold for passages (datasketch picks 17 bands x 2 rows): a pair with
-    Jaccard 0.36 becomes a candidate with probability 0.91, one with 0.5 with 0.99.
-    Set low so that a sentence quoted inside a longer one (containment 0.7, Jaccard
-    0.3-0.4) is found; verification then decides."""
+    passage_lsh_threshold: float = 0.3
+    """LSH threshold for passages: datasketch picks 24 bands x 2 rows.  Set low so that
+    a sentence reused inside a longer one (containment 0.6-0.7, Jaccard 0.3-0.4) is
+    found; verification then decides."""
+
+    passage_min_band_hits: int = 2
+    """Bands two passages must share to become candidates.  With 24 x 2, requiring two
+    hits keeps a pair at Jaccard 0.5 with probability 0.99 (0.36: 0.84) while a pair
+    that shares one stock phrase (Jaccard 0.05-0.1) passes with 0.002-0.02 instead of
+    0.06-0.2: an order of magnitude less verification work."""
 
     passage_jaccard: float = 0.5
     """Exact Jaccard similarity of shingle sets at which two passages are linked."""
@@ -73,6 +78,9 @@ class DedupParams:
     containment_min_shingles: int = 8
     """Containment links need the smaller passage to have at least this many shingles
     (about ten words); on fewer, a couple of shared phrases make containment 1.0."""
+
+    doc_min_band_hits: int = 1
+    """Bands two documents must share (documents are few; one hit suffices)."""
 
     doc_lsh_threshold: float = 0.5
     """LSH threshold for whole documents (datasketch picks 15 x 3; a pair at the
@@ -106,6 +114,10 @@ class DedupParams:
             value = getattr(self, name)
             if value is not None and (min(value) < 1 or value[0] * value[1] > self.num_perm):
                 raise ValueError(f"{name} {value[0]}x{value[1]} needs 1 to num_perm ({self.num_perm}) permutations")
+        if self.passage_min_band_hits > self.passage_bands[0] or self.doc_min_band_hits > self.doc_bands[0]:
+            raise ValueError("min band hits cannot exceed the number of bands")
+        if min(self.passage_min_band_hits, self.doc_min_band_hits) < 1:
+            raise ValueError("min band hits must be at least 1")
         if self.bucket_cap < 2:
             raise ValueError(f"bucket_cap must be at least 2, got {self.bucket_cap}")
 

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 
 import apache_beam as beam
+import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -36,6 +37,7 @@ from transforms.lsh import FindCandidates
 from transforms.rank import RankDocuments
 from transforms.read import InputSpec, ReadInputs
 from transforms.signatures import DOCUMENT, PASSAGE, SignPassages
+from transforms.staging import StagePartitions
 from transforms.stats import NAMESPACE
 from transforms.verify import VerifyCandidates
 from transforms.write import WriteTables, table_chunk
@@ -52,9 +54,9 @@ class RunConfig:
     inputs: list[InputSpec]
     output: str
     params: DedupParams = field(default_factory=DedupParams)
-    partitions: int = 64
-    shards: int = 64
-    rows_per_file: int = 20_000
+    partition_size: int = 1_000
+    max_partitions: int = 1_024
+    rows_per_file: int = 5_000
     quiet: bool = False
     verbose: bool = False
 
@@ -101,6 +103,8 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
                        help="shortest passage that is matched, in words (default %(default)s)")
     match.add_argument("--passage-lsh-threshold", type=float, default=defaults.passage_lsh_threshold,
                        help="similarity at which a passage pair has even odds of being a candidate (default %(default)s)")
+    match.add_argument("--passage-min-band-hits", type=int, default=defaults.passage_min_band_hits,
+                       help="bands two passages must share to be compared (default %(default)s)")
     match.add_argument("--passage-jaccard", type=float, default=defaults.passage_jaccard,
                        help="exact Jaccard similarity that links two passages (default %(default)s)")
     match.add_argument("--passage-containment", type=float, default=defaults.passage_containment,
@@ -109,6 +113,8 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
                        help="shingles the smaller passage needs for a containment link (default %(default)s)")
     match.add_argument("--doc-lsh-threshold", type=float, default=defaults.doc_lsh_threshold,
                        help="candidate threshold for whole documents (default %(default)s)")
+    match.add_argument("--doc-min-band-hits", type=int, default=defaults.doc_min_band_hits,
+                       help="bands two documents must share to be compared (default %(default)s)")
     match.add_argument("--doc-jaccard", type=float, default=defaults.doc_jaccard,
                        help="exact Jaccard similarity that makes a document a near-duplicate (default %(default)s)")
     match.add_argument("--passage-bands", type=_bands_rows, metavar="BxR",
@@ -118,12 +124,12 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
     match.add_argument("--bucket-cap", type=int, default=defaults.bucket_cap,
                        help="bucket size beyond which only the earliest member is paired with the rest (default %(default)s)")
     scale = parser.add_argument_group("scale")
-    scale.add_argument("--partitions", type=int, default=64,
-                       help="range partitions of documents in canonical order; each is processed as one unit "
-                       "(default %(default)s; raise it so that a partition holds at most ~50,000 documents)")
-    scale.add_argument("--shards", type=int, default=64,
-                       help="shards of band keys, pairs and links (default %(default)s)")
-    scale.add_argument("--rows-per-file", type=int, default=20_000,
+    scale.add_argument("--partition-size", type=int, default=1_000,
+                       help="documents per work unit: a run of N documents is split into N / size range partitions "
+                       "and as many shards of keys, pairs and links (default %(default)s)")
+    scale.add_argument("--max-partitions", type=int, default=1_024,
+                       help="most work units (default %(default)s; beyond it partitions grow instead)")
+    scale.add_argument("--rows-per-file", type=int, default=5_000,
                        help="documents per output file; their passages and pairs go to the same file number "
                        "(default %(default)s)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
@@ -198,13 +204,14 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
             passage_containment=args.passage_containment, containment_min_shingles=args.containment_min_shingles,
             doc_lsh_threshold=args.doc_lsh_threshold, doc_jaccard=args.doc_jaccard, bucket_cap=args.bucket_cap,
             passage_bands_rows=args.passage_bands, doc_bands_rows=args.doc_bands,
+            passage_min_band_hits=args.passage_min_band_hits, doc_min_band_hits=args.doc_min_band_hits,
         )
-        for name in ("partitions", "shards", "rows_per_file"):
+        for name in ("partition_size", "max_partitions", "rows_per_file"):
             if getattr(args, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be at least 1")
         config = RunConfig(
             inputs=resolve_inputs(args.inputs), output=args.output, params=params,
-            partitions=args.partitions, shards=args.shards, rows_per_file=args.rows_per_file,
+            partition_size=args.partition_size, max_partitions=args.max_partitions, rows_per_file=args.rows_per_file,
             quiet=args.quiet, verbose=args.verbose,
         )
         output.check_output(config.output)
@@ -225,25 +232,24 @@ def build(pipeline: beam.Pipeline, config: RunConfig, staging: str) -> None:
     params = config.params
     read = pipeline | "Read" >> ReadInputs(config.inputs)
     cleaned = read.documents | "Clean" >> CleanDocuments()
-    batches, index = cleaned.documents | "Rank" >> RankDocuments(config.partitions)
-    signed = batches | "Sign" >> SignPassages(params, config.shards)
+    batches, index = cleaned.documents | "Rank" >> RankDocuments(config.partition_size, config.max_partitions)
+    signed = batches | "Sign" >> SignPassages(params, index)
+    staged = signed.batches | "Stage" >> StagePartitions(staging)
     requests = (
-        signed[PASSAGE] | "PassageCandidates" >> FindCandidates(PASSAGE, params.bucket_cap, index),
-        signed[DOCUMENT] | "DocumentCandidates" >> FindCandidates(DOCUMENT, params.bucket_cap, index),
+        signed[PASSAGE] | "PassageCandidates" >> FindCandidates(PASSAGE, params.bucket_cap, params.passage_min_band_hits, index),
+        signed[DOCUMENT] | "DocumentCandidates" >> FindCandidates(DOCUMENT, params.bucket_cap, params.doc_min_band_hits, index),
     ) | "AllCandidates" >> beam.Flatten()
-    verified = {"batches": signed.batches, "requests": requests} | "Verify" >> VerifyCandidates(
-        params, config.shards, config.rows_per_file, index
-    )
+    verified = requests | "Verify" >> VerifyCandidates(params, config.rows_per_file, staging, index, staged)
     passage_links, document_links = verified["links"] | "ByLevel" >> beam.Partition(
         lambda links, _: 0 if links.level == PASSAGE else 1, 2
     )
-    rows = {
-        "batches": verified["batches"] | "KeyBatches" >> beam.Map(lambda b: (b.partition, b)),
-        PASSAGE: passage_links | "ClusterPassages" >> ClusterLinks(PASSAGE, config.shards, index),
-        DOCUMENT: document_links | "ClusterDocuments" >> ClusterLinks(DOCUMENT, config.shards, index),
-    } | "Assemble" >> AssembleRecords(config.rows_per_file)
+    {
+        PASSAGE: passage_links | "ClusterPassages" >> ClusterLinks(PASSAGE, config.rows_per_file, index),
+        DOCUMENT: document_links | "ClusterDocuments" >> ClusterLinks(DOCUMENT, config.rows_per_file, index),
+        "pairs": verified["pairs"],
+    } | "Assemble" >> AssembleRecords(staging, config.rows_per_file, index, staged)
     errors = (read.errors, cleaned.errors) | "AllErrors" >> beam.Flatten() | "ErrorRows" >> beam.Map(_error_chunk)
-    (rows, verified["pairs"], errors) | "AllRows" >> beam.Flatten() | "Write" >> WriteTables(staging)
+    errors | "WriteErrors" >> WriteTables(staging)
 
 
 # --- run ---------------------------------------------------------------------------
@@ -271,6 +277,29 @@ def _stage_stats(result) -> dict[str, dict[str, float]]:
     return dict(sorted(stats.items()))
 
 
+class IncompleteOutputError(RuntimeError):
+    """The files written do not hold every row the pipeline produced."""
+
+
+def _reconcile(stages: dict, files: dict) -> dict[str, int]:
+    """Check that every input became a document row or an error row, and that the
+    files hold every document and passage produced; return the row counts."""
+    rows = {name: sum(pq.read_metadata(path).num_rows for path in paths) for name, paths in files.items()}
+    inputs = int(stages.get("read", {}).get("files", 0))
+    problems = []
+    if rows["documents"] + rows["errors"] != inputs:
+        problems.append(f"{inputs} inputs but {rows['documents']} document rows and {rows['errors']} error rows")
+    passages = int(stages.get("sign", {}).get("passages", 0))
+    if rows["passages"] != passages:
+        problems.append(f"{passages} passages produced but {rows['passages']} written")
+    if problems:
+        raise IncompleteOutputError(
+            "the output is incomplete (" + "; ".join(problems) + "); nothing was published. "
+            "This is a bug or a runner failure: please report it with the command line."
+        )
+    return rows
+
+
 def _manifest(config: RunConfig, beam_argv: list[str], stages: dict, files: dict, started: datetime, wall: float) -> dict:
     counts = {
         "inputs": int(stages.get("read", {}).get("files", 0)),
@@ -291,7 +320,8 @@ def _manifest(config: RunConfig, beam_argv: list[str], stages: dict, files: dict
         "beam_options": beam_argv,
         "parameters": {
             **config.params.describe(),
-            "partitions": config.partitions, "shards": config.shards, "rows_per_file": config.rows_per_file,
+            "partition_size": config.partition_size, "max_partitions": config.max_partitions,
+            "rows_per_file": config.rows_per_file,
         },
         "counts": counts,
         "stages": stages,
@@ -317,9 +347,12 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
         build(pipeline, config, staging)
         result = pipeline.run()
         result.wait_until_finish()
+        output.remove_work_files(staging)
         output.fill_empty_tables(staging)
         files = output.table_files(staging)
-        manifest = _manifest(config, beam_argv, _stage_stats(result), files, started, time.perf_counter() - clock)
+        stages = _stage_stats(result)
+        _reconcile(stages, files)
+        manifest = _manifest(config, beam_argv, stages, files, started, time.perf_counter() - clock)
         output.write_manifest(staging, manifest)
         output.publish(staging, config.output)
     except BaseException:

@@ -19,9 +19,12 @@ import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
 from schemas import SCHEMAS
+from transforms.staging import WORK_DIR
 from transforms.write import write_parquet
 
-__all__ = ["OutputError", "check_output", "new_staging", "publish", "remove_staging", "write_manifest"]
+__all__ = [
+    "OutputError", "check_output", "new_staging", "publish", "remove_staging", "remove_work_files", "write_manifest",
+]
 
 MANIFEST = "manifest.json"
 _STAGING_MARK = ".cleanwire-staging-"
@@ -60,9 +63,18 @@ def new_staging(out: str) -> str:
     staging = out.rstrip("/") + _STAGING_MARK + uuid.uuid4().hex[:12]
     if _is_local(staging):
         os.makedirs(staging)
-        for name in SCHEMAS:
+        for name in (*SCHEMAS, WORK_DIR):
             os.makedirs(os.path.join(staging, name))
     return staging
+
+
+def remove_work_files(staging: str) -> None:
+    """Delete the run's intermediate partition files before publishing."""
+    work = FileSystems.join(staging, WORK_DIR)
+    if _is_local(work):
+        shutil.rmtree(work, ignore_errors=True)
+    elif FileSystems.exists(work):
+        FileSystems.delete([work])
 
 
 def remove_staging(staging: str) -> None:

@@ -1,6 +1,6 @@
 import numpy as np
 
-from cleanwire.dedup.candidates import bucket_pairs, shard_entries, unique_pairs
+from cleanwire.dedup.candidates import bucket_pairs, count_pairs, global_refs, local_ref, shard_entries, unique_pairs
 from cleanwire.dedup.refs import doc_rank, make_ref, passage_index
 
 
@@ -19,15 +19,17 @@ def test_small_buckets_give_all_pairs_across_documents():
     a, b, c, d = (int(x) for x in make_ref(np.array([0, 1, 2, 2]), np.array([0, 0, 0, 1])))
     keys = np.array([7, 7, 7, 7, 8, 8], dtype=np.uint32)
     refs = np.array([c, a, d, b, a, b], dtype=np.uint64)
-    u, v = bucket_pairs(keys, refs, cap=16)
-    # c and d are passages of the same document: never a pair.  (a, b) is found twice.
+    u, v, hits = bucket_pairs(keys, refs, cap=16)
+    # c and d are passages of the same document: never a pair.  (a, b) shares two keys.
     assert _pairs(u, v) == sorted([(a, b), (a, c), (a, d), (b, c), (b, d)])
+    assert dict(zip(zip(u.tolist(), v.tolist()), hits.tolist()))[(a, b)] == 2
+    assert sorted(hits.tolist()) == [1, 1, 1, 1, 2]
 
 
 def test_large_buckets_are_linear_and_keep_the_earliest_member_linked_to_all():
     refs = make_ref(np.arange(1000), np.zeros(1000, dtype=np.int64))
     keys = np.zeros(1000, dtype=np.uint32)
-    u, v = bucket_pairs(keys, refs, cap=4)
+    u, v, _ = bucket_pairs(keys, refs, cap=4)
     assert u.size == 6 + (1000 - 4)  # pairs among the first 4, then the first with the rest
     earliest = int(refs.min())
     assert {int(x) for x in v[u == earliest]} == {int(x) for x in refs} - {earliest}
@@ -38,13 +40,26 @@ def test_unique_pairs():
     assert _pairs(u, v) == [(1, 2), (1, 5), (3, 4)]
 
 
-def test_shard_entries_partition_the_entries():
+def test_count_pairs_adds_up_hits():
+    u, v, hits = count_pairs(np.array([3, 1, 3, 1], dtype=np.uint64), np.array([4, 2, 4, 2], dtype=np.uint64), np.array([1, 2, 3, 1]))
+    assert list(zip(u.tolist(), v.tolist(), hits.tolist())) == [(1, 2, 3), (3, 4, 4)]
+
+
+def test_shard_entries_are_compact_and_partition_the_entries():
     rng = np.random.default_rng(1)
     bands = rng.integers(0, 2**63, size=(50, 4), dtype=np.uint64)
-    refs = np.arange(50, dtype=np.uint64)
-    shards = shard_entries(bands, refs, 8)
+    local = local_ref(np.arange(50) // 10, np.arange(50) % 10)
+    shards = shard_entries(bands, local, 8)
     assert sum(len(k) for _, k, _ in shards) == 200
     assert len({s for s, _, _ in shards}) == len(shards)
-    for shard, keys, entry_refs in shards:
-        row = int(entry_refs[0])
-        assert (int(bands[row][(bands[row] & 0xFFFFFFFF) == keys[0]][0]) >> 32) % 8 == shard
+    for shard, keys, refs in shards:
+        assert keys.dtype == np.uint32 and refs.dtype == np.uint32
+        rows = [int(np.flatnonzero(local == r)[0]) for r in refs]
+        for key, row in zip(keys.tolist(), rows):
+            full = [int(b) for b in bands[row] if int(b) & 0xFFFFFFFF == key]
+            assert full and (full[0] >> 32) % 8 == shard
+
+
+def test_local_refs_map_back_to_canonical_refs():
+    refs = global_refs(1000, local_ref(np.array([0, 7]), np.array([3, 65535])))
+    assert doc_rank(refs).tolist() == [1000, 1007] and passage_index(refs).tolist() == [3, 65535]

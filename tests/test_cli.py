@@ -58,7 +58,7 @@ def test_default_input_is_the_bundled_seeds(tmp_path):
 def test_help_explains_every_option():
     result = subprocess.run([sys.executable, "-m", "pipelines.clean_dedup", "--help"], capture_output=True, text=True)
     assert result.returncode == 0
-    for option in ("--output", "--ngram", "--num-perm", "--passage-containment", "--doc-jaccard", "--partitions", "--runner"):
+    for option in ("--output", "--ngram", "--num-perm", "--passage-containment", "--doc-jaccard", "--partition-size", "--runner"):
         assert option in result.stdout
 
 

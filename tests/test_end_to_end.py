@@ -39,8 +39,8 @@ def test_output_layout_and_manifest(seed_run):
     assert manifest["counts"]["inputs"] == 2
     assert manifest["counts"]["documents"] == 2 and manifest["counts"]["errors"] == 0
     assert manifest["counts"]["passages"] == pq.read_table(seed_run / "passages").num_rows
-    assert manifest["parameters"]["passage_bands_rows"] == [17, 2]
-    assert {"read", "clean", "rank", "sign", "verify", "assemble", "write"} <= set(manifest["stages"])
+    assert manifest["parameters"]["passage_bands_rows"] == [24, 2]
+    assert {"read", "clean", "rank", "sign", "stage", "verify", "assemble"} <= set(manifest["stages"])
     assert all(stage.get("busy_seconds", 0) >= 0 for stage in manifest["stages"].values())
     assert manifest["versions"]["apache-beam"]
     for table in TABLES:
@@ -149,3 +149,15 @@ def test_a_republished_article_is_a_near_duplicate_of_the_original(tmp_path):
     passages = pq.read_table(out / "passages").to_pylist()
     reprint = [p for p in passages if p["doc_id"] == docs["reprint"]["doc_id"] and p["kind"] == "sentence"]
     assert sum(not p["is_canonical"] for p in reprint) >= len(reprint) - 5
+
+
+def test_incomplete_output_is_never_published(seed_run):
+    from pipelines.clean_dedup import IncompleteOutputError, _reconcile
+    from pipelines.output import table_files
+
+    manifest = json.loads((seed_run / "manifest.json").read_text())
+    files = table_files(str(seed_run))
+    assert _reconcile(manifest["stages"], files)["documents"] == 2
+    lost_one = {**manifest["stages"], "read": {**manifest["stages"]["read"], "files": 3}}
+    with pytest.raises(IncompleteOutputError, match="3 inputs but 2 document rows and 0 error rows"):
+        _reconcile(lost_one, files)

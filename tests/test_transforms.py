@@ -11,15 +11,19 @@ import pyarrow.parquet as pq
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 
+from cleanwire.dedup.candidates import local_ref
 from cleanwire.dedup.refs import make_ref
+from cleanwire.dedup.shingling import shingle_document
 from cleanwire.model import CleanDocument, PartitionIndex, RankedBatch, RawDocument
 from cleanwire.params import DedupParams
+from transforms.assemble import AssembleRecords
 from transforms.clean import CleanDocuments
 from transforms.cluster import MEMBER, ROOT, ClusterLinks
 from transforms.lsh import FindCandidates
 from transforms.rank import RankDocuments
 from transforms.read import InputSpec, ReadInputs, source_for
 from transforms.signatures import DOCUMENT, PASSAGE, SignPassages
+from transforms.staging import StagePartitions
 from transforms.verify import Links, VerifyCandidates
 from transforms.write import WriteTables, table_chunk
 
@@ -89,68 +93,79 @@ def test_rank_documents_gives_exact_canonical_ranks():
     docs = [_doc(f"/in/u{i:03d}.txt", "text", published=day.replace(day=1 + i % 28) if i % 3 else None) for i in range(60)]
     expected = sorted(docs, key=lambda d: d.order_key())
     with TestPipeline() as p:
-        batches, index = p | beam.Create(docs) | RankDocuments(partitions=7)
+        batches, index = p | beam.Create(docs) | RankDocuments(partition_size=9, max_partitions=16)
         ranked = batches | beam.FlatMap(lambda b: [(b.first_rank + k, d.uri) for k, d in enumerate(b.docs)])
         assert_that(ranked, equal_to([(rank, d.uri) for rank, d in enumerate(expected)]), label="ranks")
-        assert_that(index | beam.Map(lambda i: i.total), equal_to([60]), label="index")
+        assert_that(index | beam.Map(lambda i: (i.total, i.shards)), equal_to([(60, 7)]), label="index")
+        assert_that(batches | beam.combiners.Count.Globally(), equal_to([7]), label="partitions")
 
 
-def _batch(texts, first_rank=0, partition=0):
-    return RankedBatch(partition, first_rank, [_doc(f"/in/{first_rank + k}.txt", t, doc_id=f"d{first_rank + k}") for k, t in enumerate(texts)])
+def _batch(texts, first_rank=0, partition=0, segmented=False):
+    docs = [_doc(f"/in/{first_rank + k}.txt", t, doc_id=f"d{first_rank + k}") for k, t in enumerate(texts)]
+    passages = [shingle_document(t, 3, 5).passages for t in texts] if segmented else []
+    return RankedBatch(partition, first_rank, docs, passages)
 
 
 def test_sign_passages_fills_passages_and_emits_band_keys():
     params = DedupParams()
     text = " ".join(PROSE)
     with TestPipeline() as p:
-        signed = p | beam.Create([_batch([text, "Short."])]) | SignPassages(params, shards=4)
+        idx = p | "Index" >> beam.Create([PartitionIndex((0,), (0,), 2, 4)])
+        signed = p | beam.Create([_batch([text, "Short."])]) | SignPassages(params, idx)
         assert_that(signed.batches | beam.Map(lambda b: [len(x) for x in b.passages]), equal_to([[4, 1]]), label="passages")
-        passage_entries = signed[PASSAGE] | "PassageSizes" >> beam.Map(lambda e: len(e[1][0])) | "SumPassages" >> beam.CombineGlobally(sum)
-        # four matchable sentences (the one-word document is too short), 17 bands each
+        passage_entries = signed[PASSAGE] | "PassageSizes" >> beam.Map(lambda e: len(e[1][1])) | "SumPassages" >> beam.CombineGlobally(sum)
+        # four matchable sentences (the one-word document is too short), one entry per band
         assert_that(passage_entries, equal_to([4 * params.passage_bands[0]]), label="passage entries")
-        doc_entries = signed[DOCUMENT] | "DocSizes" >> beam.Map(lambda e: len(e[1][0])) | "SumDocs" >> beam.CombineGlobally(sum)
+        doc_entries = signed[DOCUMENT] | "DocSizes" >> beam.Map(lambda e: len(e[1][1])) | "SumDocs" >> beam.CombineGlobally(sum)
         assert_that(doc_entries, equal_to([params.doc_bands[0]]), label="doc entries")
 
 
-def test_find_candidates_routes_pairs_to_both_partitions():
-    index = PartitionIndex((0, 1), (0, 5), 10)
-    a, b = int(make_ref(1, 0)), int(make_ref(7, 2))
-    entries = [(0, (np.array([9, 9], dtype=np.uint32), np.array([b, a], dtype=np.uint64)))]
+def test_find_candidates_counts_hits_across_shards_and_routes_to_both_partitions():
+    index = PartitionIndex((0, 1), (0, 5), 10, 4)
+    a, b, c = int(make_ref(1, 0)), int(make_ref(7, 2)), int(make_ref(8, 0))
+    # a and b share keys 9 (shard 0) and 5 (shard 1); a and c share only key 9.
+    entries = [
+        (0, (0, np.array([9], dtype=np.uint32), local_ref([1], [0]))),
+        (0, (5, np.array([9, 9], dtype=np.uint32), local_ref([2, 3], [2, 0]))),
+        (1, (0, np.array([5], dtype=np.uint32), local_ref([1], [0]))),
+        (1, (5, np.array([5], dtype=np.uint32), local_ref([2], [2]))),
+    ]
     with TestPipeline() as p:
         idx = p | "Index" >> beam.Create([index])
-        found = p | beam.Create(entries) | FindCandidates(PASSAGE, 16, idx)
+        found = p | beam.Create(entries) | FindCandidates(PASSAGE, 16, 2, idx)
         flat = found | beam.Map(lambda kv: (kv[0], kv[1][0], kv[1][1].tolist(), kv[1][2].tolist()))
         assert_that(flat, equal_to([(0, PASSAGE, [a], [b]), (1, PASSAGE, [a], [b])]))
 
 
-def test_verify_candidates_links_reused_sentences_only():
+def test_verify_candidates_links_reused_sentences_only(tmp_path: Path):
     params = DedupParams()
     first = " ".join(PROSE)
     second = PROSE[1] + " Something entirely different was discussed by the council members today."
-    batch = _batch([first, second])
-    index = PartitionIndex((0,), (0,), 2)
+    batch = _batch([first, second], segmented=True)
+    index = PartitionIndex((0,), (0,), 2, 4)
     a = int(make_ref(0, 1))  # sentence 1 of the first document
     b = int(make_ref(1, 0))  # the same sentence, first in the second document
     c = int(make_ref(1, 1))
     requests = [(0, (PASSAGE, np.array([a, a], dtype=np.uint64), np.array([b, c], dtype=np.uint64)))]
     with TestPipeline() as p:
         idx = p | "Index" >> beam.Create([index])
-        verified = {"batches": p | "Batches" >> beam.Create([batch]), "requests": p | "Requests" >> beam.Create(requests)} | VerifyCandidates(params, 4, 100, idx)
+        staged = p | "Batches" >> beam.Create([batch]) | StagePartitions(str(tmp_path))
+        verified = p | "Requests" >> beam.Create(requests) | VerifyCandidates(params, 100, str(tmp_path), idx, staged)
         links = verified["links"] | beam.FlatMap(lambda l: zip(l.u.tolist(), l.v.tolist(), l.similarity.tolist()))
         assert_that(links, equal_to([(a, b, 1.0)]), label="links")
-        pairs = verified["pairs"] | beam.Map(lambda kv: kv[1].to_pydict()["passage_idx_b"])
-        assert_that(pairs, equal_to([[0]]), label="pairs")
+        pairs = verified["pairs"] | beam.Map(lambda kv: (kv[0], kv[1].to_pydict()["passage_idx_b"]))
+        assert_that(pairs, equal_to([(0, [0])]), label="pairs")
 
 
 def test_cluster_links_stops_chains():
     a, b, c = (int(x) for x in make_ref(np.array([0, 1, 2]), np.array([0, 0, 0])))
     links = Links(PASSAGE, np.array([a, b], dtype=np.uint64), np.array([b, c], dtype=np.uint64),
-                  np.array([0.9, 0.8]), np.array(["jaccard", "jaccard"], dtype=object), np.array(["A", "B"], dtype=object))
-    index = PartitionIndex((0,), (0,), 3)
+                  np.array([0.9, 0.8]), np.array([False, False]), np.array(["A", "B"], dtype="S32"))
+    index = PartitionIndex((0,), (0,), 3, 4)
     with TestPipeline() as p:
         idx = p | "Index" >> beam.Create([index])
-        assigned = p | beam.Create([links]) | ClusterLinks(PASSAGE, 4, idx)
-        flat = assigned | beam.FlatMap(lambda kv: [(kv[1][0], u, v, label) for u, v, label in zip(kv[1][1].u.tolist(), kv[1][1].v.tolist(), kv[1][1].label.tolist())])
+        assigned = p | beam.Create([links]) | ClusterLinks(PASSAGE, 100, idx)
+        flat = assigned | beam.FlatMap(lambda kv: [(kv[1][0], u, v, label) for u, v, label in zip(kv[1][1].u.tolist(), kv[1][1].v.tolist(), kv[1][1].label.astype(str).tolist())])
         # b joins a's cluster; c is linked only to b, which is not a root, so it joins nothing.
         assert_that(flat, equal_to([(MEMBER, a, b, "A"), (ROOT, a, b, "A")]))
 
@@ -164,3 +179,34 @@ def test_write_tables_writes_sorted_files(tmp_path: Path):
         written = p | beam.Create([chunk("/b", 0), chunk("/a", 0)]) | WriteTables(str(tmp_path))
         assert_that(written | beam.Map(lambda w: (w[0], Path(w[1]).name, w[2])), equal_to([("errors", "part-00000.parquet", 2)]))
     assert pq.read_table(tmp_path / "errors").column("uri").to_pylist() == ["/a", "/b"]
+
+
+def test_assemble_records_writes_sorted_block_files_with_clusters(tmp_path: Path):
+    for name in ("documents", "passages", "pairs"):
+        (tmp_path / name).mkdir()
+    texts = [" ".join(PROSE), PROSE[1] + " A new closing sentence about the council and its plans today.", PROSE[3]]
+    batch = _batch(texts, segmented=True)
+    index = PartitionIndex((0,), (0,), 3, 4)
+    u, v = int(make_ref(0, 1)), int(make_ref(1, 0))
+    links = Links(PASSAGE, np.array([u], dtype=np.uint64), np.array([v], dtype=np.uint64), np.array([1.0]),
+                  np.array([False]), np.array(["cluster-1"], dtype="S32"))
+    doc_links = Links(DOCUMENT, np.array([int(make_ref(0, 0))], dtype=np.uint64), np.array([int(make_ref(2, 0))], dtype=np.uint64),
+                      np.array([0.9]), np.array([False]), np.array(["d0"], dtype="S32"))
+    with TestPipeline() as p:
+        idx = p | "Index" >> beam.Create([index])
+        staged = p | "Batches" >> beam.Create([batch]) | StagePartitions(str(tmp_path))
+        written = {
+            PASSAGE: p | "Passage" >> beam.Create([(0, (MEMBER, links)), (0, (ROOT, links))]),
+            DOCUMENT: p | "Document" >> beam.Create([(1, (MEMBER, doc_links))]),  # block of rank 2
+            "pairs": p | "Pairs" >> beam.Create([]),
+        } | AssembleRecords(str(tmp_path), 2, idx, staged)
+        assert_that(written, equal_to([0, 1]))
+    documents = pq.read_table(tmp_path / "documents").to_pylist()
+    assert [d["canonical_rank"] for d in documents] == [0, 1, 2]
+    assert sorted(p.name for p in (tmp_path / "documents").iterdir()) == ["part-00000.parquet", "part-00001.parquet"]
+    assert documents[2]["duplicate_of"] == "d0" and documents[0]["duplicate_of"] is None
+    assert documents[1]["unique_text"] == "A new closing sentence about the council and its plans today."
+    passages = {(p["doc_id"], p["passage_idx"]): p for p in pq.read_table(tmp_path / "passages").to_pylist()}
+    assert passages[("d0", 1)]["cluster_id"] == passages[("d1", 0)]["cluster_id"] == "cluster-1"
+    assert passages[("d0", 1)]["is_canonical"] and not passages[("d1", 0)]["is_canonical"]
+    assert passages[("d0", 0)]["cluster_id"] is None

@@ -1,7 +1,7 @@
 import numpy as np
 
 from cleanwire.dedup.arrays import ragged, ragged_take
-from cleanwire.dedup.verify import CONTAINMENT, JACCARD, MatchRule, Similarity, overlaps
+from cleanwire.dedup.verify import CONTAINMENT, JACCARD, MatchRule, Similarity, link_names, overlaps
 
 
 def test_overlaps_match_python_sets():
@@ -22,9 +22,9 @@ def test_similarity_measures():
 def test_rule_links_by_jaccard_or_by_containment_of_a_big_enough_smaller_set():
     rule = MatchRule(jaccard=0.5, containment=0.6, containment_min_size=8)
     sim = Similarity(np.array([10, 10, 5, 10]), np.array([10, 30, 40, 10]), np.array([7, 7, 5, 2]))
-    matched, similarity, link = rule.evaluate(sim)
+    matched, similarity, by_containment = rule.evaluate(sim)
     assert matched.tolist() == [True, True, False, False]
-    assert link[:2].tolist() == [JACCARD, CONTAINMENT]
+    assert link_names(by_containment[:2]) == [JACCARD, CONTAINMENT]
     assert similarity[1] == 0.7
     assert not MatchRule(jaccard=0.5).evaluate(sim)[0][1]
 

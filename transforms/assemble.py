@@ -1,30 +1,38 @@
-"""Stage 8, assemble: join cluster assignments back to the documents and build rows.
+"""Stage 8, assemble and write: the final ``documents``, ``passages`` and ``pairs`` files.
 
-Per partition, the documents meet the assignments routed to them (passage members and
-roots, document duplicates); the stage builds the ``documents`` and ``passages`` rows,
-including ``duplicate_of`` and ``unique_text``, as Arrow batches addressed to their
-output file.
+Output files are *blocks* of canonical order: block ``b`` holds the documents with
+``b * rows_per_file <= canonical_rank < (b + 1) * rows_per_file``, their passages and
+the pairs whose earlier document is among them.  For each block, the cluster
+assignments and pair rows addressed to it meet in one small grouping; the stage reads
+the block's documents from the partition files, fills in ``duplicate_of``,
+``unique_text``, ``cluster_id`` and friends, and writes the three files, rows sorted
+by canonical order.  A block's contents depend only on the input, never on how the
+runner split the work, so every run writes the same bytes.
 """
 
 from __future__ import annotations
 
 import apache_beam as beam
 import numpy as np
+import pyarrow as pa
+from apache_beam.io.filesystems import FileSystems
 
-from cleanwire.dedup.arrays import split_by_key
-from cleanwire.dedup.refs import doc_rank, make_ref
+from cleanwire.dedup.refs import make_ref
 from cleanwire.dedup.shingling import KIND_NAMES
-from cleanwire.model import RankedBatch
+from cleanwire.dedup.verify import link_names
+from cleanwire.model import PartitionIndex
 from cleanwire.text.edit import without_spans
+from schemas import SCHEMAS
 from transforms.cluster import MEMBER, ROOT
 from transforms.signatures import DOCUMENT, PASSAGE
+from transforms.staging import passages_of, read_partition
 from transforms.stats import StageStats
 from transforms.verify import Links
-from transforms.write import file_block, table_chunk
+from transforms.write import ORDER, ORDER2, write_parquet
 
 __all__ = ["AssembleRecords"]
 
-BATCHES = "batches"
+PAIRS = "pairs"
 
 
 class _Lookup:
@@ -35,9 +43,9 @@ class _Lookup:
             refs = np.concatenate([ref_of(c) for c in chunks])
             order = np.argsort(refs, kind="stable")
             self.refs = refs[order]
-            self.label = np.concatenate([c.label for c in chunks])[order]
-            self.similarity = np.concatenate([c.similarity for c in chunks])[order]
-            self.link = np.concatenate([c.link for c in chunks])[order]
+            self.label = np.concatenate([c.label for c in chunks])[order].astype(str).tolist()
+            self.similarity = np.concatenate([c.similarity for c in chunks])[order].tolist()
+            self.link = link_names(np.concatenate([c.by_containment for c in chunks])[order])
         else:
             self.refs = np.zeros(0, dtype=np.uint64)
 
@@ -55,102 +63,131 @@ def _assignments(tagged, level: str) -> tuple[_Lookup, _Lookup]:
     return _Lookup(members, lambda c: c.v), _Lookup(roots, lambda c: c.u)
 
 
+def _block_documents(staging: str, index: PartitionIndex, lo: int, hi: int) -> pa.Table:
+    """The documents with ranks in ``[lo, hi)``, from the partitions that hold them."""
+    firsts = list(index.first_ranks) + [index.total]
+    tables = [
+        read_partition(staging, partition, ranks=(lo, hi))
+        for k, partition in enumerate(index.partitions)
+        if firsts[k] < hi and firsts[k + 1] > lo
+    ]
+    return pa.concat_tables(tables)
+
+
 class _AssembleFn(beam.DoFn):
-    def __init__(self, rows_per_file: int) -> None:
+    def __init__(self, staging: str, rows_per_file: int) -> None:
+        self._staging = staging
         self._rows_per_file = rows_per_file
 
     def setup(self) -> None:
         self.stats = StageStats("assemble")
 
-    def process(self, element):
-        _partition, grouped = element
-        batches = list(grouped[BATCHES])
-        if not batches:
-            return
-        tagged = list(grouped[PASSAGE]) + list(grouped[DOCUMENT])
+    def process(self, element, index: PartitionIndex, staged: list):
+        block, grouped = element
         with self.stats.timed():
-            outputs = self._rows(batches[0], tagged)
-        yield from outputs
+            lo = block * self._rows_per_file
+            docs = _block_documents(self._staging, index, lo, min(lo + self._rows_per_file, index.total))
+            tagged = list(grouped[PASSAGE]) + list(grouped[DOCUMENT])
+            documents, passages = self._tables(docs, tagged)
+            name = f"part-{block:05d}.parquet"
+            write_parquet(documents, FileSystems.join(self._staging, "documents", name))
+            write_parquet(passages, FileSystems.join(self._staging, "passages", name))
+            pair_chunks = list(grouped[PAIRS])
+            if pair_chunks:
+                pairs = pa.Table.from_batches(pair_chunks).sort_by([(ORDER, "ascending"), (ORDER2, "ascending")])
+                write_parquet(pairs.drop_columns([ORDER, ORDER2]).cast(SCHEMAS["pairs"]), FileSystems.join(self._staging, "pairs", name))
+        self.stats.count("documents", documents.num_rows)
+        self.stats.count("passages", passages.num_rows)
+        self.stats.count("pairs", sum(c.num_rows for c in pair_chunks))
+        yield block
 
-    def _rows(self, batch: RankedBatch, tagged) -> list:
+    def _tables(self, docs: pa.Table, tagged) -> tuple[pa.Table, pa.Table]:
         passage_members, passage_roots = _assignments(tagged, PASSAGE)
         doc_members, _ = _assignments(tagged, DOCUMENT)
-        ranks = batch.first_rank + np.arange(len(batch.docs))
+        ranks = docs.column("rank").to_numpy()
+        texts = docs.column("text").to_pylist()
+        spans = passages_of(docs)
         doc_hit = doc_members.find(make_ref(ranks, 0))
-        documents = {name: [] for name in (
-            "doc_id", "uri", "source", "format", "url", "title", "published", "text", "boilerplate",
-            "duplicate_of", "duplicate_similarity", "unique_text", "canonical_rank", "raw_chars", "passages")}
-        passages = {name: [] for name in (
-            "doc_id", "passage_idx", "kind", "sentence_idx", "text", "start", "end",
-            "cluster_id", "is_canonical", "similarity", "link")}
-        passage_order = []
-        for k, doc in enumerate(batch.docs):
-            spans = batch.passages[k]
-            refs = make_ref(ranks[k], np.arange(len(spans)))
-            member = passage_members.find(refs)
-            root = passage_roots.find(refs)
-            is_member = member >= 0
-            duplicated = [(int(s), int(e)) for s, e in spans[is_member, :2]]
-            hit = doc_hit[k]
-            for name, value in (
-                ("doc_id", doc.doc_id), ("uri", doc.uri), ("source", doc.source), ("format", doc.format),
-                ("url", doc.url), ("title", doc.title), ("published", doc.published), ("text", doc.text),
-                ("boilerplate", doc.boilerplate),
-                ("duplicate_of", doc_members.label[hit] if hit >= 0 else None),
-                ("duplicate_similarity", float(doc_members.similarity[hit]) if hit >= 0 else None),
-                ("unique_text", without_spans(doc.text, duplicated)),
-                ("canonical_rank", int(ranks[k])), ("raw_chars", doc.raw_chars), ("passages", len(spans)),
-            ):
-                documents[name].append(value)
-            text = doc.text
-            passages["doc_id"].extend([doc.doc_id] * len(spans))
-            passages["passage_idx"].extend(range(len(spans)))
-            passages["kind"].extend(KIND_NAMES[c] for c in spans[:, 2])
-            passages["sentence_idx"].extend(spans[:, 3].tolist())
-            passages["text"].extend(text[s:e] for s, e in spans[:, :2].tolist())
-            passages["start"].extend(spans[:, 0].tolist())
-            passages["end"].extend(spans[:, 1].tolist())
-            for m, r in zip(member.tolist(), root.tolist()):
-                if m >= 0:
-                    passages["cluster_id"].append(passage_members.label[m])
-                    passages["similarity"].append(float(passage_members.similarity[m]))
-                    passages["link"].append(passage_members.link[m])
-                elif r >= 0:
-                    passages["cluster_id"].append(passage_roots.label[r])
-                    passages["similarity"].append(1.0)
-                    passages["link"].append(None)
-                else:
-                    passages["cluster_id"].append(None)
-                    passages["similarity"].append(None)
-                    passages["link"].append(None)
-            passages["is_canonical"].extend((~is_member).tolist())
-            passage_order.append(refs)
-            self.stats.count("duplicate_passages", int(is_member.sum()))
-            self.stats.count("duplicate_documents", int(hit >= 0))
-        self.stats.count("documents", len(batch.docs))
-        outputs = []
-        passage_refs = np.concatenate(passage_order) if passage_order else np.zeros(0, dtype=np.uint64)
-        doc_blocks = file_block(ranks, self._rows_per_file)
-        passage_blocks = file_block(doc_rank(passage_refs), self._rows_per_file)
-        for block, rows in split_by_key(doc_blocks):
-            columns = {name: [values[r] for r in rows] for name, values in documents.items()}
-            outputs.append((("documents", int(block)), table_chunk("documents", columns, ranks[rows])))
-        for block, rows in split_by_key(passage_blocks):
-            columns = {name: [values[r] for r in rows] for name, values in passages.items()}
-            outputs.append((("passages", int(block)), table_chunk("passages", columns, passage_refs[rows])))
-        return outputs
+        counts = np.array([len(s) for s in spans], dtype=np.int64)
+        all_spans = np.concatenate(spans) if spans else np.zeros((0, 4), dtype=np.int64)
+        refs = make_ref(np.repeat(ranks, counts), np.concatenate([np.arange(n) for n in counts]) if spans else [])
+        member = passage_members.find(refs)
+        root = passage_roots.find(refs)
+        is_member = member >= 0
+
+        cluster_id, similarity, link = [], [], []
+        for m, r in zip(member.tolist(), root.tolist()):
+            if m >= 0:
+                cluster_id.append(passage_members.label[m])
+                similarity.append(passage_members.similarity[m])
+                link.append(passage_members.link[m])
+            elif r >= 0:
+                cluster_id.append(passage_roots.label[r])
+                similarity.append(1.0)
+                link.append(None)
+            else:
+                cluster_id.append(None)
+                similarity.append(None)
+                link.append(None)
+        doc_of = np.repeat(np.arange(len(texts)), counts)
+        passage_texts = [texts[d][s:e] for d, s, e in zip(doc_of.tolist(), all_spans[:, 0].tolist(), all_spans[:, 1].tolist())]
+        first_row = np.cumsum(counts) - counts
+        unique_texts = []
+        for k, text in enumerate(texts):
+            rows = slice(first_row[k], first_row[k] + counts[k])
+            duplicated = all_spans[rows][is_member[rows], :2]
+            unique_texts.append(without_spans(text, [(int(s), int(e)) for s, e in duplicated]))
+        self.stats.count("duplicate_passages", int(is_member.sum()))
+        self.stats.count("duplicate_documents", int((doc_hit >= 0).sum()))
+
+        passage_table = pa.table({
+            "doc_id": pa.array(np.repeat(np.array(docs.column("doc_id").to_pylist(), dtype=object), counts), type=pa.string()),
+            "passage_idx": np.concatenate([np.arange(n) for n in counts]) if spans else np.zeros(0, dtype=np.int64),
+            "kind": pa.array([KIND_NAMES[k] for k in all_spans[:, 2].tolist()], type=pa.string()),
+            "sentence_idx": all_spans[:, 3],
+            "text": pa.array(passage_texts, type=pa.string()),
+            "start": all_spans[:, 0], "end": all_spans[:, 1],
+            "cluster_id": pa.array(cluster_id, type=pa.string()),
+            "is_canonical": ~is_member,
+            "similarity": pa.array(similarity, type=pa.float64()),
+            "link": pa.array(link, type=pa.string()),
+        }).cast(SCHEMAS["passages"])
+        document_table = pa.table({
+            "doc_id": docs.column("doc_id"), "uri": docs.column("uri"), "source": docs.column("source"),
+            "format": docs.column("format"), "url": docs.column("url"), "title": docs.column("title"),
+            "published": docs.column("published"), "text": docs.column("text"), "boilerplate": docs.column("boilerplate"),
+            "duplicate_of": pa.array([doc_members.label[h] if h >= 0 else None for h in doc_hit.tolist()], type=pa.string()),
+            "duplicate_similarity": pa.array([doc_members.similarity[h] if h >= 0 else None for h in doc_hit.tolist()], type=pa.float64()),
+            "unique_text": pa.array(unique_texts, type=pa.string()),
+            "canonical_rank": ranks, "raw_chars": docs.column("raw_chars"), "passages": counts,
+        }).cast(SCHEMAS["documents"])
+        return document_table, passage_table
 
 
 class AssembleRecords(beam.PTransform):
-    """Join batches with their assignments; output ``((table, block), record batch)``
-    chunks for ``documents`` and ``passages``.
+    """Write the final ``documents``, ``passages`` and ``pairs`` files, one per block,
+    into ``staging`` (whose partition files hold the documents).
 
-    Input: ``{"batches": (partition, RankedBatch), "passage": (partition, (kind, Links)),
-    "document": (partition, (kind, Links))}``."""
+    Input: ``{"passage": (block, (kind, Links)), "document": (block, (kind, Links)),
+    "pairs": (block, record batch)}``.  Every block of the run is written, with or
+    without assignments.  Outputs the block numbers written."""
 
-    def __init__(self, rows_per_file: int) -> None:
+    def __init__(self, staging: str, rows_per_file: int, index, staged) -> None:
         super().__init__()
+        self._staging = staging
         self._rows_per_file = rows_per_file
+        self._index = index
+        self._staged = staged
 
     def expand(self, inputs):
-        return inputs | "Join" >> beam.CoGroupByKey() | "Rows" >> beam.ParDo(_AssembleFn(self._rows_per_file))
+        rows_per_file = self._rows_per_file
+        blocks = self._index | "Blocks" >> beam.FlatMap(
+            lambda index: [(block, None) for block in range(-(-index.total // rows_per_file))]
+        )
+        return (
+            {**inputs, "blocks": blocks}
+            | "Join" >> beam.CoGroupByKey()
+            | "AssembleAndWrite" >> beam.ParDo(
+                _AssembleFn(self._staging, self._rows_per_file),
+                beam.pvalue.AsSingleton(self._index), beam.pvalue.AsList(self._staged))
+        )

@@ -4,7 +4,7 @@
    shard of ``v`` that ``v`` has an earlier link.  A shard then knows which of its
    items are roots and keeps only the links whose ``u`` is a root.
 2. Root links go to the shard of ``v``, which picks, for each ``v``, the earliest root.
-   Assignments are then routed to the partitions of the member and of the root.
+   Assignments are then routed to the output file blocks of the member and the root.
 
 See ``cleanwire.dedup.cluster`` for the rule and why it stops chaining.
 """
@@ -14,12 +14,13 @@ from __future__ import annotations
 import apache_beam as beam
 import numpy as np
 
-from cleanwire.dedup.arrays import hash_shard, split_by_key
+from cleanwire.dedup.arrays import hash_shard, sorted_unique, split_by_key
 from cleanwire.dedup.cluster import earliest_per_item, links_from_roots
 from cleanwire.dedup.refs import doc_rank
 from cleanwire.model import PartitionIndex
 from transforms.stats import StageStats
 from transforms.verify import Links
+from transforms.write import file_block
 
 __all__ = ["ClusterLinks", "MEMBER", "ROOT"]
 
@@ -27,30 +28,27 @@ MEMBER, ROOT = "member", "root"
 
 
 def _subset(links: Links, rows: np.ndarray) -> Links:
-    return Links(links.level, links.u[rows], links.v[rows], links.similarity[rows], links.link[rows], links.label[rows])
+    return Links(links.level, links.u[rows], links.v[rows], links.similarity[rows], links.by_containment[rows], links.label[rows])
 
 
 def _concat(chunks: list[Links]) -> Links:
     return Links(
         chunks[0].level,
         np.concatenate([c.u for c in chunks]), np.concatenate([c.v for c in chunks]),
-        np.concatenate([c.similarity for c in chunks]), np.concatenate([c.link for c in chunks]),
+        np.concatenate([c.similarity for c in chunks]), np.concatenate([c.by_containment for c in chunks]),
         np.concatenate([c.label for c in chunks]),
     )
 
 
-def _to_u_shards(links: Links, shards: int):
-    for shard, rows in split_by_key(hash_shard(links.u, shards)):
+def _to_u_shards(links: Links, index: PartitionIndex):
+    for shard, rows in split_by_key(hash_shard(links.u, index.shards)):
         yield shard, ("links", _subset(links, rows))
-    for shard, rows in split_by_key(hash_shard(links.v, shards)):
-        yield shard, ("later", np.unique(links.v[rows]))
+    for shard, rows in split_by_key(hash_shard(links.v, index.shards)):
+        yield shard, ("later", sorted_unique(links.v[rows]))
 
 
 class _RootLinksFn(beam.DoFn):
-    def __init__(self, shards: int) -> None:
-        self._shards = shards
-
-    def process(self, element):
+    def process(self, element, index: PartitionIndex):
         _shard, tagged = element
         chunks = [payload for tag, payload in tagged if tag == "links"]
         if not chunks:
@@ -58,50 +56,53 @@ class _RootLinksFn(beam.DoFn):
         later = np.concatenate([payload for tag, payload in tagged if tag == "later"] or [np.zeros(0, np.uint64)])
         links = _concat(chunks)
         roots = _subset(links, np.flatnonzero(links_from_roots(links.u, later)))
-        for shard, rows in split_by_key(hash_shard(roots.v, self._shards)):
+        for shard, rows in split_by_key(hash_shard(roots.v, index.shards)):
             yield shard, _subset(roots, rows)
 
 
 class _AssignFn(beam.DoFn):
-    def __init__(self, level: str) -> None:
+    def __init__(self, level: str, rows_per_file: int) -> None:
         self._level = level
+        self._rows_per_file = rows_per_file
 
     def setup(self) -> None:
         self.stats = StageStats(f"cluster_{self._level}")
 
-    def process(self, element, index: PartitionIndex):
+    def process(self, element):
         _shard, chunks = element
         with self.stats.timed():
             links = _concat(list(chunks))
             chosen = _subset(links, earliest_per_item(links.v, links.u))
-            members = index.partition_of(doc_rank(chosen.v))
-            roots = index.partition_of(doc_rank(chosen.u))
+            members = file_block(doc_rank(chosen.v), self._rows_per_file)
+            roots = file_block(doc_rank(chosen.u), self._rows_per_file)
         self.stats.count("members", chosen.v.size)
-        for partition, rows in split_by_key(members):
-            yield partition, (MEMBER, _subset(chosen, rows))
-        for partition, rows in split_by_key(roots):
-            yield partition, (ROOT, _subset(chosen, rows))
+        for block, rows in split_by_key(members):
+            yield block, (MEMBER, _subset(chosen, rows))
+        for block, rows in split_by_key(roots):
+            yield block, (ROOT, _subset(chosen, rows))
 
 
 class ClusterLinks(beam.PTransform):
-    """``Links`` of one level -> ``(partition, (kind, Links))`` assignments.
+    """``Links`` of one level -> ``(block, (kind, Links))`` assignments, addressed to
+    output file blocks (``canonical_rank // rows_per_file``).
 
-    ``kind`` is ``member`` (routed to the partition of ``v``: ``v`` joins the cluster
-    labelled ``label`` whose canonical is ``u``) or ``root`` (routed to the partition
-    of ``u``: ``u`` is the canonical of cluster ``label``)."""
+    ``kind`` is ``member`` (routed to the block of ``v``: ``v`` joins the cluster
+    labelled ``label`` whose canonical is ``u``) or ``root`` (routed to the block of
+    ``u``: ``u`` is the canonical of cluster ``label``)."""
 
-    def __init__(self, level: str, shards: int, index) -> None:
+    def __init__(self, level: str, rows_per_file: int, index) -> None:
         super().__init__()
         self._level = level
-        self._shards = shards
+        self._rows_per_file = rows_per_file
         self._index = index
 
     def expand(self, links):
+        index = beam.pvalue.AsSingleton(self._index)
         return (
             links
-            | "ToEarlierShards" >> beam.FlatMap(_to_u_shards, self._shards)
+            | "ToEarlierShards" >> beam.FlatMap(_to_u_shards, index)
             | "GroupEarlier" >> beam.GroupByKey()
-            | "RootLinks" >> beam.ParDo(_RootLinksFn(self._shards))
+            | "RootLinks" >> beam.ParDo(_RootLinksFn(), index)
             | "GroupLater" >> beam.GroupByKey()
-            | "Assign" >> beam.ParDo(_AssignFn(self._level), beam.pvalue.AsSingleton(self._index))
+            | "Assign" >> beam.ParDo(_AssignFn(self._level, self._rows_per_file))
         )

@@ -18,16 +18,27 @@ from apache_beam.pvalue import AsSingleton
 from cleanwire.model import CleanDocument, PartitionIndex, RankedBatch
 from transforms.stats import StageStats
 
-__all__ = ["RankDocuments"]
+__all__ = ["RankDocuments", "units_for"]
 
 
 def _order_key(doc: CleanDocument) -> tuple:
     return doc.order_key()
 
 
-def _interior(quantiles: list) -> list:
-    """Boundaries between partitions: the quantiles without the minimum and maximum."""
-    return quantiles[1:-1]
+def units_for(documents: int, partition_size: int, max_partitions: int) -> int:
+    """How many partitions (and shards) a run of ``documents`` documents uses."""
+    return max(1, min(max_partitions, -(-documents // partition_size)))
+
+
+def _boundaries(quantiles: list, documents: int, partition_size: int, max_partitions: int) -> list:
+    """Order keys that split the documents into partitions of about ``partition_size``:
+    every k-th of the fine-grained quantiles, repeated keys removed."""
+    wanted = units_for(documents, partition_size, max_partitions)
+    steps = len(quantiles) - 1
+    if wanted < 2 or steps < 2:
+        return []
+    chosen = [quantiles[round(k * steps / wanted)] for k in range(1, wanted)]
+    return sorted(set(chosen))
 
 
 def _assign(doc: CleanDocument, boundaries: list) -> tuple[int, CleanDocument]:
@@ -50,21 +61,27 @@ class _SortPartition(beam.DoFn):
 class RankDocuments(beam.PTransform):
     """``CleanDocument``s -> ``RankedBatch``es, one per non-empty range partition.
 
-    Returns ``(batches, index)`` where ``index`` is a one-element PCollection holding
-    the ``PartitionIndex`` (use it as a singleton side input)."""
+    A run of N documents gets ``ceil(N / partition_size)`` partitions (at most
+    ``max_partitions``) and as many shards for keys, pairs and links: work units big
+    enough that the runner's per-element cost is small, and enough of them to keep
+    every worker busy.  Returns ``(batches, index)`` where ``index`` is a one-element
+    PCollection holding the ``PartitionIndex`` (use it as a singleton side input)."""
 
-    def __init__(self, partitions: int) -> None:
+    def __init__(self, partition_size: int, max_partitions: int) -> None:
         super().__init__()
-        if partitions < 1:
-            raise ValueError(f"partitions must be at least 1, got {partitions}")
-        self._partitions = partitions
+        if partition_size < 1 or max_partitions < 1:
+            raise ValueError("partition_size and max_partitions must be at least 1")
+        self._partition_size = partition_size
+        self._max_partitions = max_partitions
 
     def expand(self, docs):
+        documents = docs | "CountDocuments" >> beam.combiners.Count.Globally()
         boundaries = (
             docs
             | "OrderKeys" >> beam.Map(_order_key)
-            | "Quantiles" >> beam.ApproximateQuantiles.Globally(self._partitions + 1)
-            | "Boundaries" >> beam.Map(_interior)
+            | "Quantiles" >> beam.ApproximateQuantiles.Globally(self._max_partitions + 1)
+            | "Boundaries" >> beam.Map(
+                _boundaries, AsSingleton(documents), self._partition_size, self._max_partitions)
         )
         keyed = docs | "Partition" >> beam.Map(_assign, AsSingleton(boundaries, default_value=[]))
         index = (
@@ -72,7 +89,9 @@ class RankDocuments(beam.PTransform):
             | "Ones" >> beam.Map(lambda kv: (kv[0], 1))
             | "Count" >> beam.CombinePerKey(sum)
             | "Counts" >> beam.combiners.ToList()
-            | "Index" >> beam.Map(PartitionIndex.from_counts)
+            | "Index" >> beam.Map(
+                lambda counts, n: PartitionIndex.from_counts(counts, units_for(n, self._partition_size, self._max_partitions)),
+                AsSingleton(documents))
         )
         batches = (
             keyed

@@ -12,11 +12,10 @@ from __future__ import annotations
 import apache_beam as beam
 import numpy as np
 
-from cleanwire.dedup.candidates import shard_entries
-from cleanwire.dedup.refs import MAX_PASSAGES, make_ref
+from cleanwire.dedup.candidates import ENTRY_DOCS, ENTRY_PASSAGES, local_ref, shard_entries
 from cleanwire.dedup.shingling import KIND_CODES, shingle_document
 from cleanwire.minhash.signatures import MinHasher, band_hashes
-from cleanwire.model import RankedBatch
+from cleanwire.model import PartitionIndex, RankedBatch
 from cleanwire.params import DedupParams
 from transforms.stats import StageStats
 
@@ -27,59 +26,70 @@ _SENTENCE = KIND_CODES["sentence"]
 
 
 class _SignFn(beam.DoFn):
-    def __init__(self, params: DedupParams, shards: int) -> None:
+    def __init__(self, params: DedupParams) -> None:
         self._params = params
-        self._shards = shards
 
     def setup(self) -> None:
         self.stats = StageStats("sign")
         self._hasher = MinHasher(self._params.num_perm, self._params.seed, self._params.signature_width)
 
-    def process(self, batch: RankedBatch):
+    def process(self, batch: RankedBatch, index: PartitionIndex):
         params = self._params
-        passages, signatures, refs, doc_signatures, doc_refs = [], [], [], [], []
+        passages, outputs = [], []
+        signatures, locals_, doc_signatures, doc_locals = [], [], [], []
         with self.stats.timed():
             for k, doc in enumerate(batch.docs):
-                rank = batch.first_rank + k
                 shingled = shingle_document(doc.text, params.ngram, params.min_words)
                 passages.append(shingled.passages)
                 rows = self._hasher.signatures(shingled.shingles, shingled.lo, shingled.hi)
                 eligible = np.flatnonzero(shingled.words >= params.min_words)
-                eligible = eligible[eligible < MAX_PASSAGES]
+                eligible = eligible[eligible < ENTRY_PASSAGES]
+                offset = k % ENTRY_DOCS
                 signatures.append(rows[eligible])
-                refs.append(make_ref(rank, eligible))
+                locals_.append(local_ref(np.full(eligible.size, offset), eligible))
                 sentences = (shingled.passages[:, 2] == _SENTENCE) & (shingled.hi > shingled.lo)
                 if sentences.any():
                     doc_signatures.append(rows[sentences].min(axis=0))
-                    doc_refs.append(make_ref(rank, 0))
-            outputs = []
-            if refs:
-                all_refs = np.concatenate(refs)
-                bands = band_hashes(np.concatenate(signatures), *params.passage_bands)
-                outputs += [(PASSAGE, entry) for entry in shard_entries(bands, all_refs, self._shards)]
-                self.stats.count("passages", sum(len(p) for p in passages))
-                self.stats.count("matchable_passages", len(all_refs))
-            if doc_refs:
-                bands = band_hashes(np.stack(doc_signatures), *params.doc_bands)
-                outputs += [(DOCUMENT, entry) for entry in shard_entries(bands, np.array(doc_refs, dtype=np.uint64), self._shards)]
+                    doc_locals.append(local_ref(offset, 0))
+                if (k + 1) % ENTRY_DOCS == 0 or k + 1 == len(batch.docs):
+                    # One block of entries per ENTRY_DOCS documents (refs are block-local).
+                    base = batch.first_rank + k - offset
+                    outputs += self._entries(base, signatures, locals_, doc_signatures, doc_locals, index.shards)
+                    signatures, locals_, doc_signatures, doc_locals = [], [], [], []
         self.stats.count("documents", len(batch.docs))
-        for level, (shard, keys, entry_refs) in outputs:
-            yield beam.pvalue.TaggedOutput(level, (shard, (keys, entry_refs)))
+        self.stats.count("passages", sum(len(p) for p in passages))
+        for level, shard, entry in outputs:
+            yield beam.pvalue.TaggedOutput(level, (shard, entry))
         yield RankedBatch(batch.partition, batch.first_rank, batch.docs, passages)
+
+    def _entries(self, base, signatures, locals_, doc_signatures, doc_locals, shards):
+        params = self._params
+        out = []
+        if signatures:
+            local = np.concatenate(locals_)
+            self.stats.count("matchable_passages", local.size)
+            bands = band_hashes(np.concatenate(signatures), *params.passage_bands)
+            out += [(PASSAGE, shard, (base, keys, refs)) for shard, keys, refs in shard_entries(bands, local, shards)]
+        if doc_signatures:
+            bands = band_hashes(np.stack(doc_signatures), *params.doc_bands)
+            entries = shard_entries(bands, np.array(doc_locals, dtype=np.uint32), shards)
+            out += [(DOCUMENT, shard, (base, keys, refs)) for shard, keys, refs in entries]
+        return out
 
 
 class SignPassages(beam.PTransform):
     """``RankedBatch`` -> the same batch with its passages, plus LSH entries.
 
     Returns a tagged result: ``batches`` (``RankedBatch`` with ``passages`` filled) and,
-    per level (``passage``, ``document``), ``(shard, (keys, refs))`` elements."""
+    per level (``passage``, ``document``), ``(shard, (base_rank, keys, local_refs))``
+    elements (see ``cleanwire.dedup.candidates.shard_entries``)."""
 
-    def __init__(self, params: DedupParams, shards: int) -> None:
+    def __init__(self, params: DedupParams, index) -> None:
         super().__init__()
         self._params = params
-        self._shards = shards
+        self._index = index
 
     def expand(self, batches):
-        return batches | "Sign" >> beam.ParDo(_SignFn(self._params, self._shards)).with_outputs(
+        return batches | "Sign" >> beam.ParDo(_SignFn(self._params), beam.pvalue.AsSingleton(self._index)).with_outputs(
             PASSAGE, DOCUMENT, main="batches"
         )

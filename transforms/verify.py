@@ -13,22 +13,23 @@ from dataclasses import dataclass
 
 import apache_beam as beam
 import numpy as np
+import pyarrow as pa
 
-from cleanwire.dedup.arrays import hash_shard, ragged, ragged_take, split_by_key
+from cleanwire.dedup.arrays import pair_shard, ragged_take, sorted_unique, split_by_key
 from cleanwire.dedup.candidates import unique_pairs
 from cleanwire.dedup.refs import doc_rank, passage_index
-from cleanwire.dedup.shingling import shingle_document
-from cleanwire.dedup.verify import Similarity, overlaps
-from cleanwire.model import PartitionIndex, RankedBatch, cluster_id_for
+from cleanwire.dedup.shingling import KIND_CODES, range_sets, shingle_passages
+from cleanwire.dedup.verify import Similarity, link_names, overlaps
+from cleanwire.model import PartitionIndex, cluster_id_for
 from cleanwire.params import DedupParams
 from transforms.signatures import DOCUMENT, PASSAGE
+from transforms.staging import passages_of, read_partition
 from transforms.stats import StageStats
 from transforms.write import file_block, table_chunk
 
 __all__ = ["Links", "PairSides", "VerifyCandidates"]
 
-BATCHES, PAIRS = "batches", "pairs"
-_PAIR_SALT = np.uint64(0x9E3779B97F4A7C15)
+PAIRS = "pairs"
 
 
 @dataclass
@@ -40,7 +41,7 @@ class PairSides:
     side: int
     u: np.ndarray
     v: np.ndarray
-    doc_ids: np.ndarray  # object array of str
+    doc_ids: np.ndarray  # fixed-width bytes ("S32"): cheap to pickle, unlike str objects
     values: np.ndarray
     offsets: np.ndarray
 
@@ -48,52 +49,33 @@ class PairSides:
 @dataclass
 class Links:
     """Verified links ``u -> v`` (``u`` earlier) of one level, with the similarity that
-    linked them and the label of ``u`` (its cluster id or, for documents, doc id)."""
+    linked them, whether containment (not Jaccard) linked them, and the label of ``u``
+    (its cluster id or, for documents, its doc id) as fixed-width bytes."""
 
     level: str
     u: np.ndarray
     v: np.ndarray
     similarity: np.ndarray
-    link: np.ndarray  # object array: "jaccard" or "containment"
-    label: np.ndarray  # object array of str
-
-
-def _pair_shard(u: np.ndarray, v: np.ndarray, shards: int) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        return hash_shard(u ^ (v * _PAIR_SALT), shards)
+    by_containment: np.ndarray
+    label: np.ndarray
 
 
 class _ShingleSidesFn(beam.DoFn):
-    def __init__(self, params: DedupParams, shards: int) -> None:
+    def __init__(self, params: DedupParams, staging: str) -> None:
         self._params = params
-        self._shards = shards
+        self._staging = staging
 
     def setup(self) -> None:
         self.stats = StageStats("verify_sides")
 
-    def process(self, element, index: PartitionIndex):
-        partition, grouped = element
-        batches = list(grouped[BATCHES])
-        requests = list(grouped["requests"])
-        if not batches:
-            return
-        batch: RankedBatch = batches[0]
-        yield beam.pvalue.TaggedOutput(BATCHES, batch)
-        if not requests:
-            return
+    def process(self, element, index: PartitionIndex, staged: list):
+        partition, requests = element
         with self.stats.timed():
-            outputs = list(self._sides(batch, requests, partition, index))
+            outputs = list(self._sides(list(requests), partition, index))
         yield from outputs
 
-    def _sides(self, batch: RankedBatch, requests, partition: int, index: PartitionIndex):
-        shingled = {}
-
-        def shingles_of(position: int):
-            if position not in shingled:
-                doc = batch.docs[position]
-                shingled[position] = shingle_document(doc.text, self._params.ngram, self._params.min_words)
-            return shingled[position]
-
+    def _sides(self, requests, partition: int, index: PartitionIndex):
+        wanted = []  # (level, side, u, v, ranks) of the pair ends held by this partition
         for level in (PASSAGE, DOCUMENT):
             chosen = [(u, v) for lvl, u, v in requests if lvl == level]
             if not chosen:
@@ -102,19 +84,37 @@ class _ShingleSidesFn(beam.DoFn):
             self.stats.count(f"{level}_pairs", u.size)
             for side, refs in ((0, u), (1, v)):
                 here = np.flatnonzero(index.partition_of(doc_rank(refs)) == partition)
-                if here.size == 0:
-                    continue
-                positions = (doc_rank(refs[here]) - np.uint64(batch.first_rank)).astype(np.int64)
-                indices = passage_index(refs[here]).astype(np.int64)
-                sets = [
-                    shingles_of(pos).passage_set(idx) if level == PASSAGE else shingles_of(pos).document_set()
-                    for pos, idx in zip(positions.tolist(), indices.tolist())
-                ]
-                doc_ids = np.array([batch.docs[pos].doc_id for pos in positions.tolist()], dtype=object)
-                values, offsets = ragged(sets)
-                for shard, rows in split_by_key(_pair_shard(u[here], v[here], self._shards)):
-                    part_values, part_offsets = ragged_take(values, offsets, rows)
-                    yield shard, PairSides(level, side, u[here][rows], v[here][rows], doc_ids[rows], part_values, part_offsets)
+                if here.size:
+                    wanted.append((level, side, u[here], v[here], refs[here]))
+        if not wanted:
+            return
+        # Read the partition's documents that are needed, and shingle each once.
+        needed = sorted_unique(np.concatenate([doc_rank(w[4]) for w in wanted]).astype(np.int64))
+        table = read_partition(self._staging, partition, ["doc_id", "text", "passages"], (int(needed[0]), int(needed[-1]) + 1))
+        table = table.filter(pa.array(np.isin(table.column("rank").to_numpy(), needed)))
+        texts, doc_ids = table.column("text").to_pylist(), table.column("doc_id").to_pylist()
+        shingled = [shingle_passages(t, p, self._params.ngram) for t, p in zip(texts, passages_of(table))]
+        shingle_base = np.cumsum([0] + [d.shingles.size for d in shingled])
+        passage_base = np.cumsum([0] + [len(d.passages) for d in shingled])
+        all_shingles = np.concatenate([d.shingles for d in shingled])
+        all_lo = np.concatenate([d.lo for d in shingled]) + np.repeat(shingle_base[:-1], np.diff(passage_base))
+        all_hi = np.concatenate([d.hi for d in shingled]) + np.repeat(shingle_base[:-1], np.diff(passage_base))
+        sentence = np.concatenate([d.passages[:, 2] == KIND_CODES["sentence"] for d in shingled])
+        doc_id_bytes = np.array(doc_ids, dtype="S32")
+        for level, side, u, v, refs in wanted:
+            slot = np.searchsorted(needed, doc_rank(refs).astype(np.int64))
+            if level == PASSAGE:
+                rows = passage_base[slot] + passage_index(refs).astype(np.int64)
+                starts, ends, groups = all_lo[rows], all_hi[rows], np.arange(rows.size)
+            else:  # a document's set is the union of its sentences' sets
+                ranges = [np.flatnonzero(sentence[passage_base[k]:passage_base[k + 1]]) + passage_base[k] for k in slot.tolist()]
+                rows = np.concatenate(ranges)
+                starts, ends = all_lo[rows], all_hi[rows]
+                groups = np.repeat(np.arange(len(ranges)), [len(r) for r in ranges])
+            values, offsets = range_sets(all_shingles, starts, ends, groups, u.size)
+            for shard, picked in split_by_key(pair_shard(u, v, index.shards)):
+                part_values, part_offsets = ragged_take(values, offsets, picked)
+                yield shard, PairSides(level, side, u[picked], v[picked], doc_id_bytes[slot[picked]], part_values, part_offsets)
 
 
 def _concat(sides: list[PairSides]) -> PairSides:
@@ -162,59 +162,62 @@ class _VerifyFn(beam.DoFn):
             raise RuntimeError("verification received unmatched pair sides; the partition index is inconsistent")
         sim = Similarity(np.diff(a.offsets), np.diff(b.offsets), overlaps(a.values, a.offsets, b.values, b.offsets))
         rule = self._params.passage_rule if level == PASSAGE else self._params.doc_rule
-        matched, similarity, link = rule.evaluate(sim)
+        matched, similarity, by_containment = rule.evaluate(sim)
         self.stats.count(f"{level}_candidates", a.u.size)
         self.stats.count(f"{level}_links", int(matched.sum()))
         keep = np.flatnonzero(matched)
         u, v = a.u[keep], b.v[keep]
+        doc_a, doc_b = a.doc_ids[keep].astype(str), b.doc_ids[keep].astype(str)
         if level == PASSAGE:
-            labels = [cluster_id_for(d, i) for d, i in zip(a.doc_ids[keep], passage_index(u).tolist())]
-            idx_a, idx_b = passage_index(u).astype(np.int64), passage_index(v).astype(np.int64)
+            idx_a, idx_b = passage_index(u).astype(np.int64).tolist(), passage_index(v).astype(np.int64).tolist()
+            labels = [cluster_id_for(d, i) for d, i in zip(doc_a.tolist(), idx_a)]
         else:
-            labels = list(a.doc_ids[keep])
+            labels = doc_a.tolist()
             idx_a = idx_b = [None] * keep.size
-        outputs: list = [Links(level, u, v, similarity[keep], link[keep], np.array(labels, dtype=object))]
-        blocks = file_block(doc_rank(u), self._rows_per_file)
-        for block, rows in split_by_key(blocks):
+        outputs: list = [Links(level, u, v, similarity[keep], by_containment[keep], np.array(labels, dtype="S32"))]
+        links = link_names(by_containment[keep])
+        for block, rows in split_by_key(file_block(doc_rank(u), self._rows_per_file)):
             picked = keep[rows]
             columns = {
                 "level": [level] * rows.size,
-                "doc_id_a": a.doc_ids[picked], "passage_idx_a": [idx_a[r] for r in rows],
-                "doc_id_b": b.doc_ids[picked], "passage_idx_b": [idx_b[r] for r in rows],
+                "doc_id_a": doc_a[rows], "passage_idx_a": [idx_a[r] for r in rows],
+                "doc_id_b": doc_b[rows], "passage_idx_b": [idx_b[r] for r in rows],
                 "jaccard": sim.jaccard[picked],
                 "containment_a_in_b": sim.containment_a[picked],
                 "containment_b_in_a": sim.containment_b[picked],
-                "link": link[picked],
+                "link": [links[r] for r in rows],
             }
-            outputs.append(beam.pvalue.TaggedOutput(PAIRS, (("pairs", block), table_chunk("pairs", columns, u[rows], v[rows]))))
+            outputs.append(beam.pvalue.TaggedOutput(PAIRS, (block, table_chunk("pairs", columns, u[rows], v[rows]))))
         return outputs
 
 
 class VerifyCandidates(beam.PTransform):
     """Verify candidate pairs against the documents' text.
 
-    Input: ``{"batches": RankedBatch, "requests": (partition, (level, u, v))}``.
-    Returns a tagged result: ``links`` (``Links``), ``pairs`` (table chunks for the
-    ``pairs`` table) and ``batches`` (the batches, keyed by partition, passed on)."""
+    Input: ``(partition, (level, u, v))`` candidate pairs.  Reads the partition files
+    in ``staging`` (``staged``: the partitions written, a side input that orders the
+    reads after the writes).  Returns a tagged result: ``links`` (``Links``) and
+    ``pairs`` (``(block, record batch)`` rows of the ``pairs`` table)."""
 
-    def __init__(self, params: DedupParams, shards: int, rows_per_file: int, index) -> None:
+    def __init__(self, params: DedupParams, rows_per_file: int, staging: str, index, staged) -> None:
         super().__init__()
         self._params = params
-        self._shards = shards
         self._rows_per_file = rows_per_file
+        self._staging = staging
         self._index = index
+        self._staged = staged
 
-    def expand(self, inputs):
-        keyed_batches = inputs[BATCHES] | "KeyBatches" >> beam.Map(lambda b: (b.partition, b))
+    def expand(self, requests):
         sides = (
-            {BATCHES: keyed_batches, "requests": inputs["requests"]}
-            | "JoinRequests" >> beam.CoGroupByKey()
-            | "Sides" >> beam.ParDo(_ShingleSidesFn(self._params, self._shards), beam.pvalue.AsSingleton(self._index))
-            .with_outputs(BATCHES, main="sides")
+            requests
+            | "GroupRequests" >> beam.GroupByKey()
+            | "Sides" >> beam.ParDo(
+                _ShingleSidesFn(self._params, self._staging),
+                beam.pvalue.AsSingleton(self._index), beam.pvalue.AsList(self._staged))
         )
         verified = (
-            sides.sides
+            sides
             | "GroupPairs" >> beam.GroupByKey()
             | "Verify" >> beam.ParDo(_VerifyFn(self._params, self._rows_per_file)).with_outputs(PAIRS, main="links")
         )
-        return {"links": verified.links, PAIRS: verified[PAIRS], BATCHES: sides[BATCHES]}
+        return {"links": verified.links, PAIRS: verified[PAIRS]}

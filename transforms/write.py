@@ -1,11 +1,11 @@
-"""Stage 9, write: Parquet files with deterministic names and contents.
+"""Writing Parquet: deterministic files, and the helpers every writing stage shares.
 
-Rows arrive as Arrow record batches tagged with their file: ``(table, block)``.  A
-document's block is ``canonical_rank // rows_per_file`` and its passages and pairs go
-to the same block, so a file's contents depend only on the input, never on how the
-runner split the work.  Each file is sorted by hidden order columns before writing,
-which makes the bytes identical run after run.  Files go to a staging directory; the
-pipeline driver publishes it when the whole run has succeeded.
+A document's output file is its *block*, ``canonical_rank // rows_per_file``; its
+passages and pairs go to the same block, so a file's contents depend only on the input,
+never on how the runner split the work.  Rows are sorted by hidden order columns before
+writing, which makes the bytes identical run after run.  Files go to a staging
+directory; the pipeline driver publishes it when the whole run has succeeded.
+``WriteTables`` writes small tables (``errors``) from ``((table, block), rows)``.
 """
 
 from __future__ import annotations

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from cleanwire.dedup.arrays import split_by_key
-from cleanwire.dedup.refs import doc_rank
+from cleanwire.dedup.arrays import sorted_unique, split_by_key
+from cleanwire.dedup.refs import doc_rank, make_ref
 
-__all__ = ["bucket_pairs", "shard_entries", "unique_pairs"]
+__all__ = [
+    "ENTRY_DOCS", "ENTRY_PASSAGES", "bucket_pairs", "count_pairs", "global_refs", "local_ref", "shard_entries", "unique_pairs",
+]
 
 
 def unique_pairs(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -30,25 +32,40 @@ def unique_pairs(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return u[keep], v[keep]
 
 
-def bucket_pairs(keys: np.ndarray, refs: np.ndarray, cap: int = 16) -> tuple[np.ndarray, np.ndarray]:
-    """Return candidate pairs ``(u, v)`` of refs that share a key.
+def count_pairs(u: np.ndarray, v: np.ndarray, counts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct ``(u, v)`` pairs with the sum of their ``counts`` (1 each when None),
+    sorted by ``u`` then ``v``."""
+    counts = np.ones(u.size, dtype=np.int64) if counts is None else np.asarray(counts, dtype=np.int64)
+    if u.size == 0:
+        return u, v, counts
+    order = np.lexsort((v, u))
+    u, v, counts = u[order], v[order], counts[order]
+    first = np.ones(u.size, dtype=bool)
+    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+    starts = np.flatnonzero(first)
+    return u[starts], v[starts], np.add.reduceat(counts, starts)
+
+
+def bucket_pairs(keys: np.ndarray, refs: np.ndarray, cap: int = 16) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return candidate pairs ``(u, v)`` of refs that share a key, with ``hits``: the
+    number of keys they share.
 
     ``keys[i]`` is a bucket key of item ``refs[i]`` (refs are canonical-order refs, see
-    ``cleanwire.dedup.refs``).  Returns two uint64 arrays with ``u < v`` for every pair,
+    ``cleanwire.dedup.refs``).  Returns ``(u, v, hits)`` with ``u < v`` for every pair,
     no pair twice, and never two refs of the same document.  Buckets with more than
     ``cap`` members yield ``O(members + cap**2)`` pairs (see the module docstring).
     """
     if cap < 2:
         raise ValueError("cap must be at least 2")
+    empty = np.zeros(0, dtype=np.uint64)
     if keys.size < 2:
-        empty = np.zeros(0, dtype=np.uint64)
-        return empty, empty
+        return empty, empty, np.zeros(0, dtype=np.int64)
     order = np.lexsort((refs, keys))
     keys, refs = keys[order], refs[order].astype(np.uint64)
     run_starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
     run_sizes = np.diff(np.append(run_starts, keys.size))
     us, vs = [], []
-    for size in np.unique(run_sizes[run_sizes >= 2]).tolist():
+    for size in sorted_unique(run_sizes[run_sizes >= 2]).tolist():
         starts = run_starts[run_sizes == size]
         within = min(size, cap)
         i, j = np.triu_indices(within, 1)
@@ -59,24 +76,40 @@ def bucket_pairs(keys: np.ndarray, refs: np.ndarray, cap: int = 16) -> tuple[np.
             us.append(np.repeat(refs[starts], size - cap))
             vs.append(refs[rest])
     if not us:
-        empty = np.zeros(0, dtype=np.uint64)
-        return empty, empty
+        return empty, empty, np.zeros(0, dtype=np.int64)
     u, v = np.concatenate(us), np.concatenate(vs)
     different_docs = doc_rank(u) != doc_rank(v)
-    return unique_pairs(u[different_docs], v[different_docs])
+    return count_pairs(u[different_docs], v[different_docs])
 
 
-def shard_entries(band_keys: np.ndarray, refs: np.ndarray, shards: int) -> list[tuple[int, np.ndarray, np.ndarray]]:
-    """Split LSH entries into ``shards`` groups by their band key.
+ENTRY_DOCS = 1 << 16  # documents per entry block: a local ref holds a 16-bit document offset
+ENTRY_PASSAGES = 1 << 16  # passages of a document beyond this are not matched
 
-    ``band_keys`` is an ``(n, bands)`` uint64 array, ``refs`` the ``n`` item refs.
-    Returns ``(shard, keys, refs)`` for every non-empty shard, where ``keys`` holds the
-    low 32 bits of each band key (the shard is a function of the high bits, so two
-    entries of one shard with equal stored keys agree on 32 + log2(shards) bits; the
-    rare accidental collisions are rejected by verification).
+
+def shard_entries(band_keys: np.ndarray, local_refs: np.ndarray, shards: int) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Split LSH entries into ``shards`` groups by their band key, in compact form.
+
+    ``band_keys`` is an ``(n, bands)`` uint64 array; ``local_refs`` the ``n`` items as
+    ``document offset << 16 | passage index`` within a block of ``ENTRY_DOCS``
+    documents (uint32).  Returns ``(shard, keys, local_refs)`` for every non-empty shard,
+    keys cut to their low 32 bits (8 bytes per entry in all).  The shard comes from the
+    high bits, so two entries of a shard with equal stored keys agree on more than 32
+    bits; the rare accidental collisions only add candidates that verification rejects.
     """
     flat = band_keys.ravel()
-    flat_refs = np.repeat(np.asarray(refs, dtype=np.uint64), band_keys.shape[1])
+    flat_refs = np.repeat(np.asarray(local_refs, dtype=np.uint32), band_keys.shape[1])
     shard_of = (flat >> np.uint64(32)) % np.uint64(shards)
     keys = (flat & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     return [(shard, keys[rows], flat_refs[rows]) for shard, rows in split_by_key(shard_of)]
+
+
+def local_ref(doc_offset, passage_idx) -> np.ndarray:
+    """Compact refs of passages within an entry block (see ``shard_entries``)."""
+    return (np.asarray(doc_offset, dtype=np.uint32) << np.uint32(16)) | np.asarray(passage_idx, dtype=np.uint32)
+
+
+def global_refs(base_rank: int, local_refs: np.ndarray) -> np.ndarray:
+    """Canonical-order refs of compact refs of the block starting at ``base_rank``."""
+    local_refs = np.asarray(local_refs, dtype=np.uint32)
+    ranks = np.uint64(base_rank) + (local_refs >> np.uint32(16)).astype(np.uint64)
+    return make_ref(ranks, (local_refs & np.uint32(0xFFFF)).astype(np.uint64))

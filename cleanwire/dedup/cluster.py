@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cleanwire.dedup.arrays import sorted_unique
+
 __all__ = ["earliest_per_item", "leaders", "links_from_roots"]
 
 
@@ -46,6 +48,6 @@ def leaders(u: np.ndarray, v: np.ndarray) -> dict[int, int]:
     ``earliest_per_item`` on sharded arrays."""
     u = np.asarray(u, dtype=np.uint64)
     v = np.asarray(v, dtype=np.uint64)
-    from_roots = links_from_roots(u, np.unique(v))
+    from_roots = links_from_roots(u, sorted_unique(v))
     keep = earliest_per_item(v[from_roots], u[from_roots])
     return dict(zip(v[from_roots][keep].tolist(), u[from_roots][keep].tolist()))

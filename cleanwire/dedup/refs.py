@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MAX_PASSAGES", "PASSAGE_BITS", "doc_rank", "make_ref", "passage_index"]
+__all__ = ["PASSAGE_BITS", "doc_rank", "make_ref", "passage_index"]
 
 PASSAGE_BITS = 24
-MAX_PASSAGES = 1 << PASSAGE_BITS  # passages of one document beyond this are not matched
-_PASSAGE_MASK = np.uint64(MAX_PASSAGES - 1)
+_PASSAGE_MASK = np.uint64((1 << PASSAGE_BITS) - 1)
 
 
 def make_ref(rank, passage_idx):

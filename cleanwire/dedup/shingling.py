@@ -11,11 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cleanwire.dedup.arrays import sorted_unique
+
 from cleanwire.minhash.signatures import shingle_hashes
 from cleanwire.text.segment import CLAUSE, QUOTE, SENTENCE, segment
 from cleanwire.text.tokens import index_text
 
-__all__ = ["KIND_CODES", "KIND_NAMES", "DocumentShingles", "shingle_document"]
+__all__ = ["KIND_CODES", "KIND_NAMES", "DocumentShingles", "range_sets", "shingle_document", "shingle_passages"]
 
 KIND_NAMES = (SENTENCE, QUOTE, CLAUSE)
 KIND_CODES = {name: code for code, name in enumerate(KIND_NAMES)}
@@ -40,13 +42,13 @@ class DocumentShingles:
 
     def passage_set(self, k: int) -> np.ndarray:
         """The distinct shingles of passage ``k`` (sorted)."""
-        return np.unique(self.shingles[self.lo[k]:self.hi[k]])
+        return sorted_unique(self.shingles[self.lo[k]:self.hi[k]])
 
     def document_set(self) -> np.ndarray:
         """The distinct shingles of all sentences (no window crosses a sentence)."""
         sentences = self.passages[:, 2] == KIND_CODES[SENTENCE]
         pieces = [self.shingles[a:b] for a, b in zip(self.lo[sentences], self.hi[sentences]) if b > a]
-        return np.unique(np.concatenate(pieces)) if pieces else np.zeros(0, dtype=np.uint32)
+        return sorted_unique(np.concatenate(pieces)) if pieces else np.zeros(0, dtype=np.uint32)
 
 
 def shingle_document(text: str, ngram: int, min_words: int) -> DocumentShingles:
@@ -54,6 +56,18 @@ def shingle_document(text: str, ngram: int, min_words: int) -> DocumentShingles:
     index = index_text(text)
     spans = segment(text, min_words, index)
     passages = np.array([(s.start, s.end, KIND_CODES[s.kind], s.sentence) for s in spans], dtype=np.int64).reshape(-1, 4)
+    return _shingled(index, passages, ngram)
+
+
+def shingle_passages(text: str, passages: np.ndarray, ngram: int) -> DocumentShingles:
+    """Shingle already segmented passages (rows as in ``DocumentShingles.passages``).
+
+    Gives the same sets as ``shingle_document`` when ``passages`` came from it, without
+    segmenting again."""
+    return _shingled(index_text(text), passages, ngram)
+
+
+def _shingled(index, passages: np.ndarray, ngram: int) -> DocumentShingles:
     first = np.searchsorted(index.starts, passages[:, 0], side="left")
     after = np.searchsorted(index.ends, passages[:, 1], side="right")
     words = np.maximum(after - first, 0)
@@ -61,3 +75,23 @@ def shingle_document(text: str, ngram: int, min_words: int) -> DocumentShingles:
     lo = np.minimum(first, shingles.size)
     hi = np.clip(after - ngram + 1, lo, shingles.size)
     return DocumentShingles(passages, shingles, lo, hi, words)
+
+
+def range_sets(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, groups: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values of several ranges at once, as a ragged array.
+
+    Set ``g`` (for ``g`` in ``range(count)``) is the union of ``values[starts[k]:ends[k]]``
+    over the ranges ``k`` with ``groups[k] == g``.  Returns ``(set_values, offsets)``:
+    set ``g`` is ``set_values[offsets[g]:offsets[g+1]]``, sorted.  One sort in all.
+    """
+    lengths = np.maximum(ends - starts, 0)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.uint32), np.zeros(count + 1, dtype=np.int64)
+    first = np.cumsum(lengths) - lengths
+    positions = np.repeat(starts - first, lengths) + np.arange(total)
+    tagged = (np.repeat(np.asarray(groups, dtype=np.uint64), lengths) << np.uint64(32)) | values[positions].astype(np.uint64)
+    tagged = sorted_unique(tagged)
+    owners = (tagged >> np.uint64(32)).astype(np.int64)
+    offsets = np.searchsorted(owners, np.arange(count + 1), side="left").astype(np.int64)
+    return (tagged & np.uint64(0xFFFFFFFF)).astype(np.uint32), offsets

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["JACCARD", "CONTAINMENT", "MatchRule", "Similarity", "overlaps"]
+__all__ = ["CONTAINMENT", "JACCARD", "MatchRule", "Similarity", "link_names", "overlaps"]
 
 JACCARD, CONTAINMENT = "jaccard", "containment"
 
@@ -74,11 +74,10 @@ class MatchRule:
     containment_min_size: int = 8
 
     def evaluate(self, sim: Similarity) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Return ``(matched, similarity, link)`` arrays for the pairs of ``sim``.
+        """Return ``(matched, similarity, by_containment)`` arrays for the pairs of ``sim``.
 
         ``similarity`` is the Jaccard similarity when that alone matched, otherwise the
-        containment of the smaller set; ``link`` says which (``"jaccard"`` or
-        ``"containment"``).
+        containment of the smaller set; ``by_containment`` says it was containment.
         """
         jaccard = sim.jaccard
         by_jaccard = jaccard >= self.jaccard
@@ -87,8 +86,12 @@ class MatchRule:
             by_containment = np.zeros(len(jaccard), dtype=bool)
         else:
             big_enough = np.minimum(sim.size_a, sim.size_b) >= self.containment_min_size
-            by_containment = big_enough & (smaller_containment >= self.containment)
+            by_containment = big_enough & (smaller_containment >= self.containment) & ~by_jaccard
         matched = by_jaccard | by_containment
         similarity = np.where(by_jaccard, jaccard, smaller_containment)
-        link = np.where(by_jaccard, JACCARD, CONTAINMENT).astype(object)
-        return matched, similarity, link
+        return matched, similarity, by_containment
+
+
+def link_names(by_containment: np.ndarray) -> list[str]:
+    """``"jaccard"`` or ``"containment"`` for each pair, as stored in the outputs."""
+    return np.where(by_containment, CONTAINMENT, JACCARD).tolist()

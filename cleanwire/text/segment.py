@@ -72,17 +72,18 @@ _ABBREVIATIONS = frozenset(
 _OPENERS = "\"'“‘«„([¿¡"
 # After end punctuation: closing quotes or brackets, horizontal whitespace, then the
 # first letter or digit of what follows (possibly behind opening quotes or brackets).
-_AFTER_END = re.compile(r"[\"'”’»)\]]*[^\S\n]+(?=[\"'“‘«„(\[¿¡]{0,2}(\w))")
+_AFTER_END = re.compile(r"[\"'”’»)\]]*([^\S\n]+)(?=[\"'“‘«„(\[¿¡]{0,2}(\w))")
 _AFTER_CJK_END = re.compile(r"[」』”’）]*")
 _DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]?")
 
 
-def _latin_cut(text: str, first: int, last: int) -> int | None:
-    """Where the sentence ends if the punctuation run ``text[first:last+1]`` ends it."""
+def _latin_cut(text: str, first: int, last: int) -> tuple[int, int] | None:
+    """``(end of this sentence, start of the next)`` if the punctuation run
+    ``text[first:last+1]`` ends a sentence, else None."""
     m = _AFTER_END.match(text, last + 1)
     if m is None:
         return None
-    nxt = m.group(1)
+    nxt = m.group(2)
     if nxt.islower() or not (nxt.isalpha() or nxt.isdigit()):
         return None
     if last == first and text[first] == ".":
@@ -92,7 +93,7 @@ def _latin_cut(text: str, first: int, last: int) -> int | None:
             return None  # "J. Smith", "U.S."
         if word.lower() in _ABBREVIATIONS:
             return None
-    return m.end()
+    return m.start(1), m.end()
 
 
 def _runs(positions: np.ndarray) -> list[tuple[int, int]]:
@@ -116,19 +117,21 @@ def sentences(text: str, index: TextIndex | None = None) -> list[tuple[int, int]
     ``index`` is ``index_text(text)``, computed when not given.
     """
     index = index_text(text) if index is None else index
+    # Each cut is (end of one sentence, start of the next).
     cuts = [c for first, last in _runs(index.end_marks) if (c := _latin_cut(text, first, last))]
-    cuts += [_AFTER_CJK_END.match(text, last + 1).end() for _, last in _runs(index.cjk_end_marks)]
-    cuts += (index.newlines + 1).tolist()
-    ranges, prev = [], 0
-    for cut in sorted(cuts) + [len(text)]:
-        if cut <= prev:
-            continue
-        start, end = prev, cut
-        if text[start].isspace() or text[end - 1].isspace():
-            start, end = _strip(text, start, end)
-        if start < end:
-            ranges.append((start, end))
-        prev = cut
+    for _, last in _runs(index.cjk_end_marks):
+        end = _AFTER_CJK_END.match(text, last + 1).end()
+        cuts.append((end, end))
+    cuts += [(p, p + 1) for p in index.newlines.tolist()]
+    cuts.sort()
+    ranges, start = [], 0
+    for end, following in cuts + [(len(text), len(text))]:
+        if end > start:
+            if text[start].isspace() or text[end - 1].isspace():
+                start, end = _strip(text, start, end)
+            if start < end:
+                ranges.append((start, end))
+        start = max(start, following)
     return ranges
 
 

@@ -1,0 +1,98 @@
+"""Partition files: the cleaned documents of each range partition, written once.
+
+Verification and the final assembly need the documents' text again, long after the
+signature stage.  Carrying it through the runner's shuffles would hold the whole corpus
+in the runner's memory several times over (DirectRunner keeps shuffles in memory), so
+the signature stage writes each partition's documents and passage offsets to one
+zstd Parquet file in the run's staging directory, and later stages read the files of
+the partitions they need.  Only compact arrays (band keys, pairs, links) go through
+Beam shuffles.  Later stages take the list of written files as a side input, so they
+never start before the files exist, on any runner.
+"""
+
+from __future__ import annotations
+
+import apache_beam as beam
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+from cleanwire.model import RankedBatch
+from transforms.stats import StageStats
+
+__all__ = ["PARTITION_SCHEMA", "StagePartitions", "partition_path", "read_partition"]
+
+WORK_DIR = "_partitions"
+
+PARTITION_SCHEMA = pa.schema([
+    ("rank", pa.int64()), ("doc_id", pa.string()), ("uri", pa.string()), ("source", pa.string()),
+    ("format", pa.string()), ("url", pa.string()), ("title", pa.string()), ("published", pa.timestamp("us", tz="UTC")),
+    ("text", pa.string()), ("boilerplate", pa.list_(pa.string())), ("raw_chars", pa.int64()),
+    # passages: start, end, kind code, sentence number (see cleanwire.dedup.shingling)
+    ("passages", pa.list_(pa.int64())),
+])
+
+
+def partition_path(staging: str, partition: int) -> str:
+    """Where partition ``partition``'s documents are kept during a run."""
+    return FileSystems.join(staging, WORK_DIR, f"partition-{partition:05d}.parquet")
+
+
+def _table(batch: RankedBatch) -> pa.Table:
+    docs = batch.docs
+    return pa.table({
+        "rank": np.arange(batch.first_rank, batch.first_rank + len(docs), dtype=np.int64),
+        "doc_id": [d.doc_id for d in docs], "uri": [d.uri for d in docs], "source": [d.source for d in docs],
+        "format": [d.format for d in docs], "url": [d.url for d in docs], "title": [d.title for d in docs],
+        "published": [d.published for d in docs], "text": [d.text for d in docs],
+        "boilerplate": [d.boilerplate for d in docs], "raw_chars": [d.raw_chars for d in docs],
+        "passages": [p.ravel() for p in batch.passages],
+    }, schema=PARTITION_SCHEMA)
+
+
+def read_partition(staging: str, partition: int, columns: list[str] | None = None, ranks: tuple[int, int] | None = None) -> pa.Table:
+    """Read a partition file (optionally some columns, and only ranks in ``[lo, hi)``)."""
+    with FileSystems.open(partition_path(staging, partition)) as handle:
+        table = pq.read_table(handle, columns=None if columns is None else sorted(set(columns) | {"rank"}))
+    if ranks is not None:
+        rank = table.column("rank")
+        table = table.filter(pc.and_(pc.greater_equal(rank, ranks[0]), pc.less(rank, ranks[1])))
+    return table
+
+
+def passages_of(table: pa.Table) -> list[np.ndarray]:
+    """The ``(n, 4)`` passage arrays of the rows of a partition table."""
+    column = table.column("passages").combine_chunks()
+    flat = column.values.to_numpy()
+    offsets = column.offsets.to_numpy()
+    return [flat[a:b].reshape(-1, 4) for a, b in zip(offsets[:-1], offsets[1:])]
+
+
+class _WriteFn(beam.DoFn):
+    def __init__(self, staging: str) -> None:
+        self._staging = staging
+
+    def setup(self) -> None:
+        self.stats = StageStats("stage")
+
+    def process(self, batch: RankedBatch):
+        with self.stats.timed():
+            path = partition_path(self._staging, batch.partition)
+            with FileSystems.create(path) as handle:
+                pq.write_table(_table(batch), handle, compression="zstd", compression_level=1)
+        self.stats.count("documents", len(batch.docs))
+        yield batch.partition
+
+
+class StagePartitions(beam.PTransform):
+    """``RankedBatch`` (with passages) -> one partition file each; outputs the
+    partition numbers written (use them as a side input to order later reads)."""
+
+    def __init__(self, staging: str) -> None:
+        super().__init__()
+        self._staging = staging
+
+    def expand(self, batches):
+        return batches | "WritePartitions" >> beam.ParDo(_WriteFn(self._staging))
