@@ -8,7 +8,11 @@ from datetime import datetime
 
 import numpy as np
 
-__all__ = ["CleanDocument", "ErrorRecord", "PartitionIndex", "RankedBatch", "RawDocument", "cluster_id_for", "doc_id_for"]
+from cleanwire.text.tokens import fmix64
+
+__all__ = [
+    "CleanDocument", "ErrorRecord", "PartitionIndex", "RankedBatch", "RawDocument", "cluster_id_for", "cluster_ids", "doc_id_for",
+]
 
 
 def doc_id_for(uri: str, content: bytes) -> str:
@@ -22,9 +26,25 @@ def doc_id_for(uri: str, content: bytes) -> str:
     return digest.hexdigest()
 
 
+def cluster_ids(doc_ids: np.ndarray, passage_idx: np.ndarray) -> list[str]:
+    """Cluster ids (16 hex digits) of clusters whose canonical passages are given.
+
+    ``doc_ids`` holds the canonical passages' doc ids (32 hex digits, as str or bytes),
+    ``passage_idx`` their passage indexes.  The id depends only on the canonical
+    passage, so a cluster keeps its id in every run.  Vectorised: no hashing per call.
+    """
+    hex_digits = np.frombuffer(np.asarray(doc_ids, dtype="S32").tobytes(), dtype=np.uint8).reshape(-1, 32)[:, :16]
+    nibbles = hex_digits.astype(np.uint64) - np.uint64(48)
+    nibbles[nibbles > 9] -= np.uint64(39)  # "a".."f"
+    prefix = (nibbles << (np.uint64(4) * np.arange(15, -1, -1, dtype=np.uint64))).sum(axis=1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        mixed = fmix64(prefix ^ ((np.asarray(passage_idx, dtype=np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)))
+    return [format(value, "016x") for value in mixed.tolist()]
+
+
 def cluster_id_for(doc_id: str, passage_idx: int) -> str:
-    """A passage cluster's id: 16 hex digits derived from its canonical passage."""
-    return hashlib.blake2b(f"{doc_id}/{passage_idx}".encode(), digest_size=8).hexdigest()
+    """The cluster id of one canonical passage (see ``cluster_ids``)."""
+    return cluster_ids(np.array([doc_id], dtype="S32"), np.array([passage_idx]))[0]
 
 
 @dataclass
@@ -74,15 +94,15 @@ class CleanDocument:
 class RankedBatch:
     """The documents of one range partition, in canonical order.
 
-    Document ``k`` has rank ``first_rank + k``.  ``passages[k]`` holds the passages of
-    document ``k`` as an ``(n, 4)`` int64 array of ``start, end, kind code, sentence``
-    (filled in by the signature stage).
+    Document ``k`` has rank ``first_rank + k``.  ``shingled[k]`` holds its passages and
+    shingles (a ``cleanwire.dedup.shingling.DocumentShingles``; filled in by the
+    signature stage).
     """
 
     partition: int
     first_rank: int
     docs: list[CleanDocument]
-    passages: list[np.ndarray] = field(default_factory=list)
+    shingled: list = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -23,3 +23,11 @@ def test_earliest_per_item():
     u = np.array([2, 1, 1, 5], dtype=np.uint64)
     picked = earliest_per_item(v, u)
     assert sorted(zip(v[picked].tolist(), u[picked].tolist())) == [(2, 1), (3, 1)]
+
+
+def test_cluster_ids_are_stable_and_distinct():
+    from cleanwire.model import cluster_id_for, cluster_ids
+
+    ids = cluster_ids(np.array(["9825f001a224e52b48d37bebd8603f42"] * 2 + ["50d6847f0960f287140a80963156c283"], dtype="S32"), np.array([3, 4, 3]))
+    assert len(set(ids)) == 3 and all(len(i) == 16 for i in ids)
+    assert cluster_id_for("9825f001a224e52b48d37bebd8603f42", 3) == ids[0]

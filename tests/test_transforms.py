@@ -102,8 +102,8 @@ def test_rank_documents_gives_exact_canonical_ranks():
 
 def _batch(texts, first_rank=0, partition=0, segmented=False):
     docs = [_doc(f"/in/{first_rank + k}.txt", t, doc_id=f"d{first_rank + k}") for k, t in enumerate(texts)]
-    passages = [shingle_document(t, 3, 5).passages for t in texts] if segmented else []
-    return RankedBatch(partition, first_rank, docs, passages)
+    shingled = [shingle_document(t, 3, 5) for t in texts] if segmented else []
+    return RankedBatch(partition, first_rank, docs, shingled)
 
 
 def test_sign_passages_fills_passages_and_emits_band_keys():
@@ -112,7 +112,7 @@ def test_sign_passages_fills_passages_and_emits_band_keys():
     with TestPipeline() as p:
         idx = p | "Index" >> beam.Create([PartitionIndex((0,), (0,), 2, 4)])
         signed = p | beam.Create([_batch([text, "Short."])]) | SignPassages(params, idx)
-        assert_that(signed.batches | beam.Map(lambda b: [len(x) for x in b.passages]), equal_to([[4, 1]]), label="passages")
+        assert_that(signed.batches | beam.Map(lambda b: [len(x.passages) for x in b.shingled]), equal_to([[4, 1]]), label="passages")
         passage_entries = signed[PASSAGE] | "PassageSizes" >> beam.Map(lambda e: len(e[1][1])) | "SumPassages" >> beam.CombineGlobally(sum)
         # four matchable sentences (the one-word document is too short), one entry per band
         assert_that(passage_entries, equal_to([4 * params.passage_bands[0]]), label="passage entries")

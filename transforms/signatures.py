@@ -35,12 +35,12 @@ class _SignFn(beam.DoFn):
 
     def process(self, batch: RankedBatch, index: PartitionIndex):
         params = self._params
-        passages, outputs = [], []
+        shingled_docs, outputs = [], []
         signatures, locals_, doc_signatures, doc_locals = [], [], [], []
         with self.stats.timed():
             for k, doc in enumerate(batch.docs):
                 shingled = shingle_document(doc.text, params.ngram, params.min_words)
-                passages.append(shingled.passages)
+                shingled_docs.append(shingled)
                 rows = self._hasher.signatures(shingled.shingles, shingled.lo, shingled.hi)
                 eligible = np.flatnonzero(shingled.words >= params.min_words)
                 eligible = eligible[eligible < ENTRY_PASSAGES]
@@ -57,10 +57,10 @@ class _SignFn(beam.DoFn):
                     outputs += self._entries(base, signatures, locals_, doc_signatures, doc_locals, index.shards)
                     signatures, locals_, doc_signatures, doc_locals = [], [], [], []
         self.stats.count("documents", len(batch.docs))
-        self.stats.count("passages", sum(len(p) for p in passages))
+        self.stats.count("passages", sum(len(d.passages) for d in shingled_docs))
         for level, shard, entry in outputs:
             yield beam.pvalue.TaggedOutput(level, (shard, entry))
-        yield RankedBatch(batch.partition, batch.first_rank, batch.docs, passages)
+        yield RankedBatch(batch.partition, batch.first_rank, batch.docs, shingled_docs)
 
     def _entries(self, base, signatures, locals_, doc_signatures, doc_locals, shards):
         params = self._params
@@ -78,9 +78,9 @@ class _SignFn(beam.DoFn):
 
 
 class SignPassages(beam.PTransform):
-    """``RankedBatch`` -> the same batch with its passages, plus LSH entries.
+    """``RankedBatch`` -> the same batch with its passages and shingles, plus LSH entries.
 
-    Returns a tagged result: ``batches`` (``RankedBatch`` with ``passages`` filled) and,
+    Returns a tagged result: ``batches`` (``RankedBatch`` with ``shingled`` filled) and,
     per level (``passage``, ``document``), ``(shard, (base_rank, keys, local_refs))``
     elements (see ``cleanwire.dedup.candidates.shard_entries``)."""
 

@@ -19,10 +19,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
+from cleanwire.dedup.shingling import DocumentShingles
 from cleanwire.model import RankedBatch
 from transforms.stats import StageStats
 
-__all__ = ["PARTITION_SCHEMA", "StagePartitions", "partition_path", "read_partition"]
+__all__ = ["PARTITION_SCHEMA", "StagePartitions", "partition_path", "passages_of", "read_partition", "shingled_of"]
 
 WORK_DIR = "_partitions"
 
@@ -30,8 +31,9 @@ PARTITION_SCHEMA = pa.schema([
     ("rank", pa.int64()), ("doc_id", pa.string()), ("uri", pa.string()), ("source", pa.string()),
     ("format", pa.string()), ("url", pa.string()), ("title", pa.string()), ("published", pa.timestamp("us", tz="UTC")),
     ("text", pa.string()), ("boilerplate", pa.list_(pa.string())), ("raw_chars", pa.int64()),
-    # passages: start, end, kind code, sentence number (see cleanwire.dedup.shingling)
-    ("passages", pa.list_(pa.int64())),
+    # passages: start, end, kind code, sentence number (see cleanwire.dedup.shingling);
+    # shingles: the document's window hashes; windows: each passage's lo, hi into them.
+    ("passages", pa.list_(pa.int64())), ("shingles", pa.list_(pa.uint32())), ("windows", pa.list_(pa.int64())),
 ])
 
 
@@ -48,7 +50,9 @@ def _table(batch: RankedBatch) -> pa.Table:
         "format": [d.format for d in docs], "url": [d.url for d in docs], "title": [d.title for d in docs],
         "published": [d.published for d in docs], "text": [d.text for d in docs],
         "boilerplate": [d.boilerplate for d in docs], "raw_chars": [d.raw_chars for d in docs],
-        "passages": [p.ravel() for p in batch.passages],
+        "passages": [d.passages.ravel() for d in batch.shingled],
+        "shingles": [d.shingles for d in batch.shingled],
+        "windows": [np.stack((d.lo, d.hi), axis=1).ravel() for d in batch.shingled],
     }, schema=PARTITION_SCHEMA)
 
 
@@ -62,12 +66,24 @@ def read_partition(staging: str, partition: int, columns: list[str] | None = Non
     return table
 
 
-def passages_of(table: pa.Table) -> list[np.ndarray]:
-    """The ``(n, 4)`` passage arrays of the rows of a partition table."""
-    column = table.column("passages").combine_chunks()
+def _ragged(table: pa.Table, name: str) -> list[np.ndarray]:
+    column = table.column(name).combine_chunks()
     flat = column.values.to_numpy()
     offsets = column.offsets.to_numpy()
-    return [flat[a:b].reshape(-1, 4) for a, b in zip(offsets[:-1], offsets[1:])]
+    return [flat[a:b] for a, b in zip(offsets[:-1], offsets[1:])]
+
+
+def passages_of(table: pa.Table) -> list[np.ndarray]:
+    """The ``(n, 4)`` passage arrays of the rows of a partition table."""
+    return [p.reshape(-1, 4) for p in _ragged(table, "passages")]
+
+
+def shingled_of(table: pa.Table) -> list[DocumentShingles]:
+    """Passages and shingles of the rows of a partition table (as the sign stage made them)."""
+    return [
+        DocumentShingles(p.reshape(-1, 4), s, w.reshape(-1, 2)[:, 0], w.reshape(-1, 2)[:, 1])
+        for p, s, w in zip(_ragged(table, "passages"), _ragged(table, "shingles"), _ragged(table, "windows"))
+    ]
 
 
 class _WriteFn(beam.DoFn):

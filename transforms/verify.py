@@ -16,14 +16,14 @@ import numpy as np
 import pyarrow as pa
 
 from cleanwire.dedup.arrays import pair_shard, ragged_take, sorted_unique, split_by_key
-from cleanwire.dedup.candidates import unique_pairs
+from cleanwire.dedup.candidates import pair_order, unique_pairs
 from cleanwire.dedup.refs import doc_rank, passage_index
-from cleanwire.dedup.shingling import KIND_CODES, range_sets, shingle_passages
+from cleanwire.dedup.shingling import KIND_CODES, range_sets
 from cleanwire.dedup.verify import Similarity, link_names, overlaps
-from cleanwire.model import PartitionIndex, cluster_id_for
+from cleanwire.model import PartitionIndex, cluster_ids
 from cleanwire.params import DedupParams
 from transforms.signatures import DOCUMENT, PASSAGE
-from transforms.staging import passages_of, read_partition
+from transforms.staging import read_partition, shingled_of
 from transforms.stats import StageStats
 from transforms.write import file_block, table_chunk
 
@@ -90,10 +90,10 @@ class _ShingleSidesFn(beam.DoFn):
             return
         # Read the partition's documents that are needed, and shingle each once.
         needed = sorted_unique(np.concatenate([doc_rank(w[4]) for w in wanted]).astype(np.int64))
-        table = read_partition(self._staging, partition, ["doc_id", "text", "passages"], (int(needed[0]), int(needed[-1]) + 1))
+        table = read_partition(self._staging, partition, ["doc_id", "passages", "shingles", "windows"], (int(needed[0]), int(needed[-1]) + 1))
         table = table.filter(pa.array(np.isin(table.column("rank").to_numpy(), needed)))
-        texts, doc_ids = table.column("text").to_pylist(), table.column("doc_id").to_pylist()
-        shingled = [shingle_passages(t, p, self._params.ngram) for t, p in zip(texts, passages_of(table))]
+        doc_ids = table.column("doc_id").to_pylist()
+        shingled = shingled_of(table)
         shingle_base = np.cumsum([0] + [d.shingles.size for d in shingled])
         passage_base = np.cumsum([0] + [len(d.passages) for d in shingled])
         all_shingles = np.concatenate([d.shingles for d in shingled])
@@ -132,7 +132,7 @@ def _concat(sides: list[PairSides]) -> PairSides:
 
 
 def _in_pair_order(sides: PairSides) -> PairSides:
-    order = np.lexsort((sides.v, sides.u))
+    order = pair_order(sides.u, sides.v)
     values, offsets = ragged_take(sides.values, sides.offsets, order)
     return PairSides(sides.level, sides.side, sides.u[order], sides.v[order], sides.doc_ids[order], values, offsets)
 
@@ -170,7 +170,7 @@ class _VerifyFn(beam.DoFn):
         doc_a, doc_b = a.doc_ids[keep].astype(str), b.doc_ids[keep].astype(str)
         if level == PASSAGE:
             idx_a, idx_b = passage_index(u).astype(np.int64).tolist(), passage_index(v).astype(np.int64).tolist()
-            labels = [cluster_id_for(d, i) for d, i in zip(doc_a.tolist(), idx_a)]
+            labels = cluster_ids(a.doc_ids[keep], passage_index(u))
         else:
             labels = doc_a.tolist()
             idx_a = idx_b = [None] * keep.size

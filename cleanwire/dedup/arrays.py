@@ -29,6 +29,8 @@ def split_by_key(keys: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
     keys = np.asarray(keys)
     if keys.size == 0:
         return
+    if keys.dtype.kind in "iu" and keys.size and 0 <= keys.min() and keys.max() < 1 << 15:
+        keys = keys.astype(np.int16)  # numpy radix-sorts 16-bit keys: linear time
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     cuts = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1

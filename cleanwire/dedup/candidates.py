@@ -21,11 +21,27 @@ __all__ = [
 ]
 
 
+def _dense_rank(values: np.ndarray) -> np.ndarray:
+    """Rank of each value among the distinct values (equal values, equal ranks)."""
+    order = np.argsort(values)
+    ordered = values[order]
+    ranks = np.empty(values.size, dtype=np.uint64)
+    ranks[order] = np.cumsum(np.concatenate(([0], ordered[1:] != ordered[:-1]))).astype(np.uint64)
+    return ranks
+
+
+def pair_order(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Indices that sort pairs by ``u`` then ``v`` (one 64-bit sort of dense ranks,
+    much faster than ``np.lexsort`` on two uint64 columns)."""
+    composite = (_dense_rank(u) << np.uint64(32)) | _dense_rank(v)
+    return np.argsort(composite)
+
+
 def unique_pairs(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the distinct ``(u, v)`` pairs, sorted by ``u`` then ``v``."""
     if u.size == 0:
         return u, v
-    order = np.lexsort((v, u))
+    order = pair_order(u, v)
     u, v = u[order], v[order]
     keep = np.ones(u.size, dtype=bool)
     keep[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
@@ -38,7 +54,7 @@ def count_pairs(u: np.ndarray, v: np.ndarray, counts: np.ndarray | None = None) 
     counts = np.ones(u.size, dtype=np.int64) if counts is None else np.asarray(counts, dtype=np.int64)
     if u.size == 0:
         return u, v, counts
-    order = np.lexsort((v, u))
+    order = pair_order(u, v)
     u, v, counts = u[order], v[order], counts[order]
     first = np.ones(u.size, dtype=bool)
     first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
@@ -60,8 +76,25 @@ def bucket_pairs(keys: np.ndarray, refs: np.ndarray, cap: int = 16) -> tuple[np.
     empty = np.zeros(0, dtype=np.uint64)
     if keys.size < 2:
         return empty, empty, np.zeros(0, dtype=np.int64)
-    order = np.lexsort((refs, keys))
-    keys, refs = keys[order], refs[order].astype(np.uint64)
+    # Most entries are alone in their bucket: find the shared keys with one plain sort
+    # (np.lexsort on two keys is ~30x slower), then order only those entries.
+    by_key = np.argsort(keys)
+    sorted_keys = keys[by_key]
+    repeated = np.zeros(keys.size, dtype=bool)
+    same = sorted_keys[1:] == sorted_keys[:-1]
+    repeated[1:] |= same
+    repeated[:-1] |= same
+    if not repeated.any():
+        return empty, empty, np.zeros(0, dtype=np.int64)
+    chosen = by_key[repeated]
+    bucket = np.cumsum(np.concatenate(([0], ~same)))[repeated].astype(np.uint64)  # bucket number, key order
+    refs = refs[chosen].astype(np.uint64)
+    # Sort by (bucket, ref) with one 64-bit sort: bucket in the high half, ref's rank below.
+    ref_order = np.argsort(refs)
+    ref_rank = np.empty(refs.size, dtype=np.uint64)
+    ref_rank[ref_order] = np.arange(refs.size, dtype=np.uint64)
+    composite = np.sort((bucket << np.uint64(32)) | ref_rank)
+    keys, refs = composite >> np.uint64(32), refs[ref_order[(composite & np.uint64(0xFFFFFFFF)).astype(np.int64)]]
     run_starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
     run_sizes = np.diff(np.append(run_starts, keys.size))
     us, vs = [], []

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from cleanwire.dedup.arrays import sorted_unique
+from cleanwire.dedup.candidates import pair_order
 
 __all__ = ["earliest_per_item", "leaders", "links_from_roots"]
 
@@ -34,7 +35,7 @@ def earliest_per_item(v: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Indices of, for each distinct ``v``, the link with the smallest ``u``."""
     if v.size == 0:
         return np.zeros(0, dtype=np.int64)
-    order = np.lexsort((u, v))
+    order = pair_order(v, u)
     first = np.ones(order.size, dtype=bool)
     first[1:] = v[order][1:] != v[order][:-1]
     return order[first]

@@ -17,7 +17,7 @@ from cleanwire.minhash.signatures import shingle_hashes
 from cleanwire.text.segment import CLAUSE, QUOTE, SENTENCE, segment
 from cleanwire.text.tokens import index_text
 
-__all__ = ["KIND_CODES", "KIND_NAMES", "DocumentShingles", "range_sets", "shingle_document", "shingle_passages"]
+__all__ = ["KIND_CODES", "KIND_NAMES", "DocumentShingles", "range_sets", "shingle_document"]
 
 KIND_NAMES = (SENTENCE, QUOTE, CLAUSE)
 KIND_CODES = {name: code for code, name in enumerate(KIND_NAMES)}
@@ -31,14 +31,15 @@ class DocumentShingles:
     in passage order (row ``k`` is passage ``k``).  ``shingles``: uint32 hash of every
     ``ngram``-word window of the document.  Passage ``k``'s shingle set is
     ``shingles[lo[k]:hi[k]]`` (windows that lie inside it; empty when it has fewer
-    than ``ngram`` words).  ``words[k]``: number of words of passage ``k``.
+    than ``ngram`` words).  ``words[k]``: number of words of passage ``k`` (None when
+    read back from a partition file, where only what verification needs is kept).
     """
 
     passages: np.ndarray
     shingles: np.ndarray
     lo: np.ndarray
     hi: np.ndarray
-    words: np.ndarray
+    words: np.ndarray | None = None
 
     def passage_set(self, k: int) -> np.ndarray:
         """The distinct shingles of passage ``k`` (sorted)."""
@@ -57,14 +58,6 @@ def shingle_document(text: str, ngram: int, min_words: int) -> DocumentShingles:
     spans = segment(text, min_words, index)
     passages = np.array([(s.start, s.end, KIND_CODES[s.kind], s.sentence) for s in spans], dtype=np.int64).reshape(-1, 4)
     return _shingled(index, passages, ngram)
-
-
-def shingle_passages(text: str, passages: np.ndarray, ngram: int) -> DocumentShingles:
-    """Shingle already segmented passages (rows as in ``DocumentShingles.passages``).
-
-    Gives the same sets as ``shingle_document`` when ``passages`` came from it, without
-    segmenting again."""
-    return _shingled(index_text(text), passages, ngram)
 
 
 def _shingled(index, passages: np.ndarray, ngram: int) -> DocumentShingles:
