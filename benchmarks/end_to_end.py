@@ -15,7 +15,7 @@ Runs, one after the other in this invocation:
   ``--workers`` processes), the reference for HTML throughput.
 
 Prints documents per second, peak resident memory (all processes), the ratio to the
-fastest datatrove configuration, and cleanwire's busy seconds per stage from its
+fastest datatrove configuration, and cleanwire's CPU seconds per stage from its
 manifest.  Needs the ``bench`` extra (``pip install -e '.[bench]'``).
 """
 
@@ -109,11 +109,11 @@ def main() -> None:
         print(f"{row['name']:{width}s}  {row['seconds']:8.1f}  {row['docs_per_s']:8.1f}  {row['peak_rss_mb']:11d}  {ratio}  {row['note']}")
     if reference:
         print(f"# cleanwire / {reference['name']}: {rows[0]['docs_per_s'] / reference['docs_per_s']:.2f}x")
-    print("# cleanwire busy seconds per stage (summed over workers):")
+    print("# cleanwire CPU seconds per stage (summed over workers):")
     for stage, stats in manifest["stages"].items():
-        if "busy_seconds" in stats:
-            print(f"#   {stage:18s} {stats['busy_seconds']:8.2f}")
-    print("# JSON " + json.dumps({"docs": docs, "rows": rows, "stages": {k: v.get("busy_seconds") for k, v in manifest["stages"].items()}}))
+        if "cpu_seconds" in stats:
+            print(f"#   {stage:18s} {stats['cpu_seconds']:8.2f}")
+    print("# JSON " + json.dumps({"docs": docs, "rows": rows, "stages": {k: v.get("cpu_seconds") for k, v in manifest["stages"].items()}}))
 
 
 if __name__ == "__main__":

@@ -272,8 +272,8 @@ def _stage_stats(result) -> dict[str, dict[str, float]]:
         entry = stats.setdefault(stage, {})
         entry[what] = entry.get(what, 0) + value
     for entry in stats.values():
-        if "busy_ms" in entry:
-            entry["busy_seconds"] = round(entry.pop("busy_ms") / 1000.0, 3)
+        if "cpu_ms" in entry:
+            entry["cpu_seconds"] = round(entry.pop("cpu_ms") / 1000.0, 3)
     return dict(sorted(stats.items()))
 
 

@@ -41,7 +41,7 @@ def test_output_layout_and_manifest(seed_run):
     assert manifest["counts"]["passages"] == pq.read_table(seed_run / "passages").num_rows
     assert manifest["parameters"]["passage_bands_rows"] == [24, 2]
     assert {"read", "clean", "rank", "sign", "stage", "verify", "assemble"} <= set(manifest["stages"])
-    assert all(stage.get("busy_seconds", 0) >= 0 for stage in manifest["stages"].values())
+    assert all(stage.get("cpu_seconds", 0) >= 0 for stage in manifest["stages"].values())
     assert manifest["versions"]["apache-beam"]
     for table in TABLES:
         files = list((seed_run / table).glob("*.parquet"))

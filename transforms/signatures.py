@@ -1,10 +1,10 @@
 """Stage 4, segment and sign: passages, MinHash signatures and LSH band keys.
 
 One element per range partition carries all its documents, so the per-element cost of
-the runner is paid once per partition, not once per passage.  For each document the
-stage segments the text into passages, computes one signature per passage in a single
-numpy pass, derives the document's signature as the minimum over its sentences (the
-MinHash of a union), and emits band keys in compact per-shard arrays.
+the runner is paid once per partition, not once per passage.  The stage segments each
+document into passages and shingles them, computes the signatures of all its passages
+in one numpy pass, derives the document's signature as the minimum over its sentences
+(the MinHash of a union), and emits band keys in compact per-shard arrays.
 """
 
 from __future__ import annotations
@@ -35,38 +35,35 @@ class _SignFn(beam.DoFn):
 
     def process(self, batch: RankedBatch, index: PartitionIndex):
         params = self._params
-        shingled_docs, outputs = [], []
-        signatures, locals_, doc_signatures, doc_locals = [], [], [], []
         with self.stats.timed():
-            for k, doc in enumerate(batch.docs):
-                shingled = shingle_document(doc.text, params.ngram, params.min_words)
-                shingled_docs.append(shingled)
-                rows = self._hasher.signatures(shingled.shingles, shingled.lo, shingled.hi)
-                eligible = np.flatnonzero(shingled.words >= params.min_words)
-                eligible = eligible[eligible < ENTRY_PASSAGES]
-                offset = k % ENTRY_DOCS
-                signatures.append(rows[eligible])
-                locals_.append(local_ref(np.full(eligible.size, offset), eligible))
-                sentences = (shingled.passages[:, 2] == _SENTENCE) & (shingled.hi > shingled.lo)
-                if sentences.any():
-                    doc_signatures.append(rows[sentences].min(axis=0))
-                    doc_locals.append(local_ref(offset, 0))
-                if (k + 1) % ENTRY_DOCS == 0 or k + 1 == len(batch.docs):
-                    # One block of entries per ENTRY_DOCS documents (refs are block-local).
-                    base = batch.first_rank + k - offset
-                    outputs += self._entries(base, signatures, locals_, doc_signatures, doc_locals, index.shards)
-                    signatures, locals_, doc_signatures, doc_locals = [], [], [], []
+            shingled_docs = [shingle_document(doc.text, params.ngram, params.min_words) for doc in batch.docs]
+            rows_per_doc = [self._hasher.signatures(d.shingles, d.lo, d.hi) for d in shingled_docs]
+            outputs = []
+            for start in range(0, len(batch.docs), ENTRY_DOCS):
+                # One block of entries per ENTRY_DOCS documents (refs are block-local).
+                block = range(start, min(start + ENTRY_DOCS, len(batch.docs)))
+                outputs += self._entries(batch.first_rank + start, [shingled_docs[k] for k in block], [rows_per_doc[k] for k in block], index.shards)
         self.stats.count("documents", len(batch.docs))
         self.stats.count("passages", sum(len(d.passages) for d in shingled_docs))
         for level, shard, entry in outputs:
             yield beam.pvalue.TaggedOutput(level, (shard, entry))
         yield RankedBatch(batch.partition, batch.first_rank, batch.docs, shingled_docs)
 
-    def _entries(self, base, signatures, locals_, doc_signatures, doc_locals, shards):
+    def _entries(self, base: int, shingled_docs, rows_per_doc, shards: int) -> list:
         params = self._params
+        signatures, locals_, doc_signatures, doc_locals = [], [], [], []
+        for offset, (doc, rows) in enumerate(zip(shingled_docs, rows_per_doc)):
+            eligible = np.flatnonzero(doc.words >= params.min_words)
+            eligible = eligible[eligible < ENTRY_PASSAGES]
+            signatures.append(rows[eligible])
+            locals_.append(local_ref(np.full(eligible.size, offset), eligible))
+            sentences = (doc.passages[:, 2] == _SENTENCE) & (doc.hi > doc.lo)
+            if sentences.any():
+                doc_signatures.append(rows[sentences].min(axis=0))  # the MinHash of the union
+                doc_locals.append(local_ref(offset, 0))
         out = []
-        if signatures:
-            local = np.concatenate(locals_)
+        local = np.concatenate(locals_) if locals_ else np.zeros(0, dtype=np.uint32)
+        if local.size:
             self.stats.count("matchable_passages", local.size)
             bands = band_hashes(np.concatenate(signatures), *params.passage_bands)
             out += [(PASSAGE, shard, (base, keys, refs)) for shard, keys, refs in shard_entries(bands, local, shards)]

@@ -8,7 +8,7 @@ import numpy as np
 
 from cleanwire.text.tokens import fmix64
 
-__all__ = ["hash_shard", "pair_shard", "ragged", "ragged_take", "sorted_unique", "split_by_key"]
+__all__ = ["gather_ranges", "hash_shard", "pair_shard", "ragged", "ragged_take", "sorted_unique", "split_by_key"]
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -61,11 +61,20 @@ def ragged(arrays: list[np.ndarray], dtype=np.uint32) -> tuple[np.ndarray, np.nd
     return values, offsets
 
 
+def gather_ranges(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenate ``values[starts[k]:ends[k]]`` for every ``k`` into one array.
+
+    Returns ``(gathered, offsets)``: range ``k`` is ``gathered[offsets[k]:offsets[k+1]]``.
+    Ranges may overlap; empty or inverted ranges give empty rows."""
+    starts = np.asarray(starts, dtype=np.int64)
+    lengths = np.maximum(np.asarray(ends, dtype=np.int64) - starts, 0)
+    offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    positions = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])
+    return values[positions], offsets
+
+
 def ragged_take(values: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Select rows ``rows`` (in that order) of the ragged array ``(values, offsets)``."""
     rows = np.asarray(rows, dtype=np.int64)
-    lengths = offsets[rows + 1] - offsets[rows]
-    new_offsets = np.zeros(rows.size + 1, dtype=np.int64)
-    np.cumsum(lengths, out=new_offsets[1:])
-    starts = np.repeat(offsets[rows] - new_offsets[:-1], lengths)
-    return values[starts + np.arange(new_offsets[-1])], new_offsets
+    return gather_ranges(values, offsets[rows], offsets[rows + 1])

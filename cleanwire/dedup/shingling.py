@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cleanwire.dedup.arrays import sorted_unique
+from cleanwire.dedup.arrays import gather_ranges, sorted_unique
 
 from cleanwire.minhash.signatures import shingle_hashes
 from cleanwire.text.segment import CLAUSE, QUOTE, SENTENCE, segment
@@ -77,13 +77,11 @@ def range_sets(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, groups:
     over the ranges ``k`` with ``groups[k] == g``.  Returns ``(set_values, offsets)``:
     set ``g`` is ``set_values[offsets[g]:offsets[g+1]]``, sorted.  One sort in all.
     """
-    lengths = np.maximum(ends - starts, 0)
-    total = int(lengths.sum())
-    if total == 0:
+    gathered, offsets = gather_ranges(values, starts, ends)
+    if gathered.size == 0:
         return np.zeros(0, dtype=np.uint32), np.zeros(count + 1, dtype=np.int64)
-    first = np.cumsum(lengths) - lengths
-    positions = np.repeat(starts - first, lengths) + np.arange(total)
-    tagged = (np.repeat(np.asarray(groups, dtype=np.uint64), lengths) << np.uint64(32)) | values[positions].astype(np.uint64)
+    owners = np.repeat(np.asarray(groups, dtype=np.uint64), np.diff(offsets))
+    tagged = (owners << np.uint64(32)) | gathered.astype(np.uint64)
     tagged = sorted_unique(tagged)
     owners = (tagged >> np.uint64(32)).astype(np.int64)
     offsets = np.searchsorted(owners, np.arange(count + 1), side="left").astype(np.int64)

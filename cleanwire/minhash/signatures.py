@@ -2,11 +2,17 @@
 
 datasketch 2's default scheme pre-mixes each 32-bit input hash with MurmurHash3's
 32-bit finaliser and applies the permutations ``a * h + b mod 2**32``.  ``signatures``
-does the same for many sets at once: one ``(shingles x permutations)`` uint32 matrix
+does the same for many sets at once: one ``(permutations x shingles)`` uint32 matrix
 per document and one ``minimum.reduceat`` over the shingle ranges of its passages.
 The permutation parameters are taken from datasketch itself, so a signature row equals
 ``datasketch.MinHash(num_perm, seed, hashfunc=identity, scheme="affine32")`` updated
 with the same shingle hashes (see ``to_datasketch``).
+
+Why numpy and not a compiled MinHash such as rensa: measured here
+(``benchmarks/signatures.py``), rensa computes one signature per set faster, but for
+the ~50 overlapping passage rows of a document, which is what the pipeline needs, its
+results come back as Python lists and the conversion costs more than the hashing saves
+(284 us per document in numpy against 360 us with rensa, 48 permutations).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from functools import lru_cache
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 
+from cleanwire.dedup.arrays import gather_ranges
 from cleanwire.text.tokens import fmix64
 
 __all__ = [
@@ -93,28 +100,24 @@ class MinHasher:
         a, b = _permutations(self.num_perm, self.seed)
         width = self.num_perm if self.width is None else self.width
         a, b = a[:width], b[:width]
-        starts = np.asarray(starts, dtype=np.int64)
-        ends = np.asarray(ends, dtype=np.int64)
-        out = np.full((starts.size, width), EMPTY, dtype=np.uint32)
-        if starts.size == 0 or shingles.size == 0:
+        out = np.full((len(starts), width), EMPTY, dtype=np.uint32)
+        # Copy each range's shingles next to each other (overlapping ranges are copied
+        # twice), so that one reduceat over consecutive segments gives every row.
+        flat, offsets = gather_ranges(np.asarray(shingles), starts, ends)
+        if flat.size == 0:
             return out
-        # Permutations x shingles, so each permutation's values are contiguous for the
-        # reductions; the extra last column lets a range end at len(shingles).
-        permuted = np.empty((width, shingles.size + 1), dtype=np.uint32)
+        nonempty = offsets[1:] > offsets[:-1]
+        if nonempty.sum() == 1:  # one set: shingle-major layout and a plain min are faster
+            with np.errstate(over="ignore"):
+                single = fmix32(flat)[:, None] * a[None, :]
+                single += b[None, :]
+            out[np.flatnonzero(nonempty)[0]] = single.min(axis=0)
+            return out
+        permuted = np.empty((width, flat.size), dtype=np.uint32)  # contiguous per permutation
         with np.errstate(over="ignore"):
-            np.multiply(a[:, None], fmix32(shingles)[None, :], out=permuted[:, :-1])
-            permuted[:, :-1] += b[:, None]
-        permuted[:, -1] = EMPTY
-        nonempty = ends > starts
-        if starts.size == 1 and nonempty[0]:
-            out[0] = permuted[:, starts[0]:ends[0]].min(axis=1)
-            return out
-        # reduceat over interleaved (start, end) indices reduces each [start, end).
-        bounds = np.empty(2 * starts.size, dtype=np.int64)
-        bounds[0::2] = starts
-        bounds[1::2] = ends
-        reduced = np.minimum.reduceat(permuted, bounds, axis=1)[:, 0::2]
-        out[nonempty] = reduced.T[nonempty]
+            np.multiply(a[:, None], fmix32(flat)[None, :], out=permuted)
+            permuted += b[:, None]
+        out[nonempty] = np.minimum.reduceat(permuted, offsets[:-1][nonempty], axis=1).T
         return out
 
     def to_datasketch(self, row: np.ndarray) -> LeanMinHash:

@@ -25,9 +25,10 @@ import numpy as np
 __all__ = ["TextIndex", "fmix64", "index_text", "match_tokens"]
 
 _BMP = 0x10000
-_NON_WORD = 0
-# Character classes besides words, used to find candidate positions for segmentation.
-_OTHER, _END, _CJK_END, _QUOTE = 0, 1, 2, 3
+# One lookup table for every BMP character: the low 16 bits are the lower-cased code
+# of a word character (0 for other characters), the bits above its segmentation mark.
+_CHAR_BITS = 16
+_END, _CJK_END, _QUOTE, _NEWLINE = 1, 2, 3, 4
 _END_CHARS = ".!?…"
 _CJK_END_CHARS = "。！？"
 QUOTE_CHARS = "“”„«»‹›‘’‚\"「」『』"
@@ -41,19 +42,17 @@ _CHUNK = 1 << 16  # texts are hashed in chunks of at most this many characters
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[np.ndarray, np.ndarray]:
-    """``folded[c]``: lower-cased code of word character ``c``, 0 for other characters;
-    ``marks[c]``: the segmentation class of ``c``."""
-    folded = np.zeros(_BMP, dtype=np.uint32)
+def _table() -> np.ndarray:
+    """The per-character lookup table (see ``_CHAR_BITS``)."""
+    table = np.zeros(_BMP, dtype=np.uint32)
     for code in range(_BMP):
         char = chr(code)
         if unicodedata.category(char)[0] in "LNM" or char == "_":
             low = char.lower()
-            folded[code] = ord(low) if len(low) == 1 else code
-    marks = np.full(_BMP, _OTHER, dtype=np.uint8)
-    for chars, cls in ((_END_CHARS, _END), (_CJK_END_CHARS, _CJK_END), (QUOTE_CHARS, _QUOTE)):
-        marks[[ord(c) for c in chars]] = cls
-    return folded, marks
+            table[code] = ord(low) if len(low) == 1 and ord(low) < _BMP else code
+    for chars, mark in ((_END_CHARS, _END), (_CJK_END_CHARS, _CJK_END), (QUOTE_CHARS, _QUOTE), ("\n", _NEWLINE)):
+        table[[ord(c) for c in chars]] |= np.uint32(mark << _CHAR_BITS)
+    return table
 
 
 @lru_cache(maxsize=1)
@@ -127,11 +126,11 @@ def _hash_chunk(folded: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.
 
 def index_text(text: str) -> TextIndex:
     """Tokenise and hash ``text`` and locate its segmentation marks (see ``TextIndex``)."""
-    folded_table, marks_table = _tables()
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    clipped = np.minimum(codes, _BMP - 1)  # U+FFFF is a non-character: no word, no mark
-    folded = folded_table[clipped]
-    is_word = folded != _NON_WORD
+    # U+FFFF is a non-character: astral characters map to it, no word, no mark.
+    looked_up = _table()[np.minimum(codes, _BMP - 1)]
+    folded = looked_up & np.uint32(_BMP - 1)
+    is_word = folded != 0
     edges = np.flatnonzero(is_word[1:] != is_word[:-1]) + 1
     if is_word.size and is_word[0]:
         edges = np.concatenate(([0], edges))
@@ -152,23 +151,25 @@ def index_text(text: str) -> TextIndex:
         stop = ends[last - 1]
         hashes[first:last] = _hash_chunk(folded[offset:stop], starts[first:last] - offset, ends[first:last] - offset)
         first = last
-    classes = marks_table[clipped]
+    # Marks are rare: find them all with one scan, then sort them by kind.
+    marked = np.flatnonzero(looked_up >> np.uint32(_CHAR_BITS))
+    kinds = looked_up[marked] >> np.uint32(_CHAR_BITS)
     return TextIndex(
         starts=starts,
         ends=ends,
         hashes=hashes,
-        end_marks=np.flatnonzero(classes == _END),
-        cjk_end_marks=np.flatnonzero(classes == _CJK_END),
-        quote_marks=np.flatnonzero(classes == _QUOTE),
-        newlines=np.flatnonzero(codes == 10),
+        end_marks=marked[kinds == _END],
+        cjk_end_marks=marked[kinds == _CJK_END],
+        quote_marks=marked[kinds == _QUOTE],
+        newlines=marked[kinds == _NEWLINE],
     )
 
 
 def match_tokens(text: str) -> list[str]:
     """Return the tokens of ``text`` as lower-cased strings (the tokens ``index_text`` hashes)."""
-    folded_table, _ = _tables()
+    table = _table()
     index = index_text(text)
     return [
-        "".join(chr(folded_table[ord(c)]) for c in text[a:b])
+        "".join(chr(table[ord(c)] & (_BMP - 1)) for c in text[a:b])
         for a, b in zip(index.starts.tolist(), index.ends.tolist())
     ]
