@@ -22,7 +22,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-__all__ = ["TextIndex", "fmix64", "fold_table", "index_text", "match_tokens"]
+__all__ = ["TextIndex", "fmix64", "index_text", "match_tokens"]
 
 _BMP = 0x10000
 _NON_WORD = 0
@@ -54,12 +54,6 @@ def _tables() -> tuple[np.ndarray, np.ndarray]:
     for chars, cls in ((_END_CHARS, _END), (_CJK_END_CHARS, _CJK_END), (QUOTE_CHARS, _QUOTE)):
         marks[[ord(c) for c in chars]] = cls
     return folded, marks
-
-
-def fold_table() -> np.ndarray:
-    """The table behind every token: ``table[c]`` is the lower-cased code of word
-    character ``c`` of the BMP, 0 for a character that is not a word character."""
-    return _tables()[0]
 
 
 @lru_cache(maxsize=1)
