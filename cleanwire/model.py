@@ -8,7 +8,12 @@ from datetime import datetime
 
 import numpy as np
 
-__all__ = ["CleanDocument", "ErrorRecord", "PartitionIndex", "RankedBatch", "RawDocument", "cluster_id_for", "doc_id_for"]
+from cleanwire.boilerplate.text import Extraction
+
+__all__ = [
+    "CleanDocument", "ErrorRecord", "ExtractedDocument", "PartitionIndex", "RankedBatch", "RawDocument",
+    "cluster_id_for", "doc_id_for",
+]
 
 
 def doc_id_for(uri: str, content: bytes) -> str:
@@ -46,6 +51,21 @@ class ErrorRecord:
     stage: str
     error_class: str
     error: str
+
+
+@dataclass
+class ExtractedDocument:
+    """A document after decoding and per-page boilerplate removal, before the lines
+    that recur across its source are known (``extraction`` holds every line of the
+    page with its status and hash)."""
+
+    doc_id: str
+    uri: str
+    source: str
+    format: str
+    extraction: Extraction
+    url: str | None = None
+    raw_chars: int = 0
 
 
 @dataclass

@@ -26,7 +26,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
 import cleanwire
-from cleanwire.params import DedupParams
+from cleanwire.params import CleanParams, DedupParams
 from pipelines import output
 from schemas import SCHEMA_VERSION
 from transforms.assemble import AssembleRecords
@@ -34,8 +34,10 @@ from transforms.clean import CleanDocuments
 from transforms.cluster import ClusterLinks
 from transforms.lsh import FindCandidates
 from transforms.rank import RankDocuments
+from transforms.recurring import TOTALS, RemoveRecurringLines
 from transforms.read import InputSpec, ReadInputs
 from transforms.signatures import DOCUMENT, PASSAGE, SignPassages
+from transforms.sources import SOURCES_FILE, SourceTotals
 from transforms.stats import NAMESPACE
 from transforms.verify import VerifyCandidates
 from transforms.write import WriteTables, table_chunk
@@ -52,6 +54,7 @@ class RunConfig:
     inputs: list[InputSpec]
     output: str
     params: DedupParams = field(default_factory=DedupParams)
+    clean: CleanParams = field(default_factory=CleanParams)
     partitions: int = 64
     shards: int = 64
     rows_per_file: int = 20_000
@@ -75,6 +78,7 @@ def _bands_rows(value: str) -> tuple[int, int]:
 
 def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
     defaults = DedupParams()
+    clean_defaults = CleanParams()
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Strip boilerplate from scraped articles, find near-duplicate documents and "
@@ -92,6 +96,12 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
     )
     parser.add_argument("-o", "--output", required=True, metavar="OUT",
                         help="output directory; replaced atomically when the run succeeds")
+    clean = parser.add_argument_group("cleaning (see the README for why each default)")
+    clean.add_argument("--recurring-min-docs", type=int, default=clean_defaults.recurring_min_docs,
+                       help="a line is boilerplate of its source when at least this many of the source's documents "
+                       "contain it (default %(default)s) ...")
+    clean.add_argument("--recurring-min-share", type=float, default=clean_defaults.recurring_min_share,
+                       help="... and at least this share of them (default %(default)s)")
     match = parser.add_argument_group("matching (see the README for why each default)")
     match.add_argument("--ngram", type=int, default=defaults.ngram, help="words per shingle (default %(default)s)")
     match.add_argument("--num-perm", type=int, default=defaults.num_perm,
@@ -199,11 +209,14 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
             doc_lsh_threshold=args.doc_lsh_threshold, doc_jaccard=args.doc_jaccard, bucket_cap=args.bucket_cap,
             passage_bands_rows=args.passage_bands, doc_bands_rows=args.doc_bands,
         )
+        clean = CleanParams(
+            recurring_min_docs=args.recurring_min_docs, recurring_min_share=args.recurring_min_share,
+        )
         for name in ("partitions", "shards", "rows_per_file"):
             if getattr(args, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be at least 1")
         config = RunConfig(
-            inputs=resolve_inputs(args.inputs), output=args.output, params=params,
+            inputs=resolve_inputs(args.inputs), output=args.output, params=params, clean=clean,
             partitions=args.partitions, shards=args.shards, rows_per_file=args.rows_per_file,
             quiet=args.quiet, verbose=args.verbose,
         )
@@ -224,8 +237,10 @@ def build(pipeline: beam.Pipeline, config: RunConfig, staging: str) -> None:
     """Add the cleanwire stages to ``pipeline``, writing into ``staging``."""
     params = config.params
     read = pipeline | "Read" >> ReadInputs(config.inputs)
-    cleaned = read.documents | "Clean" >> CleanDocuments()
-    batches, index = cleaned.documents | "Rank" >> RankDocuments(config.partitions)
+    extracted = read.documents | "Clean" >> CleanDocuments()
+    cleaned = extracted.documents | "Recurring" >> RemoveRecurringLines(config.clean)
+    {"totals": cleaned[TOTALS], "recurring": cleaned["recurring"]} | "SourceTotals" >> SourceTotals(staging)
+    batches, index = cleaned["documents"] | "Rank" >> RankDocuments(config.partitions)
     signed = batches | "Sign" >> SignPassages(params, config.shards)
     requests = (
         signed[PASSAGE] | "PassageCandidates" >> FindCandidates(PASSAGE, params.bucket_cap, index),
@@ -242,7 +257,10 @@ def build(pipeline: beam.Pipeline, config: RunConfig, staging: str) -> None:
         PASSAGE: passage_links | "ClusterPassages" >> ClusterLinks(PASSAGE, config.shards, index),
         DOCUMENT: document_links | "ClusterDocuments" >> ClusterLinks(DOCUMENT, config.shards, index),
     } | "Assemble" >> AssembleRecords(config.rows_per_file)
-    errors = (read.errors, cleaned.errors) | "AllErrors" >> beam.Flatten() | "ErrorRows" >> beam.Map(_error_chunk)
+    errors = (
+        (read.errors, extracted.errors, cleaned["errors"]) | "AllErrors" >> beam.Flatten()
+        | "ErrorRows" >> beam.Map(_error_chunk)
+    )
     (rows, verified["pairs"], errors) | "AllRows" >> beam.Flatten() | "Write" >> WriteTables(staging)
 
 
@@ -271,11 +289,13 @@ def _stage_stats(result) -> dict[str, dict[str, float]]:
     return dict(sorted(stats.items()))
 
 
-def _manifest(config: RunConfig, beam_argv: list[str], stages: dict, files: dict, started: datetime, wall: float) -> dict:
+def _manifest(
+    config: RunConfig, beam_argv: list[str], stages: dict, files: dict, sources: dict, started: datetime, wall: float
+) -> dict:
     counts = {
         "inputs": int(stages.get("read", {}).get("files", 0)),
         "documents": int(stages.get("assemble", {}).get("documents", 0)),
-        "errors": int(stages.get("read", {}).get("errors", 0) + stages.get("clean", {}).get("errors", 0)),
+        "errors": int(sum(stages.get(stage, {}).get("errors", 0) for stage in ("read", "clean", "recurring"))),
         "passages": int(stages.get("sign", {}).get("passages", 0)),
         "duplicate_documents": int(stages.get("assemble", {}).get("duplicate_documents", 0)),
         "duplicate_passages": int(stages.get("assemble", {}).get("duplicate_passages", 0)),
@@ -290,11 +310,13 @@ def _manifest(config: RunConfig, beam_argv: list[str], stages: dict, files: dict
         "inputs": [spec.pattern for spec in config.inputs],
         "beam_options": beam_argv,
         "parameters": {
+            **config.clean.describe(),
             **config.params.describe(),
             "partitions": config.partitions, "shards": config.shards, "rows_per_file": config.rows_per_file,
         },
         "counts": counts,
         "stages": stages,
+        "sources": sources,
         "tables": {name: [os.path.basename(p) for p in paths] for name, paths in files.items()},
         "versions": _versions(),
     }
@@ -319,7 +341,8 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
         result.wait_until_finish()
         output.fill_empty_tables(staging)
         files = output.table_files(staging)
-        manifest = _manifest(config, beam_argv, _stage_stats(result), files, started, time.perf_counter() - clock)
+        sources = output.take_json(staging, SOURCES_FILE)
+        manifest = _manifest(config, beam_argv, _stage_stats(result), files, sources, started, time.perf_counter() - clock)
         output.write_manifest(staging, manifest)
         output.publish(staging, config.output)
     except BaseException:

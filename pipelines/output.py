@@ -21,7 +21,7 @@ from apache_beam.io.filesystems import FileSystems
 from schemas import SCHEMAS
 from transforms.write import write_parquet
 
-__all__ = ["OutputError", "check_output", "new_staging", "publish", "remove_staging", "write_manifest"]
+__all__ = ["OutputError", "check_output", "new_staging", "publish", "remove_staging", "take_json", "write_manifest"]
 
 MANIFEST = "manifest.json"
 _STAGING_MARK = ".cleanwire-staging-"
@@ -87,6 +87,18 @@ def fill_empty_tables(staging: str) -> None:
     for name, files in table_files(staging).items():
         if not files:
             write_parquet(pa.Table.from_batches([], schema=SCHEMAS[name]), FileSystems.join(staging, name, "part-00000.parquet"))
+
+
+def take_json(staging: str, name: str) -> dict:
+    """Read and delete the JSON file ``name`` that a stage wrote into ``staging`` (its
+    content goes into the manifest); ``{}`` when there is none."""
+    path = FileSystems.join(staging, name)
+    if not FileSystems.exists(path):
+        return {}
+    with FileSystems.open(path) as handle:
+        content = json.loads(handle.read().decode("utf-8"))
+    FileSystems.delete([path])
+    return content
 
 
 def write_manifest(staging: str, manifest: dict) -> None:

@@ -74,7 +74,9 @@ def test_clean_documents(seed_paths):
     ]
     with TestPipeline() as p:
         result = p | beam.Create(raws) | CleanDocuments()
-        docs = result.documents | beam.Map(lambda d: (d.title, d.published, d.text.startswith("Damascus - ")))
+        docs = result.documents | beam.Map(
+            lambda d: (d.extraction.title, d.extraction.published, d.extraction.text.startswith("Damascus - "))
+        )
         errors = result.errors | beam.Map(lambda e: (e.uri, e.error_class))
         assert_that(docs, equal_to([(
             "ISIS seizes Iraq-Syria border post, consolidating 'caliphate'",
