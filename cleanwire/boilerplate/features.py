@@ -140,7 +140,7 @@ FEATURE_NAMES = (
     "commas", "separators", "first_symbol", "cta_short", "cta_density", "legal_short", "legal_density",
     "time_short", "time_density", "credit_short", "credit_density", "end_marker", "copyright_sign", "repeated", "position", "headline",
     "before_headline", "no_headline", "ctx_log_words_2", "ctx_ends_sentence_2", "ctx_stop_ratio_2",
-    "ctx_repeated_2", "ctx_log_words_5", "ctx_short_both",
+    "ctx_repeated_2", "ctx_short_both",
 )
 """The columns of ``BlockTable.features``: the block itself, then its neighbours."""
 
@@ -179,17 +179,13 @@ class BlockTable:
     headline: int = -1
 
 
-def _hash_folded(lines: list[bytes], empty: np.ndarray | None = None) -> np.ndarray:
-    """64-bit hashes of folded lines, CRC-32 and Adler-32 side by side; 0 for the lines
-    that ``empty`` marks (by default, those without a word byte)."""
+def _hash_folded(lines: list[bytes]) -> np.ndarray:
+    """64-bit hashes of folded lines: the CRC-32 beside the length (two lines collide
+    only with equal lengths and CRCs); 0 for a line without word bytes."""
     lines = list(map(bytes.strip, lines))
     crc = np.fromiter(map(zlib.crc32, lines), dtype=np.uint64, count=len(lines))
-    adler = np.fromiter(map(zlib.adler32, lines), dtype=np.uint64, count=len(lines))
-    hashes = (crc << np.uint64(32)) | adler
-    if empty is None:
-        empty = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) == 0
-    hashes[empty] = 0
-    return hashes
+    length = np.fromiter(map(len, lines), dtype=np.uint64, count=len(lines))
+    return np.where(length > 0, (length << np.uint64(32)) | crc, np.uint64(0))
 
 
 def line_hashes(lines: list[str]) -> np.ndarray:
@@ -294,7 +290,7 @@ def block_features(blocks: list[str]) -> BlockTable:
             heading = b" ".join(word_list[first_word[k]:first_word[k] + word_counts[k]]).decode("utf-8", "replace")
             end_marker[k] = heading.startswith(END_MARKERS)
 
-    hashes = _hash_folded(folded.split(b"\n")[:n], tokens == 0)
+    hashes = _hash_folded(folded.split(b"\n")[:n])
     hash_list = hashes.tolist()
     seen = Counter(hash_list)
     seen[0] = 0
@@ -319,7 +315,10 @@ def block_features(blocks: list[str]) -> BlockTable:
         *[column for cue in cues for column in ((cue > 0) & short, cue / words_safe)],
         end_marker, copyright_sign, repeated, index / max(n - 1, 1), index == headline,
         index < headline, np.full(n, headline < 0),
-        *window_mean(np.vstack([log_words, ends_sentence, stop_ratio, repeated]), 2), window_mean(log_words, 5),
+        *window_mean(np.vstack([log_words, ends_sentence, stop_ratio, repeated]), 2),
         np.concatenate(([True], short[:-1])) & np.concatenate((short[1:], [True])),
     ]
-    return BlockTable(np.vstack(columns).T.astype(np.float64, order="C"), hashes, headline)
+    features = np.empty((n, len(columns)))
+    for j, column in enumerate(columns):
+        features[:, j] = column
+    return BlockTable(features, hashes, headline)

@@ -52,16 +52,15 @@ _COLUMN = {name: k for k, name in enumerate(FEATURE_NAMES)}
 
 def best_run(scores: np.ndarray) -> tuple[int, int]:
     """Indices ``[i, j)`` of the contiguous run with the largest positive sum of
-    ``scores``; ``(0, 0)`` when no score is positive."""
-    best, best_range = 0.0, (0, 0)
-    total, start = 0.0, 0
-    for k, score in enumerate(scores.tolist()):
-        if total <= 0:
-            total, start = 0.0, k
-        total += score
-        if total > best:
-            best, best_range = total, (start, k + 1)
-    return best_range
+    ``scores`` (the first such run, shortest at its start); ``(0, 0)`` when no score
+    is positive."""
+    sums = np.concatenate(([0.0], np.cumsum(scores)))
+    lowest = np.minimum.accumulate(sums)
+    end = int(np.argmax(sums - lowest))
+    if sums[end] - lowest[end] <= 0:
+        return 0, 0
+    start = end - int(np.argmin(sums[end::-1]))  # the last lowest prefix sum before the end
+    return start, end
 
 
 def _previous_index(mask: np.ndarray) -> np.ndarray:
