@@ -100,7 +100,7 @@ def label_page(page: dict) -> dict:
             gold[k] = 1
     labels = np.where(gold == 1, 1.0, np.where(gold == -1, 0.0, silver))
     weights = np.where(gold != 0, GOLD_WEIGHT, 1.0)
-    return {"page": page, "table": block_features(blocks), "labels": labels, "weights": weights}
+    return {"page": page, "table": block_features([blocks]), "labels": labels, "weights": weights}
 
 
 def _stack(examples: list[dict], key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

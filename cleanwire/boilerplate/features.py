@@ -16,16 +16,15 @@ site.
 from __future__ import annotations
 
 import zlib
-from collections import Counter
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain, repeat
 from operator import itemgetter
 
 import numpy as np
 
 from cleanwire.text.metadata import MONTH_NAMES
 
-__all__ = ["END_MARKERS", "FEATURE_NAMES", "STOPWORDS", "BlockTable", "block_features", "line_hashes", "window_mean"]
+__all__ = ["END_MARKERS", "FEATURE_NAMES", "STOPWORDS", "BlockTable", "block_features", "FIXED_POINT", "line_hashes", "page_bounds", "segment_sums", "window_mean"]
 
 STOPWORDS = frozenset(
     """a an the and or but if of at by for with about against between into through during before
@@ -166,17 +165,29 @@ _TITLE_SEPARATORS = " | ", " – ", " — ", " - ", " · ", " • ", " :: ", " �
 
 @dataclass(frozen=True)
 class BlockTable:
-    """Per-block measurements of one page.
+    """Per-block measurements of a batch of pages, the blocks of all pages in order.
 
     ``features``: float64 ``(blocks, len(FEATURE_NAMES))``; ``hashes``: uint64 per
     block, the hash of its normalised form (``line_hashes``), 0 for a block without
-    letters or digits; ``headline``: the block where the page title (the first block)
-    reappears as the headline, -1 if it does not.
+    letters or digits; ``starts``: page ``k`` is rows ``starts[k]:starts[k + 1]``;
+    ``headlines``: per page, its block (counted from the page's first) where the page
+    title (the first block) reappears as the headline, -1 if it does not.
     """
 
     features: np.ndarray
     hashes: np.ndarray
-    headline: int = -1
+    starts: np.ndarray
+    headlines: tuple[int, ...]
+
+    def page(self, k: int) -> slice:
+        """The rows of page ``k``."""
+        return slice(int(self.starts[k]), int(self.starts[k + 1]))
+
+
+def page_bounds(starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every row of a batch, the first and the last row of its page."""
+    sizes = np.diff(starts)
+    return np.repeat(starts[:-1], sizes), np.repeat(starts[1:] - 1, sizes)
 
 
 def _hash_folded(lines: list[bytes]) -> np.ndarray:
@@ -202,16 +213,28 @@ def line_hashes(lines: list[str]) -> np.ndarray:
     return _hash_folded("\n".join(lines).encode("utf-8", "surrogatepass").translate(_FOLD).split(b"\n"))
 
 
-def window_mean(values: np.ndarray, radius: int) -> np.ndarray:
+# Sums over a batch are taken in integers of this many parts of a unit: exact, so a
+# page's values never depend on the pages batched with it (float prefix sums would).
+FIXED_POINT = float(1 << 20)
+
+
+def segment_sums(values: np.ndarray) -> np.ndarray:
+    """Exact prefix sums of ``values`` (last axis) with a leading 0, as int64 in units
+    of ``1 / FIXED_POINT``; differences of them are sums over any range."""
+    sums = np.zeros(values.shape[:-1] + (values.shape[-1] + 1,), dtype=np.int64)
+    np.cumsum(np.rint(values * FIXED_POINT).astype(np.int64), axis=-1, out=sums[..., 1:])
+    return sums
+
+
+def window_mean(values: np.ndarray, radius: int, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """Mean of ``values`` (one row per block, or a matrix of such rows) over each block's
-    neighbours within ``radius`` lines, the block itself excluded; 0 without neighbours."""
-    n = values.shape[-1]
-    padded = np.zeros(values.shape[:-1] + (n + 2 * radius + 1,))
-    padded[..., radius + 1:radius + 1 + n] = values
-    sums = np.cumsum(padded, axis=-1)
-    index = np.arange(n)
-    count = np.minimum(index + radius, n - 1) - np.maximum(index - radius, 0)
-    return (sums[..., 2 * radius + 1:] - sums[..., :n] - values) / np.maximum(count, 1)
+    neighbours within ``radius`` lines and within its page (rows ``low`` to ``high``),
+    the block itself excluded; 0 without neighbours."""
+    index = np.arange(values.shape[-1])
+    first, last = np.maximum(index - radius, low), np.minimum(index + radius, high)
+    sums = segment_sums(values)
+    inside = sums[..., last + 1] - sums[..., first] - (sums[..., index + 1] - sums[..., index])
+    return inside / FIXED_POINT / np.maximum(last - first, 1)
 
 
 def _headline_index(title: str, hashes: list[int]) -> int:
@@ -227,17 +250,21 @@ def _headline_index(title: str, hashes: list[int]) -> int:
     return min(hashes.index(value, 1) for value in found) if found else -1
 
 
-def block_features(blocks: list[str]) -> BlockTable:
-    """Features and hashes of every block of a page (see ``BlockTable``).
+def block_features(pages: list[list[str]]) -> BlockTable:
+    """Features and hashes of every block of a batch of pages (see ``BlockTable``).
 
-    ``blocks`` are the page's non-empty lines in stored form (``normalize_text``; no
-    newline inside a block), in page order.  Row ``k`` of the features depends on
-    block ``k``, its neighbours and the page's structure only, never on other pages.
+    Each page is a list of its non-empty lines in stored form (``normalize_text``; no
+    newline inside a block), in page order.  Row ``k`` of the features depends on its
+    block, the block's neighbours and its page's structure only, never on other pages:
+    batching only spreads the cost of numpy's calls over more blocks.
     """
+    blocks = list(chain.from_iterable(pages))
+    sizes = np.fromiter(map(len, pages), dtype=np.int64, count=len(pages))
+    starts = np.concatenate(([0], np.cumsum(sizes)))
     n = len(blocks)
     if n == 0:
-        return BlockTable(np.zeros((0, len(FEATURE_NAMES))), np.zeros(0, dtype=np.uint64))
-    # One bincount over the page's UTF-8 bytes gives the character counts of every block.
+        return BlockTable(np.zeros((0, len(FEATURE_NAMES))), np.zeros(0, dtype=np.uint64), starts, (-1,) * len(pages))
+    # One bincount over the UTF-8 bytes gives the character counts of every block.
     # Bytes of non-ASCII characters count as letters; capitals are ASCII capitals.
     encoded = ("\n".join(blocks) + "\n").encode("utf-8", "surrogatepass")
     for separator in _SEPARATORS:  # counted as "|" (the bytes after them are not used)
@@ -257,14 +284,11 @@ def block_features(blocks: list[str]) -> BlockTable:
     uppers = counts[:, _UPPER] + upper_starts
     lowers = counts[:, _LOWER] + counts[:, _WORD_START + _LOWER]
     digits = counts[:, _DIGIT] + counts[:, _WORD_START + _DIGIT]
-    commas = counts[:, _COMMA]
-    separators = counts[:, _SEPARATOR]
     cjk = counts[:, _CJK_LEAD] + counts[:, _WORD_START + _CJK_LEAD]
     non_ascii = cjk + counts[:, _LEAD] + counts[:, _WORD_START + _LEAD]
-    copyright_sign = (
-        np.fromiter(map(str.__contains__, blocks, repeat("©")), dtype=bool, count=n)
-        if b"\xc2\xa9" in encoded else np.zeros(n, dtype=bool)
-    )
+    copyright_sign = np.zeros(n, dtype=bool)
+    if b"\xc2\xa9" in encoded:
+        copyright_sign[block_of[np.flatnonzero((raw[1:] == 0xA9) & (raw[:-1] == 0xC2)) + 1] // _CODES] = True
     lengths = np.fromiter(map(len, blocks), dtype=np.float64, count=n)
     words = tokens + cjk / 2.0
     words_safe = np.maximum(words, 1.0)
@@ -280,7 +304,6 @@ def block_features(blocks: list[str]) -> BlockTable:
         matrix = (bits[None, :] & _FLAG_BITS[:, None]) != 0
         flags[:, has_words] = np.add.reduceat(matrix.view(np.uint8), first_word[has_words], axis=1, dtype=np.int32)
     stops = flags[0]
-    cues = flags[1:5]
 
     # End-of-article headings: short blocks whose first word can open one.
     end_marker = np.zeros(n, dtype=bool)
@@ -290,20 +313,29 @@ def block_features(blocks: list[str]) -> BlockTable:
             heading = b" ".join(word_list[first_word[k]:first_word[k] + word_counts[k]]).decode("utf-8", "replace")
             end_marker[k] = heading.startswith(END_MARKERS)
 
+    # A block repeated on its page (menus at the top and the bottom), and the headline.
     hashes = _hash_folded(folded.split(b"\n")[:n])
     hash_list = hashes.tolist()
-    seen = Counter(hash_list)
-    seen[0] = 0
-    repeated = np.fromiter(map(seen.__getitem__, hash_list), dtype=np.int64, count=n) > 1
-    headline = _headline_index(blocks[0], hash_list)
+    order = np.lexsort((hashes, np.repeat(np.arange(len(pages)), sizes)))
+    twin = np.zeros(n + 1, dtype=bool)  # twin[k]: sorted row k equals sorted row k - 1
+    twin[1:n] = (hashes[order][1:] == hashes[order][:-1]) & (np.diff(np.repeat(np.arange(len(pages)), sizes)[order]) == 0)
+    repeated = np.zeros(n, dtype=bool)
+    repeated[order] = (twin[:n] | twin[1:]) & (hashes[order] != 0)
+    headlines = tuple(
+        _headline_index(page[0], hash_list[start:start + len(page)]) if page else -1
+        for page, start in zip(pages, starts[:-1].tolist())
+    )
     last = list(map(itemgetter(-1), blocks))
     ends_sentence = np.fromiter(map(_SENTENCE_END.__contains__, last), dtype=bool, count=n)
     for k in np.flatnonzero(np.fromiter(map(_CLOSING.__contains__, last), dtype=bool, count=n)).tolist():
         ends_sentence[k] = len(blocks[k]) > 1 and blocks[k][-2] in _SENTENCE_END
     ends_colon = raw[np.flatnonzero(raw == 10) - 1] == 58
     first_symbol = ~np.fromiter(map(str.isalnum, map(itemgetter(0), blocks)), dtype=bool, count=n)
-    index = np.arange(n)
 
+    low, high = page_bounds(starts)
+    index = np.arange(n)
+    local = index - low
+    headline = np.repeat(np.array(headlines, dtype=np.int64), sizes)
     short = words <= 12
     log_words = np.log1p(words)
     stop_ratio = stops / words_safe
@@ -311,14 +343,14 @@ def block_features(blocks: list[str]) -> BlockTable:
         np.ones(n), log_words, np.log1p(lengths), words <= 2, words <= 5, words <= 10, words > 25,
         stop_ratio, stops == 0, ends_sentence, ends_colon, upper_starts / np.maximum(tokens, 1.0),
         (uppers >= 2) & (lowers == 0) & (non_ascii <= uppers / 4), digits / np.maximum(lengths, 1.0),
-        commas / words_safe, separators > 0, first_symbol,
-        *[column for cue in cues for column in ((cue > 0) & short, cue / words_safe)],
-        end_marker, copyright_sign, repeated, index / max(n - 1, 1), index == headline,
-        index < headline, np.full(n, headline < 0),
-        *window_mean(np.vstack([log_words, ends_sentence, stop_ratio, repeated]), 2),
-        np.concatenate(([True], short[:-1])) & np.concatenate((short[1:], [True])),
+        counts[:, _COMMA] / words_safe, counts[:, _SEPARATOR] > 0, first_symbol,
+        *[column for cue in flags[1:5] for column in ((cue > 0) & short, cue / words_safe)],
+        end_marker, copyright_sign, repeated, local / np.maximum(high - low, 1), local == headline,
+        local < headline, headline < 0,
+        *window_mean(np.vstack([log_words, ends_sentence, stop_ratio, repeated]), 2, low, high),
+        (np.concatenate(([True], short[:-1])) | (index == low)) & (np.concatenate((short[1:], [True])) | (index == high)),
     ]
     features = np.empty((n, len(columns)))
     for j, column in enumerate(columns):
         features[:, j] = column
-    return BlockTable(features, hashes, headline)
+    return BlockTable(features, hashes, starts, headlines)

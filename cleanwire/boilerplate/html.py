@@ -154,7 +154,7 @@ def review_lines(lines: list[str], status: list[int]) -> list[int]:
     kept = np.flatnonzero(state == KEPT)
     if not kept.size:
         return list(status)
-    scores = load_model().scores(block_features(lines))
+    scores = load_model().scores(block_features([lines]))
     index = np.arange(len(lines))
     near = (index >= kept[0] - RESCUE_DISTANCE) & (index <= kept[-1] + RESCUE_DISTANCE)
     state[(state == KEPT) & (scores < DROP_SCORE)] = REMOVED

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cleanwire.boilerplate.features import FEATURE_NAMES, BlockTable
+from cleanwire.boilerplate.features import FEATURE_NAMES, FIXED_POINT, BlockTable, page_bounds, segment_sums
 
 __all__ = ["CONTEXT_NAMES", "WEIGHTS", "BlockModel", "best_run", "context_features", "load_model"]
 
@@ -63,58 +63,64 @@ def best_run(scores: np.ndarray) -> tuple[int, int]:
     return start, end
 
 
-def _previous_index(mask: np.ndarray) -> np.ndarray:
-    """For each position, the index of the last earlier position where ``mask`` holds, or -1."""
-    marked = np.where(mask, np.arange(mask.size), -1)
-    return np.concatenate(([-1], np.maximum.accumulate(marked)[:-1]))
+def context_features(features: np.ndarray, first: np.ndarray, starts: np.ndarray | None = None) -> np.ndarray:
+    """The ``CONTEXT_NAMES`` columns of a batch of pages, from block features and first scores.
 
-
-def _mean_before(values: np.ndarray, window: int) -> np.ndarray:
-    """Mean of the ``window`` values before each position (fewer at the start; 0 at 0)."""
-    sums = np.concatenate(([0.0], np.cumsum(values)))
-    index = np.arange(values.size)
-    low = np.maximum(index - window, 0)
-    return (sums[index] - sums[low]) / np.maximum(index - low, 1)
-
-
-def context_features(features: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """The ``CONTEXT_NAMES`` columns of a page, from its block features and first scores.
-
-    ``features`` is ``BlockTable.features`` of one page and ``first`` the first
-    regression's score of each block.  Returns float64 ``(blocks, len(CONTEXT_NAMES))``.
+    ``features`` is ``BlockTable.features``, ``first`` the first regression's score of
+    each block and ``starts`` the pages' first rows (``BlockTable.starts``; one page
+    by default).  Nothing crosses a page boundary.  Returns float64
+    ``(blocks, len(CONTEXT_NAMES))``.
     """
     n = first.size
+    starts = np.array([0, n]) if starts is None else starts
+    low, high = page_bounds(starts)
     index = np.arange(n)
     article, chrome = first > _ARTICLE, first < _CHROME
-    above = _previous_index(article)
-    below = n - 1 - _previous_index(article[::-1])[::-1]  # n + ... when there is none
-    has_above, has_below = above >= 0, below < n
+    # The nearest clearly-article block above and below, within the page.
+    above = np.concatenate(([-1], np.maximum.accumulate(np.where(article, index, -1))[:-1]))
+    has_above = above >= low
+    below = np.concatenate((np.minimum.accumulate(np.where(article, index, n)[::-1])[::-1][1:], [n]))
+    has_below = below <= high
+    above, below = np.where(has_above, above, index), np.where(has_below, below, index)
     chrome_sums = np.concatenate(([0], np.cumsum(chrome)))
-    chrome_above = np.where(has_above, chrome_sums[index] - chrome_sums[np.maximum(above, 0) + 1], 0)
-    chrome_below = np.where(has_below, chrome_sums[np.minimum(below, n)] - chrome_sums[index + 1], 0)
     markers = (features[:, _COLUMN["end_marker"]] + features[:, _COLUMN["copyright_sign"]]) > 0
     marker_sums = np.concatenate(([0], np.cumsum(markers)))
-    markers_above = np.where(has_above, marker_sums[index] - marker_sums[np.maximum(above, 0) + 1], 0)
 
-    start, end = best_run(np.clip(first + _RUN_SHIFT, -_RUN_CLIP, _RUN_CLIP))
-    if end <= start:
-        start = int(np.argmax(first))
-        end = start + 1
-    to_run = np.where(index < start, start - index, np.where(index >= end, index - end + 1, 0))
+    # The page's main run of article-like blocks.
+    shifted = np.clip(first + _RUN_SHIFT, -_RUN_CLIP, _RUN_CLIP)
+    runs = []
+    for page_start, page_end in zip(starts[:-1].tolist(), starts[1:].tolist()):
+        start, end = best_run(shifted[page_start:page_end])
+        if end <= start and page_end > page_start:
+            start = int(np.argmax(first[page_start:page_end]))
+            end = start + 1
+        runs.append((page_start + start, page_start + end))
+    bounds = np.array(runs, dtype=np.int64).reshape(-1, 2)
+    run_start, run_end = np.repeat(bounds[:, 0], np.diff(starts)), np.repeat(bounds[:, 1], np.diff(starts))
+    to_run = np.where(index < run_start, run_start - index, np.where(index >= run_end, index - run_end + 1, 0))
 
+    # How much of the page's article-like text lies before and after each block.
     probability = 1.0 / (1.0 + np.exp(-np.clip(first, -30.0, 30.0)))
-    mass = probability * np.expm1(features[:, _COLUMN["log_words"]])
-    total = mass.sum() + 1e-9
-    cumulative = np.cumsum(mass)
-    mass_before, mass_after = (cumulative - mass) / total, (total - cumulative) / total
-    reverse = probability[::-1]
-    return np.column_stack([
-        first, np.log1p(np.minimum(index - above, 50)), np.log1p(np.minimum(below - index, 50)),
-        has_above, has_below, np.log1p(chrome_above), np.log1p(chrome_below), np.minimum(markers_above, 3),
-        to_run == 0, np.log1p(to_run), index < start, index >= end, mass_before, mass_after,
-        np.minimum(mass_before, mass_after), _mean_before(probability, 3), _mean_before(reverse, 3)[::-1],
-        _mean_before(probability, 8), _mean_before(reverse, 8)[::-1],
-    ]).astype(np.float64)
+    mass, shares = segment_sums(np.vstack([probability * np.expm1(features[:, _COLUMN["log_words"]]), probability]))
+    total = np.maximum(mass[high + 1] - mass[low], 1)
+    columns = [
+        first, np.log1p(np.minimum(np.where(has_above, index - above, 50), 50)),
+        np.log1p(np.minimum(np.where(has_below, below - index, 50), 50)), has_above, has_below,
+        np.log1p(np.where(has_above, chrome_sums[index] - chrome_sums[above + 1], 0)),
+        np.log1p(np.where(has_below, chrome_sums[below] - chrome_sums[index + 1], 0)),
+        np.minimum(np.where(has_above, marker_sums[index] - marker_sums[above + 1], 0), 3),
+        to_run == 0, np.log1p(to_run), index < run_start, index >= run_end,
+        (mass[index] - mass[low]) / total, (mass[high + 1] - mass[index + 1]) / total,
+        np.minimum(mass[index] - mass[low], mass[high + 1] - mass[index + 1]) / total,
+    ]
+    for window in (3, 8):
+        before, after = np.maximum(index - window, low), np.minimum(index + window, high)
+        columns.append((shares[index] - shares[before]) / FIXED_POINT / np.maximum(index - before, 1))
+        columns.append((shares[after + 1] - shares[index + 1]) / FIXED_POINT / np.maximum(after - index, 1))
+    context = np.empty((n, len(columns)))
+    for j, column in enumerate(columns):
+        context[:, j] = column
+    return context
 
 
 @dataclass(frozen=True)
@@ -126,16 +132,20 @@ class BlockModel:
     threshold: float
 
     def scores(self, table: BlockTable, known: np.ndarray | None = None) -> np.ndarray:
-        """The final score of every block of a page; keep blocks scoring above ``threshold``.
+        """The final score of every block of a batch of pages; keep blocks scoring above
+        ``threshold``.
 
         ``known`` marks blocks already known to be boilerplate (recurring lines of the
         source): they get the first score of sure chrome, so the context of their
         neighbours sees them as such, and a final score of ``-inf``.
         """
-        first = table.features @ self.first
+        # Row-wise products and sums (not a matrix product, whose summation order can
+        # depend on the batch's shape): a page scores the same in any batch.
+        first = (table.features * self.first).sum(axis=1)
         if known is not None and known.any():
             first = np.where(known, KNOWN_SCORE, first)
-        final = np.hstack([table.features, context_features(table.features, first)]) @ self.second
+        context = context_features(table.features, first, table.starts)
+        final = (np.hstack([table.features, context]) * self.second).sum(axis=1)
         if known is not None and known.any():
             final[known] = -np.inf
         return final

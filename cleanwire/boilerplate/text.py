@@ -14,18 +14,19 @@ order, what became of it, and the page's metadata.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import AbstractSet
+from typing import AbstractSet, Sequence
 
 import numpy as np
 
-from cleanwire.boilerplate.features import FEATURE_NAMES, BlockTable, block_features
+from cleanwire.boilerplate.features import FEATURE_NAMES, block_features
 from cleanwire.boilerplate.model import BlockModel, load_model
 from cleanwire.text.metadata import looks_like_title, parse_date_line
 from cleanwire.text.normalize import normalize_text
 
-__all__ = ["KEPT", "METADATA", "REMOVED", "Extraction", "extract_article"]
+__all__ = ["KEPT", "METADATA", "REMOVED", "Extraction", "extract_article", "extract_articles"]
 
 # What became of a line.
 REMOVED, KEPT, METADATA = 0, 1, 2
@@ -33,6 +34,7 @@ REMOVED, KEPT, METADATA = 0, 1, 2
 # The date line is looked for among the first blocks and the blocks after the headline.
 _DATE_WINDOW = 8
 _CTA_SHORT, _LEGAL_SHORT = FEATURE_NAMES.index("cta_short"), FEATURE_NAMES.index("legal_short")
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -77,16 +79,15 @@ class Extraction:
         return replace(self, status=status)
 
 
-def _title_and_date(blocks: list[str], table: BlockTable) -> tuple[str | None, int, datetime | None, int]:
+def _title_and_date(blocks: list[str], headline: int, first: np.ndarray) -> tuple[str | None, int, datetime | None, int]:
     """``(title, title line, date, date line)``; a line index is -1 when not found.
 
     The title is the headline when the first block (a page title such as "Headline |
-    Site") reappears further down, else the first block when it reads like a headline
-    and names no action or legal matter (not "Log in", "Privacy policy").  The date comes from a date line among the first blocks or those after the headline.
+    Site") reappears further down (at ``headline``), else the first block when it reads
+    like a headline and its features (``first``) name no action or legal matter (not
+    "Log in", "Privacy policy").  The date comes from a date line among the first blocks or those after the headline.
     """
     title, title_line = None, -1
-    headline = table.headline
-    first = table.features[0]
     if headline > 0:
         title, title_line = blocks[headline], headline
     elif looks_like_title(blocks[0]) and not first[_CTA_SHORT] and not first[_LEGAL_SHORT]:
@@ -95,33 +96,48 @@ def _title_and_date(blocks: list[str], table: BlockTable) -> tuple[str | None, i
     if title_line > 0:
         window += range(title_line + 1, min(title_line + 1 + _DATE_WINDOW, len(blocks)))
     for k in window:
-        if k != title_line and (date := parse_date_line(blocks[k])) is not None:
+        # A date line is short and has digits (cheap tests before the date patterns).
+        if k != title_line and len(blocks[k]) <= 80 and _DIGIT.search(blocks[k]) and (date := parse_date_line(blocks[k])):
             return title, title_line, date, k
     return title, title_line, None, -1
 
 
-def extract_article(raw: str, recurring: AbstractSet[int] = frozenset(), model: BlockModel | None = None) -> Extraction:
-    """Clean one page of scraped text: title, date, article paragraphs, removed lines.
+def extract_articles(
+    raws: Sequence[str], recurring: AbstractSet[int] = frozenset(), model: BlockModel | None = None
+) -> list[Extraction]:
+    """Clean pages of scraped text: title, date, article paragraphs, removed lines.
 
-    ``raw`` is the page text, one block per line (blank lines are ignored).
+    Each of ``raws`` is a page's text, one block per line (blank lines are ignored).
     ``recurring`` holds ``line_hashes`` of lines known to recur across the source's
     pages: such lines are removed wherever they are, even when they read like prose.
-    ``model`` replaces the shipped classifier (for training).  Deterministic: the result depends on ``raw`` and ``recurring`` only.
+    ``model`` replaces the shipped classifier (for training).  The pages are measured
+    and scored together, which spreads numpy's per-call cost over them; each result
+    depends on its own page (and ``recurring``) only.
     """
-    blocks = [line for line in normalize_text(raw).split("\n") if line]
-    if not blocks:
-        return Extraction(lines=(), status=(), hashes=np.zeros(0, dtype=np.uint64))
-    table = block_features(blocks)
+    pages = [[line for line in normalize_text(raw).split("\n") if line] for raw in raws]
+    table = block_features(pages)
     model = model or load_model()
     known = None
     if recurring:
-        known = np.fromiter((value in recurring for value in table.hashes.tolist()), dtype=bool, count=len(blocks))
-    keep = model.scores(table, known) > model.threshold
-    title, title_line, published, date_line = _title_and_date(blocks, table)
-    status = [KEPT if kept else REMOVED for kept in keep.tolist()]
-    for line in (title_line, date_line):
-        if line >= 0:
-            status[line] = METADATA
-    return Extraction(
-        lines=tuple(blocks), status=tuple(status), hashes=table.hashes, title=title, published=published,
-    )
+        known = np.fromiter((value in recurring for value in table.hashes.tolist()), dtype=bool, count=len(table.hashes))
+    keep = (model.scores(table, known) > model.threshold).tolist()
+    results = []
+    for k, blocks in enumerate(pages):
+        rows = table.page(k)
+        if not blocks:
+            results.append(Extraction(lines=(), status=(), hashes=np.zeros(0, dtype=np.uint64)))
+            continue
+        title, title_line, published, date_line = _title_and_date(blocks, table.headlines[k], table.features[rows.start])
+        status = [KEPT if kept else REMOVED for kept in keep[rows]]
+        for line in (title_line, date_line):
+            if line >= 0:
+                status[line] = METADATA
+        results.append(Extraction(
+            lines=tuple(blocks), status=tuple(status), hashes=table.hashes[rows], title=title, published=published,
+        ))
+    return results
+
+
+def extract_article(raw: str, recurring: AbstractSet[int] = frozenset(), model: BlockModel | None = None) -> Extraction:
+    """Clean one page of scraped text (``extract_articles`` of one page)."""
+    return extract_articles([raw], recurring, model)[0]

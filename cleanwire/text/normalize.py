@@ -52,7 +52,13 @@ def normalize_text(text: str) -> str:
     """
     # str.replace and bytes.translate scan at memory speed; a regex or str.translate
     # with a dict costs milliseconds per page, which the clean stage cannot afford.
-    text = unicodedata.normalize("NFKC", text)
+    if not unicodedata.is_normalized("NFKC", text):
+        # NFKC never acts across a newline, and a page usually has a few lines that need
+        # it ("…"): normalising just those is several times cheaper than the whole text.
+        text = "\n".join(
+            line if unicodedata.is_normalized("NFKC", line) else unicodedata.normalize("NFKC", line)
+            for line in text.split("\n")
+        )
     for chars in _LINE_BREAKS:
         if chars in text:
             text = text.replace(chars, "\n")
