@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 from operator import itemgetter
 
 import numpy as np
@@ -123,6 +123,7 @@ _FOLD = bytes(
 # One look-up per word gives all its bits: function word, cue categories, and whether
 # it can open an end-of-article heading.
 _STOP, _END_HEAD = 32, 64
+_LOOKED_UP = 24
 _FLAG_BITS = np.array([_STOP, _CTA, _LEGAL, _TIME, _CREDIT], dtype=np.int64)
 _LEXICON: dict[bytes, int] = {}
 for _bit, _words in [(_STOP, " ".join(STOPWORDS)), *_CUES.items(), (_END_HEAD, " ".join(m.split()[0] for m in END_MARKERS))]:
@@ -294,22 +295,31 @@ def block_features(pages: list[list[str]]) -> BlockTable:
     words_safe = np.maximum(words, 1.0)
 
     # Words, one dictionary look-up each: function words and cue words.
+    # Only a block's first _LOOKED_UP words are looked up: they tell prose from chrome as
+    # well as all of them, and long paragraphs hold a third of a page's words.
     word_list = folded.split()
-    bits = np.fromiter(map(_LEXICON.get, word_list, repeat(0)), dtype=np.int64, count=len(word_list))
     word_counts = tokens.astype(np.int64)
     first_word = np.cumsum(word_counts) - word_counts
+    looked = np.minimum(word_counts, _LOOKED_UP)
+    sample = word_list
+    if looked.sum() < len(word_list):
+        rank = np.arange(len(word_list)) - np.repeat(first_word, word_counts)
+        sample = list(compress(word_list, (rank < _LOOKED_UP).tolist()))
+    bits = np.fromiter(map(_LEXICON.get, sample, repeat(0)), dtype=np.int64, count=len(sample))
+    first_looked = np.cumsum(looked) - looked
     has_words = word_counts > 0
     flags = np.zeros((len(_FLAG_BITS), n))
     if bits.size:
         matrix = (bits[None, :] & _FLAG_BITS[:, None]) != 0
-        flags[:, has_words] = np.add.reduceat(matrix.view(np.uint8), first_word[has_words], axis=1, dtype=np.int32)
+        flags[:, has_words] = np.add.reduceat(matrix.view(np.uint8), first_looked[has_words], axis=1, dtype=np.int32)
     stops = flags[0]
+    looked_safe = np.maximum(looked, 1.0)
 
     # End-of-article headings: short blocks whose first word can open one.
     end_marker = np.zeros(n, dtype=bool)
     if bits.size:
         candidates = np.flatnonzero(has_words & (words <= 8))
-        for k in candidates[(bits[first_word[candidates]] & _END_HEAD) != 0].tolist():
+        for k in candidates[(bits[first_looked[candidates]] & _END_HEAD) != 0].tolist():
             heading = b" ".join(word_list[first_word[k]:first_word[k] + word_counts[k]]).decode("utf-8", "replace")
             end_marker[k] = heading.startswith(END_MARKERS)
 
@@ -338,13 +348,13 @@ def block_features(pages: list[list[str]]) -> BlockTable:
     headline = np.repeat(np.array(headlines, dtype=np.int64), sizes)
     short = words <= 12
     log_words = np.log1p(words)
-    stop_ratio = stops / words_safe
+    stop_ratio = stops / looked_safe
     columns = [
         np.ones(n), log_words, np.log1p(lengths), words <= 2, words <= 5, words <= 10, words > 25,
         stop_ratio, stops == 0, ends_sentence, ends_colon, upper_starts / np.maximum(tokens, 1.0),
         (uppers >= 2) & (lowers == 0) & (non_ascii <= uppers / 4), digits / np.maximum(lengths, 1.0),
         counts[:, _COMMA] / words_safe, counts[:, _SEPARATOR] > 0, first_symbol,
-        *[column for cue in flags[1:5] for column in ((cue > 0) & short, cue / words_safe)],
+        *[column for cue in flags[1:5] for column in ((cue > 0) & short, cue / looked_safe)],
         end_marker, copyright_sign, repeated, local / np.maximum(high - low, 1), local == headline,
         local < headline, headline < 0,
         *window_mean(np.vstack([log_words, ends_sentence, stop_ratio, repeated]), 2, low, high),
