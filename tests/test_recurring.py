@@ -9,7 +9,7 @@ from pathlib import Path
 import apache_beam as beam
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
-from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
+from apache_beam.testing.util import assert_that, equal_to
 
 from cleanwire.boilerplate.features import line_hashes
 from cleanwire.boilerplate.html import extract_html
@@ -17,6 +17,7 @@ from cleanwire.boilerplate.recurring import apply_recurring, counted_hashes
 from cleanwire.model import ErrorRecord, RawDocument
 from cleanwire.params import CleanParams
 from seeds import SEEDS_DIR
+from tests.beam_check import matches
 from transforms.clean import extract_document
 from transforms.recurring import TOTALS, CountRecurringLines, RemoveRecurringLines, finish_document
 from transforms.sources import SOURCES_FILE, SourceTotals
@@ -35,15 +36,6 @@ def _extracted(paths, source="coastalherald"):
 
 def _hashes(lines):
     return frozenset(line_hashes(lines).tolist())
-
-
-def _matches(check):
-    def _matcher(actual):
-        try:
-            check(list(actual))
-        except AssertionError as exc:
-            raise BeamAssertException(str(exc)) from exc
-    return _matcher
 
 
 def test_each_page_alone_keeps_the_prose_like_chrome():
@@ -101,7 +93,7 @@ def test_count_recurring_lines_finds_the_sites_chrome_and_no_article_line():
         assert not hashes & _hashes(sorted(article))
 
     with TestPipeline() as p:
-        assert_that(p | beam.Create(docs) | CountRecurringLines(CleanParams()), _matches(check))
+        assert_that(p | beam.Create(docs) | CountRecurringLines(CleanParams()), matches(check))
 
 
 def test_lines_of_too_few_documents_do_not_recur():

@@ -9,7 +9,7 @@ import apache_beam as beam
 import numpy as np
 import pyarrow.parquet as pq
 from apache_beam.testing.test_pipeline import TestPipeline
-from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
+from apache_beam.testing.util import assert_that, equal_to
 
 from cleanwire.dedup.refs import make_ref
 from cleanwire.model import CleanDocument, PartitionIndex, RankedBatch, RawDocument
@@ -35,15 +35,6 @@ def _doc(uri, text, published=None, doc_id=None):
     return CleanDocument(
         doc_id=doc_id or uri, uri=uri, source="test", format="text", text=text, boilerplate=[], published=published
     )
-
-
-def _matches(check):
-    def _matcher(actual):
-        try:
-            check(list(actual))
-        except AssertionError as exc:
-            raise BeamAssertException(str(exc)) from exc
-    return _matcher
 
 
 def test_source_for():
