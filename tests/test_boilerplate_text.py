@@ -1,7 +1,7 @@
 from datetime import datetime, timezone
 
 from cleanwire.boilerplate.features import line_hashes
-from cleanwire.boilerplate.text import KEPT, METADATA, REMOVED, extract_article
+from cleanwire.boilerplate.text import KEPT, METADATA, REMOVED, extract_article, extract_articles
 from tests.seedcheck import norm
 
 PROSE = [
@@ -95,3 +95,11 @@ def test_text_of_only_chrome_gives_no_paragraphs():
     assert result.paragraphs == []
     assert result.removed == ["Log in", "Sign up", "Privacy policy", "Cookie settings"]
     assert extract_article(" \n\n").lines == ()
+
+
+def test_a_page_is_cleaned_the_same_alone_and_in_a_batch(seed_paths):
+    raws = [path.read_text(encoding="utf-8") for path in seed_paths] + ["", "\n".join(PROSE), "Log in\nSign up"]
+    for alone, batched in zip((extract_article(raw) for raw in raws), extract_articles(raws)):
+        assert (alone.lines, alone.status, alone.title, alone.published) == (
+            batched.lines, batched.status, batched.title, batched.published)
+        assert alone.hashes.tolist() == batched.hashes.tolist()

@@ -24,7 +24,10 @@ import numpy as np
 
 from cleanwire.text.metadata import MONTH_NAMES
 
-__all__ = ["END_MARKERS", "FEATURE_NAMES", "STOPWORDS", "BlockTable", "block_features", "FIXED_POINT", "line_hashes", "page_bounds", "segment_sums", "window_mean"]
+__all__ = [
+    "END_MARKERS", "FEATURE_NAMES", "FIXED_POINT", "STOPWORDS", "BlockTable", "block_features", "line_hashes",
+    "page_bounds", "segment_sums", "window_mean",
+]
 
 STOPWORDS = frozenset(
     """a an the and or but if of at by for with about against between into through during before
@@ -192,9 +195,8 @@ def page_bounds(starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _hash_folded(lines: list[bytes]) -> np.ndarray:
-    """64-bit hashes of folded lines: the CRC-32 beside the length (two lines collide
-    only with equal lengths and CRCs); 0 for a line without word bytes."""
-    lines = list(map(bytes.strip, lines))
+    """64-bit hashes of folded lines without their spaces: the CRC-32 beside the length
+    (two lines collide only with equal lengths and CRCs); 0 for an empty line."""
     crc = np.fromiter(map(zlib.crc32, lines), dtype=np.uint64, count=len(lines))
     length = np.fromiter(map(len, lines), dtype=np.uint64, count=len(lines))
     return np.where(length > 0, (length << np.uint64(32)) | crc, np.uint64(0))
@@ -203,15 +205,16 @@ def _hash_folded(lines: list[bytes]) -> np.ndarray:
 def line_hashes(lines: list[str]) -> np.ndarray:
     """A 64-bit hash of each line's normalised form, for finding lines again.
 
-    The normalised form keeps letters and the spacing between words; ASCII letters
-    are lower-cased, every ASCII digit is read as 0 and other ASCII characters as
-    spaces, so case, ASCII punctuation and numbers ("3 comments", "© 2024") do not make
-    two lines different.  ``lines`` hold no newline.  The hash is the same in every
+    The normalised form is the line's letters, digits and non-ASCII characters, without
+    spaces: ASCII letters lower-cased, every ASCII digit read as 0, other ASCII
+    characters dropped; so case, spacing, ASCII punctuation and numbers ("3 comments",
+    "© 2024") do not make two lines different.  ``lines`` hold no newline.  The hash is the same in every
     process and run; it is 0 for a line without letters, digits or non-ASCII characters.
     """
     if not lines:
         return np.zeros(0, dtype=np.uint64)
-    return _hash_folded("\n".join(lines).encode("utf-8", "surrogatepass").translate(_FOLD).split(b"\n"))
+    folded = "\n".join(lines).encode("utf-8", "surrogatepass").translate(_FOLD)
+    return _hash_folded(folded.translate(None, b" ").split(b"\n"))
 
 
 # Sums over a batch are taken in integers of this many parts of a unit: exact, so a
@@ -324,7 +327,7 @@ def block_features(pages: list[list[str]]) -> BlockTable:
             end_marker[k] = heading.startswith(END_MARKERS)
 
     # A block repeated on its page (menus at the top and the bottom), and the headline.
-    hashes = _hash_folded(folded.split(b"\n")[:n])
+    hashes = _hash_folded(folded.translate(None, b" ").split(b"\n")[:n])
     hash_list = hashes.tolist()
     order = np.lexsort((hashes, np.repeat(np.arange(len(pages)), sizes)))
     twin = np.zeros(n + 1, dtype=bool)  # twin[k]: sorted row k equals sorted row k - 1

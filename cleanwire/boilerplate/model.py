@@ -26,7 +26,7 @@ import numpy as np
 
 from cleanwire.boilerplate.features import FEATURE_NAMES, FIXED_POINT, BlockTable, page_bounds, segment_sums
 
-__all__ = ["CONTEXT_NAMES", "WEIGHTS", "BlockModel", "best_run", "context_features", "load_model"]
+__all__ = ["CONTEXT_NAMES", "KNOWN_SCORE", "WEIGHTS", "BlockModel", "best_run", "context_features", "load_model"]
 
 WEIGHTS = Path(__file__).resolve().parent / "weights.json"
 
