@@ -8,10 +8,12 @@ from datetime import datetime
 
 import numpy as np
 
+from cleanwire.boilerplate.text import Extraction
 from cleanwire.text.tokens import fmix64
 
 __all__ = [
-    "CleanDocument", "ErrorRecord", "PartitionIndex", "RankedBatch", "RawDocument", "cluster_id_for", "cluster_ids", "doc_id_for",
+    "CleanDocument", "ErrorRecord", "ExtractedDocument", "PartitionIndex", "RankedBatch", "RawDocument",
+    "cluster_id_for", "cluster_ids", "doc_id_for",
 ]
 
 
@@ -66,6 +68,21 @@ class ErrorRecord:
     stage: str
     error_class: str
     error: str
+
+
+@dataclass
+class ExtractedDocument:
+    """A document after decoding and per-page boilerplate removal, before the lines
+    that recur across its source are known (``extraction`` holds every line of the
+    page with its status and hash)."""
+
+    doc_id: str
+    uri: str
+    source: str
+    format: str
+    extraction: Extraction
+    url: str | None = None
+    raw_chars: int = 0
 
 
 @dataclass

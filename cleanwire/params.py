@@ -5,6 +5,7 @@ The README's parameter table is written from this module; keep them in step.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
@@ -12,7 +13,7 @@ from datasketch import MinHashLSH
 
 from cleanwire.dedup.verify import MatchRule
 
-__all__ = ["DedupParams", "lsh_bands"]
+__all__ = ["CleanParams", "DedupParams", "lsh_bands"]
 
 
 # LSH only proposes candidates and every candidate is verified exactly, so a missed
@@ -148,3 +149,39 @@ class DedupParams:
         described["passage_bands_rows"] = list(self.passage_bands)
         described["doc_bands_rows"] = list(self.doc_bands)
         return described
+
+
+@dataclass(frozen=True)
+class CleanParams:
+    """When a line counts as recurring across a source, and so as boilerplate.
+
+    A line (compared in ``line_hashes`` form: case, ASCII punctuation and digits
+    ignored) recurs when at least ``recurring_min_docs`` documents of the source
+    contain it *and* at least ``recurring_min_share`` of them do."""
+
+    recurring_min_docs: int = 5
+    """Site chrome, newsletter plugs and disclaimers are on nearly every page, while an
+    article's own sentences recur in a handful at most: the updates of one story, a
+    series that repeats its background paragraph, a republished wire story.  Five keeps
+    those; below five documents a source is cleaned by the block classifier alone,
+    which also covers a single document."""
+
+    recurring_min_share: float = 0.02
+    """In a large source a fixed count is too easy to reach: a background paragraph
+    reused by a 30-story series is in 30 documents.  One document in fifty means 20 of
+    1,000 and 200 of 10,000, still far below chrome, which is on most pages (or on
+    every page of a section)."""
+
+    def __post_init__(self) -> None:
+        if self.recurring_min_docs < 2:
+            raise ValueError(f"recurring_min_docs must be at least 2, got {self.recurring_min_docs}")
+        if not 0.0 <= self.recurring_min_share <= 1.0:
+            raise ValueError(f"recurring_min_share must be in [0, 1], got {self.recurring_min_share}")
+
+    def min_support(self, documents: int) -> int:
+        """Documents of a source with ``documents`` documents that must contain a line."""
+        return max(self.recurring_min_docs, math.ceil(self.recurring_min_share * documents - 1e-9))
+
+    def describe(self) -> dict:
+        """The parameters (for the manifest)."""
+        return asdict(self)

@@ -27,7 +27,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
 import cleanwire
-from cleanwire.params import DedupParams
+from cleanwire.params import CleanParams, DedupParams
 from pipelines import output
 from schemas import SCHEMA_VERSION
 from transforms.assemble import AssembleRecords
@@ -35,8 +35,10 @@ from transforms.clean import CleanDocuments
 from transforms.cluster import ClusterLinks
 from transforms.lsh import FindCandidates
 from transforms.rank import RankDocuments
+from transforms.recurring import TOTALS, RemoveRecurringLines
 from transforms.read import InputSpec, ReadInputs
 from transforms.signatures import DOCUMENT, PASSAGE, SignPassages
+from transforms.sources import SOURCES_FILE, SourceTotals
 from transforms.staging import StagePartitions
 from transforms.stats import NAMESPACE
 from transforms.verify import VerifyCandidates
@@ -54,6 +56,7 @@ class RunConfig:
     inputs: list[InputSpec]
     output: str
     params: DedupParams = field(default_factory=DedupParams)
+    clean: CleanParams = field(default_factory=CleanParams)
     partition_size: int = 1_000
     max_partitions: int = 1_024
     rows_per_file: int = 5_000
@@ -77,6 +80,7 @@ def _bands_rows(value: str) -> tuple[int, int]:
 
 def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
     defaults = DedupParams()
+    clean_defaults = CleanParams()
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Strip boilerplate from scraped articles, find near-duplicate documents and "
@@ -94,6 +98,12 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
     )
     parser.add_argument("-o", "--output", required=True, metavar="OUT",
                         help="output directory; replaced atomically when the run succeeds")
+    clean = parser.add_argument_group("cleaning (see the README for why each default)")
+    clean.add_argument("--recurring-min-docs", type=int, default=clean_defaults.recurring_min_docs,
+                       help="a line is boilerplate of its source when at least this many of the source's documents "
+                       "contain it (default %(default)s) ...")
+    clean.add_argument("--recurring-min-share", type=float, default=clean_defaults.recurring_min_share,
+                       help="... and at least this share of them (default %(default)s)")
     match = parser.add_argument_group("matching (see the README for why each default)")
     match.add_argument("--ngram", type=int, default=defaults.ngram, help="words per shingle (default %(default)s)")
     match.add_argument("--num-perm", type=int, default=defaults.num_perm,
@@ -130,8 +140,8 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
     scale.add_argument("--max-partitions", type=int, default=1_024,
                        help="most work units (default %(default)s; beyond it partitions grow instead)")
     scale.add_argument("--rows-per-file", type=int, default=5_000,
-                       help="documents per output file; their passages and pairs go to the same file number "
-                       "(default %(default)s)")
+                       help="documents per output file of documents/ and passages/; a block's passages go to "
+                       "the file with the same number (default %(default)s)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     parser.add_argument("-v", "--verbose", action="store_true", help="show Apache Beam's own log messages")
     return parser
@@ -206,11 +216,14 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
             passage_bands_rows=args.passage_bands, doc_bands_rows=args.doc_bands,
             passage_min_band_hits=args.passage_min_band_hits, doc_min_band_hits=args.doc_min_band_hits,
         )
+        clean = CleanParams(
+            recurring_min_docs=args.recurring_min_docs, recurring_min_share=args.recurring_min_share,
+        )
         for name in ("partition_size", "max_partitions", "rows_per_file"):
             if getattr(args, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be at least 1")
         config = RunConfig(
-            inputs=resolve_inputs(args.inputs), output=args.output, params=params,
+            inputs=resolve_inputs(args.inputs), output=args.output, params=params, clean=clean,
             partition_size=args.partition_size, max_partitions=args.max_partitions, rows_per_file=args.rows_per_file,
             quiet=args.quiet, verbose=args.verbose,
         )
@@ -231,24 +244,28 @@ def build(pipeline: beam.Pipeline, config: RunConfig, staging: str) -> None:
     """Add the cleanwire stages to ``pipeline``, writing into ``staging``."""
     params = config.params
     read = pipeline | "Read" >> ReadInputs(config.inputs)
-    cleaned = read.documents | "Clean" >> CleanDocuments()
-    batches, index = cleaned.documents | "Rank" >> RankDocuments(config.partition_size, config.max_partitions)
+    extracted = read.documents | "Clean" >> CleanDocuments()
+    cleaned = extracted.documents | "Recurring" >> RemoveRecurringLines(config.clean)
+    {"totals": cleaned[TOTALS], "recurring": cleaned["recurring"]} | "SourceTotals" >> SourceTotals(staging)
+    batches, index = cleaned["documents"] | "Rank" >> RankDocuments(config.partition_size, config.max_partitions)
     signed = batches | "Sign" >> SignPassages(params, index)
     staged = signed.batches | "Stage" >> StagePartitions(staging)
     requests = (
         signed[PASSAGE] | "PassageCandidates" >> FindCandidates(PASSAGE, params.bucket_cap, params.passage_min_band_hits, index),
         signed[DOCUMENT] | "DocumentCandidates" >> FindCandidates(DOCUMENT, params.bucket_cap, params.doc_min_band_hits, index),
     ) | "AllCandidates" >> beam.Flatten()
-    verified = requests | "Verify" >> VerifyCandidates(params, config.rows_per_file, staging, index, staged)
-    passage_links, document_links = verified["links"] | "ByLevel" >> beam.Partition(
+    links = requests | "Verify" >> VerifyCandidates(params, staging, index, staged)
+    passage_links, document_links = links | "ByLevel" >> beam.Partition(
         lambda links, _: 0 if links.level == PASSAGE else 1, 2
     )
     {
         PASSAGE: passage_links | "ClusterPassages" >> ClusterLinks(PASSAGE, config.rows_per_file, index),
         DOCUMENT: document_links | "ClusterDocuments" >> ClusterLinks(DOCUMENT, config.rows_per_file, index),
-        "pairs": verified["pairs"],
     } | "Assemble" >> AssembleRecords(staging, config.rows_per_file, index, staged)
-    errors = (read.errors, cleaned.errors) | "AllErrors" >> beam.Flatten() | "ErrorRows" >> beam.Map(_error_chunk)
+    errors = (
+        (read.errors, extracted.errors, cleaned["errors"]) | "AllErrors" >> beam.Flatten()
+        | "ErrorRows" >> beam.Map(_error_chunk)
+    )
     errors | "WriteErrors" >> WriteTables(staging)
 
 
@@ -272,8 +289,8 @@ def _stage_stats(result) -> dict[str, dict[str, float]]:
         entry = stats.setdefault(stage, {})
         entry[what] = entry.get(what, 0) + value
     for entry in stats.values():
-        if "cpu_ms" in entry:
-            entry["cpu_seconds"] = round(entry.pop("cpu_ms") / 1000.0, 3)
+        if "cpu_us" in entry:
+            entry["cpu_seconds"] = round(entry.pop("cpu_us") / 1e6, 3)
     return dict(sorted(stats.items()))
 
 
@@ -292,6 +309,9 @@ def _reconcile(stages: dict, files: dict) -> dict[str, int]:
     passages = int(stages.get("sign", {}).get("passages", 0))
     if rows["passages"] != passages:
         problems.append(f"{passages} passages produced but {rows['passages']} written")
+    pairs = int(stages.get("verify", {}).get("pairs_rows", 0))
+    if rows["pairs"] != pairs:
+        problems.append(f"{pairs} verified pairs but {rows['pairs']} written")
     if problems:
         raise IncompleteOutputError(
             "the output is incomplete (" + "; ".join(problems) + "); nothing was published. "
@@ -300,11 +320,13 @@ def _reconcile(stages: dict, files: dict) -> dict[str, int]:
     return rows
 
 
-def _manifest(config: RunConfig, beam_argv: list[str], stages: dict, files: dict, started: datetime, wall: float) -> dict:
+def _manifest(
+    config: RunConfig, beam_argv: list[str], stages: dict, files: dict, sources: dict, started: datetime, wall: float
+) -> dict:
     counts = {
         "inputs": int(stages.get("read", {}).get("files", 0)),
         "documents": int(stages.get("assemble", {}).get("documents", 0)),
-        "errors": int(stages.get("read", {}).get("errors", 0) + stages.get("clean", {}).get("errors", 0)),
+        "errors": int(sum(stages.get(stage, {}).get("errors", 0) for stage in ("read", "clean", "recurring"))),
         "passages": int(stages.get("sign", {}).get("passages", 0)),
         "duplicate_documents": int(stages.get("assemble", {}).get("duplicate_documents", 0)),
         "duplicate_passages": int(stages.get("assemble", {}).get("duplicate_passages", 0)),
@@ -319,12 +341,14 @@ def _manifest(config: RunConfig, beam_argv: list[str], stages: dict, files: dict
         "inputs": [spec.pattern for spec in config.inputs],
         "beam_options": beam_argv,
         "parameters": {
+            **config.clean.describe(),
             **config.params.describe(),
             "partition_size": config.partition_size, "max_partitions": config.max_partitions,
             "rows_per_file": config.rows_per_file,
         },
         "counts": counts,
         "stages": stages,
+        "sources": sources,
         "tables": {name: [os.path.basename(p) for p in paths] for name, paths in files.items()},
         "versions": _versions(),
     }
@@ -350,9 +374,10 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
         output.remove_work_files(staging)
         output.fill_empty_tables(staging)
         files = output.table_files(staging)
+        sources = output.take_json(staging, SOURCES_FILE)
         stages = _stage_stats(result)
         _reconcile(stages, files)
-        manifest = _manifest(config, beam_argv, stages, files, started, time.perf_counter() - clock)
+        manifest = _manifest(config, beam_argv, stages, files, sources, started, time.perf_counter() - clock)
         output.write_manifest(staging, manifest)
         output.publish(staging, config.output)
     except BaseException:

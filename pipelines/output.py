@@ -23,7 +23,8 @@ from transforms.staging import WORK_DIR
 from transforms.write import write_parquet
 
 __all__ = [
-    "OutputError", "check_output", "new_staging", "publish", "remove_staging", "remove_work_files", "write_manifest",
+    "OutputError", "check_output", "new_staging", "publish", "remove_staging", "remove_work_files", "take_json",
+    "write_manifest",
 ]
 
 MANIFEST = "manifest.json"
@@ -99,6 +100,18 @@ def fill_empty_tables(staging: str) -> None:
     for name, files in table_files(staging).items():
         if not files:
             write_parquet(pa.Table.from_batches([], schema=SCHEMAS[name]), FileSystems.join(staging, name, "part-00000.parquet"))
+
+
+def take_json(staging: str, name: str) -> dict:
+    """Read and delete the JSON file ``name`` that a stage wrote into ``staging`` (its
+    content goes into the manifest); ``{}`` when there is none."""
+    path = FileSystems.join(staging, name)
+    if not FileSystems.exists(path):
+        return {}
+    with FileSystems.open(path) as handle:
+        content = json.loads(handle.read().decode("utf-8"))
+    FileSystems.delete([path])
+    return content
 
 
 def write_manifest(staging: str, manifest: dict) -> None:

@@ -40,7 +40,7 @@ def test_output_layout_and_manifest(seed_run):
     assert manifest["counts"]["documents"] == 2 and manifest["counts"]["errors"] == 0
     assert manifest["counts"]["passages"] == pq.read_table(seed_run / "passages").num_rows
     assert manifest["parameters"]["passage_bands_rows"] == [24, 2]
-    assert {"read", "clean", "rank", "sign", "stage", "verify", "assemble"} <= set(manifest["stages"])
+    assert {"read", "clean", "recurring", "rank", "sign", "stage", "verify", "assemble"} <= set(manifest["stages"])
     assert all(stage.get("cpu_seconds", 0) >= 0 for stage in manifest["stages"].values())
     assert manifest["versions"]["apache-beam"]
     for table in TABLES:
@@ -161,3 +161,26 @@ def test_incomplete_output_is_never_published(seed_run):
     lost_one = {**manifest["stages"], "read": {**manifest["stages"]["read"], "files": 3}}
     with pytest.raises(IncompleteOutputError, match="3 inputs but 2 document rows and 0 error rows"):
         _reconcile(lost_one, files)
+
+
+def test_chrome_recurring_across_a_source_is_removed_from_all_its_documents(tmp_path):
+    inputs = tmp_path / "in"
+    shutil.copytree(DATA / "coastalherald", inputs / "coastalherald")
+    shutil.copy(SEEDS_DIR / "000_dc38f2ae0ea9b055.txt", inputs / "seed.txt")
+    out = _run(tmp_path / "out", inputs=[str(inputs)])
+    docs = pq.read_table(out / "documents").to_pylist()
+    herald = [d for d in docs if d["source"] == "coastalherald"]
+    assert len(herald) == 6 and len(docs) == 7
+    plug = "The Coastal Herald has reported on the towns of the northern shore since 1887"
+    for doc in herald:
+        assert plug not in doc["text"] and "Opinions expressed by contributors" not in doc["text"]
+        assert any(line.startswith(plug) for line in doc["boilerplate"])
+        assert len(doc["text"].split("\n\n")) == 4 and doc["title"] and doc["published"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    sources = manifest["sources"]
+    assert sorted(sources) == ["coastalherald", "seed"]
+    assert sources["coastalherald"]["documents"] == 6 and sources["coastalherald"]["recurring_lines_removed"] == 12
+    assert sources["coastalherald"]["removed_chars"] == sum(len(line) for d in herald for line in d["boilerplate"])
+    assert sources["seed"]["recurring_lines"] == 0  # one document: the classifier alone cleans it
+    assert manifest["parameters"]["recurring_min_docs"] == 5
+    assert not (out / "sources.json").exists()

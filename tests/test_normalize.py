@@ -26,3 +26,16 @@ def test_fold_quotes():
 
 def test_normalize_line_collapses_everything_to_one_line():
     assert normalize_line("  a\n b\tc ") == "a b c"
+
+
+def test_every_horizontal_space_character_is_collapsed_and_stripped():
+    breaks = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+    spaces = [chr(c) for c in range(0x3001) if chr(c).isspace() and chr(c) not in breaks]
+    assert len(spaces) > 15
+    for space in spaces:
+        assert normalize_text(f"{space}a{space}{space}b {space}\n{space}c{space}") == "a b\nc", hex(ord(space))
+
+
+def test_control_characters_become_spaces_and_every_line_break_a_newline():
+    assert normalize_text("a\x00b\x1fc\x7fd") == "a b c d"
+    assert normalize_text("a\r\nb\rc\x0bd\x0ce\x85f\u2028g\u2029h") == "a\nb\nc\nd\ne\nf\ng\nh"

@@ -9,7 +9,7 @@ import apache_beam as beam
 import numpy as np
 import pyarrow.parquet as pq
 from apache_beam.testing.test_pipeline import TestPipeline
-from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
+from apache_beam.testing.util import assert_that, equal_to
 
 from cleanwire.dedup.candidates import local_ref
 from cleanwire.dedup.refs import make_ref
@@ -41,15 +41,6 @@ def _doc(uri, text, published=None, doc_id=None):
     )
 
 
-def _matches(check):
-    def _matcher(actual):
-        try:
-            check(list(actual))
-        except AssertionError as exc:
-            raise BeamAssertException(str(exc)) from exc
-    return _matcher
-
-
 def test_source_for():
     assert source_for("/data/crawl/bbc.co.uk/2024/a.txt", "/data/crawl") == "bbc.co.uk"
     assert source_for("/data/seeds/000_dc38.txt", "/data/seeds") == "000_dc38"
@@ -78,7 +69,9 @@ def test_clean_documents(seed_paths):
     ]
     with TestPipeline() as p:
         result = p | beam.Create(raws) | CleanDocuments()
-        docs = result.documents | beam.Map(lambda d: (d.title, d.published, d.text.startswith("Damascus - ")))
+        docs = result.documents | beam.Map(
+            lambda d: (d.extraction.title, d.extraction.published, d.extraction.text.startswith("Damascus - "))
+        )
         errors = result.errors | beam.Map(lambda e: (e.uri, e.error_class))
         assert_that(docs, equal_to([(
             "ISIS seizes Iraq-Syria border post, consolidating 'caliphate'",
@@ -150,11 +143,11 @@ def test_verify_candidates_links_reused_sentences_only(tmp_path: Path):
     with TestPipeline() as p:
         idx = p | "Index" >> beam.Create([index])
         staged = p | "Batches" >> beam.Create([batch]) | StagePartitions(str(tmp_path))
-        verified = p | "Requests" >> beam.Create(requests) | VerifyCandidates(params, 100, str(tmp_path), idx, staged)
-        links = verified["links"] | beam.FlatMap(lambda l: zip(l.u.tolist(), l.v.tolist(), l.similarity.tolist()))
+        links = p | "Requests" >> beam.Create(requests) | VerifyCandidates(params, str(tmp_path), idx, staged)
+        links = links | beam.FlatMap(lambda l: zip(l.u.tolist(), l.v.tolist(), l.similarity.tolist()))
         assert_that(links, equal_to([(a, b, 1.0)]), label="links")
-        pairs = verified["pairs"] | beam.Map(lambda kv: (kv[0], kv[1].to_pydict()["passage_idx_b"]))
-        assert_that(pairs, equal_to([(0, [0])]), label="pairs")
+    pairs = pq.read_table(tmp_path / "pairs").to_pylist()
+    assert [(r["level"], r["passage_idx_a"], r["passage_idx_b"], r["jaccard"]) for r in pairs] == [(PASSAGE, 1, 0, 1.0)]
 
 
 def test_cluster_links_stops_chains():
@@ -182,7 +175,7 @@ def test_write_tables_writes_sorted_files(tmp_path: Path):
 
 
 def test_assemble_records_writes_sorted_block_files_with_clusters(tmp_path: Path):
-    for name in ("documents", "passages", "pairs"):
+    for name in ("documents", "passages"):
         (tmp_path / name).mkdir()
     texts = [" ".join(PROSE), PROSE[1] + " A new closing sentence about the council and its plans today.", PROSE[3]]
     batch = _batch(texts, segmented=True)
@@ -198,7 +191,6 @@ def test_assemble_records_writes_sorted_block_files_with_clusters(tmp_path: Path
         written = {
             PASSAGE: p | "Passage" >> beam.Create([(0, (MEMBER, links)), (0, (ROOT, links))]),
             DOCUMENT: p | "Document" >> beam.Create([(1, (MEMBER, doc_links))]),  # block of rank 2
-            "pairs": p | "Pairs" >> beam.Create([]),
         } | AssembleRecords(str(tmp_path), 2, idx, staged)
         assert_that(written, equal_to([0, 1]))
     documents = pq.read_table(tmp_path / "documents").to_pylist()

@@ -1,13 +1,12 @@
-"""Stage 8, assemble and write: the final ``documents``, ``passages`` and ``pairs`` files.
+"""Stage 8, assemble and write: the final ``documents`` and ``passages`` files.
 
 Output files are *blocks* of canonical order: block ``b`` holds the documents with
-``b * rows_per_file <= canonical_rank < (b + 1) * rows_per_file``, their passages and
-the pairs whose earlier document is among them.  For each block, the cluster
-assignments and pair rows addressed to it meet in one small grouping; the stage reads
-the block's documents from the partition files, fills in ``duplicate_of``,
-``unique_text``, ``cluster_id`` and friends, and writes the three files, rows sorted
-by canonical order.  A block's contents depend only on the input, never on how the
-runner split the work, so every run writes the same bytes.
+``b * rows_per_file <= canonical_rank < (b + 1) * rows_per_file`` and their passages.
+For each block, the cluster assignments addressed to it meet in one small grouping;
+the stage reads the block's documents from the partition files, fills in
+``duplicate_of``, ``unique_text``, ``cluster_id`` and friends, and writes the two
+files, rows sorted by canonical order.  A block's contents depend only on the input,
+never on how the runner split the work, so every run writes the same bytes.
 """
 
 from __future__ import annotations
@@ -28,11 +27,9 @@ from transforms.signatures import DOCUMENT, PASSAGE
 from transforms.staging import passages_of, read_partition
 from transforms.stats import StageStats
 from transforms.verify import Links
-from transforms.write import ORDER, ORDER2, write_parquet
+from transforms.write import write_parquet
 
 __all__ = ["AssembleRecords"]
-
-PAIRS = "pairs"
 
 
 class _Lookup:
@@ -92,13 +89,8 @@ class _AssembleFn(beam.DoFn):
             name = f"part-{block:05d}.parquet"
             write_parquet(documents, FileSystems.join(self._staging, "documents", name))
             write_parquet(passages, FileSystems.join(self._staging, "passages", name))
-            pair_chunks = list(grouped[PAIRS])
-            if pair_chunks:
-                pairs = pa.Table.from_batches(pair_chunks).sort_by([(ORDER, "ascending"), (ORDER2, "ascending")])
-                write_parquet(pairs.drop_columns([ORDER, ORDER2]).cast(SCHEMAS["pairs"]), FileSystems.join(self._staging, "pairs", name))
         self.stats.count("documents", documents.num_rows)
         self.stats.count("passages", passages.num_rows)
-        self.stats.count("pairs", sum(c.num_rows for c in pair_chunks))
         yield block
 
     def _tables(self, docs: pa.Table, tagged) -> tuple[pa.Table, pa.Table]:
@@ -165,12 +157,12 @@ class _AssembleFn(beam.DoFn):
 
 
 class AssembleRecords(beam.PTransform):
-    """Write the final ``documents``, ``passages`` and ``pairs`` files, one per block,
-    into ``staging`` (whose partition files hold the documents).
+    """Write the final ``documents`` and ``passages`` files, one per block, into
+    ``staging`` (whose partition files hold the documents).
 
-    Input: ``{"passage": (block, (kind, Links)), "document": (block, (kind, Links)),
-    "pairs": (block, record batch)}``.  Every block of the run is written, with or
-    without assignments.  Outputs the block numbers written."""
+    Input: ``{"passage": (block, (kind, Links)), "document": (block, (kind, Links))}``.
+    Every block of the run is written, with or without assignments.  Outputs the block
+    numbers written."""
 
     def __init__(self, staging: str, rows_per_file: int, index, staged) -> None:
         super().__init__()

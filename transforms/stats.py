@@ -25,7 +25,7 @@ class StageStats:
     def __init__(self, stage: str) -> None:
         self.stage = stage
         self._counters: dict[str, object] = {}
-        self._cpu = Metrics.counter(NAMESPACE, f"{stage}.cpu_ms")
+        self._cpu = Metrics.counter(NAMESPACE, f"{stage}.cpu_us")
 
     def count(self, what: str, n: int = 1) -> None:
         """Add ``n`` to the counter ``<stage>.<what>``."""
@@ -36,9 +36,9 @@ class StageStats:
 
     @contextmanager
     def timed(self) -> Iterator[None]:
-        """Add the CPU time of the block (this thread) to ``<stage>.cpu_ms``."""
+        """Add the CPU time of the block (this thread) to ``<stage>.cpu_us``."""
         start = time.thread_time()
         try:
             yield
         finally:
-            self._cpu.inc(int((time.thread_time() - start) * 1000))
+            self._cpu.inc(int((time.thread_time() - start) * 1_000_000))

@@ -4,7 +4,8 @@ Each partition receives the candidate pairs that touch its documents, recomputes
 shingle sets of the passages (or documents) involved, and sends each set to the pair's
 shard.  There the two sets of a pair meet and their exact Jaccard and containment are
 computed for all pairs of the shard at once.  Pairs that pass the level's
-``MatchRule`` become links (for clustering) and rows of the ``pairs`` table.
+``MatchRule`` become links (for clustering) and rows of the ``pairs`` table, which
+each shard writes to its own file.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import apache_beam as beam
 import numpy as np
 import pyarrow as pa
+from apache_beam.io.filesystems import FileSystems
 
 from cleanwire.dedup.arrays import pair_shard, ragged_take, sorted_unique, split_by_key
 from cleanwire.dedup.candidates import pair_order, unique_pairs
@@ -22,14 +24,14 @@ from cleanwire.dedup.shingling import KIND_CODES, range_sets
 from cleanwire.dedup.verify import Similarity, link_names, overlaps
 from cleanwire.model import PartitionIndex, cluster_ids
 from cleanwire.params import DedupParams
+from schemas import SCHEMAS
 from transforms.signatures import DOCUMENT, PASSAGE
 from transforms.staging import read_partition, shingled_of
 from transforms.stats import StageStats
-from transforms.write import file_block, table_chunk
+from transforms.write import ORDER, ORDER2, table_chunk, write_parquet
 
 __all__ = ["Links", "PairSides", "VerifyCandidates"]
 
-PAIRS = "pairs"
 
 
 @dataclass
@@ -138,26 +140,35 @@ def _in_pair_order(sides: PairSides) -> PairSides:
 
 
 class _VerifyFn(beam.DoFn):
-    def __init__(self, params: DedupParams, rows_per_file: int) -> None:
+    def __init__(self, params: DedupParams, staging: str) -> None:
         self._params = params
-        self._rows_per_file = rows_per_file
+        self._staging = staging
 
     def setup(self) -> None:
         self.stats = StageStats("verify")
 
     def process(self, element):
-        _shard, sides = element
+        shard, sides = element
         sides = list(sides)
-        for level in (PASSAGE, DOCUMENT):
-            earlier = [s for s in sides if s.level == level and s.side == 0]
-            later = [s for s in sides if s.level == level and s.side == 1]
-            if not earlier or not later:
-                continue
-            with self.stats.timed():
-                outputs = self._verify(level, _in_pair_order(_concat(earlier)), _in_pair_order(_concat(later)))
-            yield from outputs
+        with self.stats.timed():
+            links, rows = [], []
+            for level in (PASSAGE, DOCUMENT):
+                earlier = [s for s in sides if s.level == level and s.side == 0]
+                later = [s for s in sides if s.level == level and s.side == 1]
+                if earlier and later:
+                    level_links, level_rows = self._verify(level, _in_pair_order(_concat(earlier)), _in_pair_order(_concat(later)))
+                    links.append(level_links)
+                    rows.append(level_rows)
+            if rows:
+                # This shard's rows of the pairs table go straight to their file: sorted by
+                # level and pair, named by the shard, so the same input writes the same file.
+                table = pa.Table.from_batches(rows).sort_by([("level", "ascending"), (ORDER, "ascending"), (ORDER2, "ascending")])
+                write_parquet(table.drop_columns([ORDER, ORDER2]).cast(SCHEMAS["pairs"]),
+                              FileSystems.join(self._staging, "pairs", f"part-{shard:05d}.parquet"))
+                self.stats.count("pairs_rows", table.num_rows)
+        yield from links
 
-    def _verify(self, level: str, a: PairSides, b: PairSides) -> list:
+    def _verify(self, level: str, a: PairSides, b: PairSides) -> tuple[Links, pa.RecordBatch]:
         if not (np.array_equal(a.u, b.u) and np.array_equal(a.v, b.v)):
             raise RuntimeError("verification received unmatched pair sides; the partition index is inconsistent")
         sim = Similarity(np.diff(a.offsets), np.diff(b.offsets), overlaps(a.values, a.offsets, b.values, b.offsets))
@@ -167,28 +178,23 @@ class _VerifyFn(beam.DoFn):
         self.stats.count(f"{level}_links", int(matched.sum()))
         keep = np.flatnonzero(matched)
         u, v = a.u[keep], b.v[keep]
-        doc_a, doc_b = a.doc_ids[keep].astype(str), b.doc_ids[keep].astype(str)
         if level == PASSAGE:
-            idx_a, idx_b = passage_index(u).astype(np.int64).tolist(), passage_index(v).astype(np.int64).tolist()
-            labels = cluster_ids(a.doc_ids[keep], passage_index(u))
+            idx_a, idx_b = passage_index(u).astype(np.int64), passage_index(v).astype(np.int64)
+            labels = cluster_ids(a.doc_ids[keep], idx_a)
         else:
-            labels = doc_a.tolist()
-            idx_a = idx_b = [None] * keep.size
-        outputs: list = [Links(level, u, v, similarity[keep], by_containment[keep], np.array(labels, dtype="S32"))]
-        links = link_names(by_containment[keep])
-        for block, rows in split_by_key(file_block(doc_rank(u), self._rows_per_file)):
-            picked = keep[rows]
-            columns = {
-                "level": [level] * rows.size,
-                "doc_id_a": doc_a[rows], "passage_idx_a": [idx_a[r] for r in rows],
-                "doc_id_b": doc_b[rows], "passage_idx_b": [idx_b[r] for r in rows],
-                "jaccard": sim.jaccard[picked],
-                "containment_a_in_b": sim.containment_a[picked],
-                "containment_b_in_a": sim.containment_b[picked],
-                "link": [links[r] for r in rows],
-            }
-            outputs.append(beam.pvalue.TaggedOutput(PAIRS, (block, table_chunk("pairs", columns, u[rows], v[rows]))))
-        return outputs
+            idx_a = idx_b = pa.nulls(keep.size, type=pa.int64())
+            labels = a.doc_ids[keep].astype(str).tolist()
+        columns = {
+            "level": pa.array([level] * keep.size, type=pa.string()),
+            "doc_id_a": a.doc_ids[keep].astype(str), "passage_idx_a": idx_a,
+            "doc_id_b": b.doc_ids[keep].astype(str), "passage_idx_b": idx_b,
+            "jaccard": sim.jaccard[keep],
+            "containment_a_in_b": sim.containment_a[keep],
+            "containment_b_in_a": sim.containment_b[keep],
+            "link": link_names(by_containment[keep]),
+        }
+        links = Links(level, u, v, similarity[keep], by_containment[keep], np.array(labels, dtype="S32"))
+        return links, table_chunk("pairs", columns, u, v)
 
 
 class VerifyCandidates(beam.PTransform):
@@ -196,28 +202,23 @@ class VerifyCandidates(beam.PTransform):
 
     Input: ``(partition, (level, u, v))`` candidate pairs.  Reads the partition files
     in ``staging`` (``staged``: the partitions written, a side input that orders the
-    reads after the writes).  Returns a tagged result: ``links`` (``Links``) and
-    ``pairs`` (``(block, record batch)`` rows of the ``pairs`` table)."""
+    reads after the writes) and writes the ``pairs`` table there, one file per pair
+    shard.  Outputs the verified ``Links``."""
 
-    def __init__(self, params: DedupParams, rows_per_file: int, staging: str, index, staged) -> None:
+    def __init__(self, params: DedupParams, staging: str, index, staged) -> None:
         super().__init__()
         self._params = params
-        self._rows_per_file = rows_per_file
         self._staging = staging
         self._index = index
         self._staged = staged
 
     def expand(self, requests):
-        sides = (
+        return (
             requests
             | "GroupRequests" >> beam.GroupByKey()
             | "Sides" >> beam.ParDo(
                 _ShingleSidesFn(self._params, self._staging),
                 beam.pvalue.AsSingleton(self._index), beam.pvalue.AsList(self._staged))
-        )
-        verified = (
-            sides
             | "GroupPairs" >> beam.GroupByKey()
-            | "Verify" >> beam.ParDo(_VerifyFn(self._params, self._rows_per_file)).with_outputs(PAIRS, main="links")
+            | "Verify" >> beam.ParDo(_VerifyFn(self._params, self._staging))
         )
-        return {"links": verified.links, PAIRS: verified[PAIRS]}

@@ -8,7 +8,9 @@ import numpy as np
 
 from cleanwire.text.tokens import fmix64
 
-__all__ = ["gather_ranges", "hash_shard", "pair_shard", "ragged", "ragged_take", "sorted_unique", "split_by_key"]
+__all__ = [
+    "gather_ranges", "hash_shard", "pair_shard", "ragged", "ragged_take", "sorted_unique", "split_by_key", "sum_by_key",
+]
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -21,6 +23,17 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     return ordered[keep]
+
+
+def sum_by_key(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``keys`` (sorted) and, for each, the sum of its ``counts``."""
+    keys = np.asarray(keys)
+    if keys.size == 0:
+        return keys, np.zeros(0, dtype=np.int64)
+    order = np.argsort(keys)
+    ordered = keys[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    return ordered[starts], np.add.reduceat(np.asarray(counts, dtype=np.int64)[order], starts)
 
 
 def split_by_key(keys: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-__all__ = ["looks_like_title", "parse_date_line"]
+__all__ = ["MONTH_NAMES", "looks_like_title", "parse_date_line"]
 
 _MONTHS = {
     name: number
@@ -33,6 +33,8 @@ _MONTHS = {
     )
     for name in names.split()
 }
+MONTH_NAMES = frozenset(_MONTHS)
+"""Month names and abbreviations in English, German, French, Spanish, Italian and Portuguese."""
 _MONTH = "(?P<month>" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + r")\.?"
 _TIME = r"(?:[ ,T]+(?:at\s+|um\s+|à\s+)?(?P<hour>\d{1,2})[:h.](?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?)?"
 _PREFIX = r"^(?:(?:published|posted|updated|last updated|date|veröffentlicht|publié le|publicado)\s*:?\s*(?:on\s+)?)?"

@@ -1,0 +1,165 @@
+"""The block classifier: two logistic regressions over block features.
+
+The first regression scores each block from its own features and its neighbours'
+(``block_features``).  Whether a block belongs to the article depends on more than
+itself, though: a short line between two article paragraphs is a subheading, the
+same line among menu entries is navigation, a prose paragraph after "Comments" is a
+comment.  So the second regression adds *context* computed from the first scores:
+how far the nearest clearly-article block is above and below, how much chrome and
+how many end-of-article headings lie in between, how much of the page's article-like
+text comes before and after the block, and whether the block lies in the page's main
+run of article-like blocks.  A block is kept when its second score exceeds the
+threshold.
+
+The weights are learned by ``benchmarks/train_boilerplate.py`` and shipped as
+``weights.json`` beside this module; inference is a few numpy operations.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from cleanwire.boilerplate.features import FEATURE_NAMES, FIXED_POINT, BlockTable, page_bounds, segment_sums
+
+__all__ = ["CONTEXT_NAMES", "KNOWN_SCORE", "WEIGHTS", "BlockModel", "best_run", "context_features", "load_model"]
+
+WEIGHTS = Path(__file__).resolve().parent / "weights.json"
+
+CONTEXT_NAMES = (
+    "first_score", "log_lines_to_article_above", "log_lines_to_article_below", "article_above",
+    "article_below", "log_chrome_above", "log_chrome_below", "end_markers_above", "in_main_run",
+    "log_lines_to_main_run", "before_main_run", "after_main_run", "article_mass_before",
+    "article_mass_after", "article_mass_min", "article_share_prev_3", "article_share_next_3",
+    "article_share_prev_8", "article_share_next_8",
+)
+"""The columns ``context_features`` adds after ``FEATURE_NAMES``."""
+
+# A first score above this is a clearly-article block, below the other clearly chrome.
+_ARTICLE, _CHROME = 1.0, -3.0
+# The main run maximises the sum of first scores shifted and clipped this way, so that
+# no single block, however sure, decides it alone.
+_RUN_SHIFT, _RUN_CLIP = 0.5, 2.0
+# First score given to blocks known to be boilerplate (recurring across a source).
+KNOWN_SCORE = -8.0
+
+_COLUMN = {name: k for k, name in enumerate(FEATURE_NAMES)}
+
+
+def best_run(scores: np.ndarray) -> tuple[int, int]:
+    """Indices ``[i, j)`` of the contiguous run with the largest positive sum of
+    ``scores`` (the first such run, shortest at its start); ``(0, 0)`` when no score
+    is positive."""
+    sums = np.concatenate(([0.0], np.cumsum(scores)))
+    lowest = np.minimum.accumulate(sums)
+    end = int(np.argmax(sums - lowest))
+    if sums[end] - lowest[end] <= 0:
+        return 0, 0
+    start = end - int(np.argmin(sums[end::-1]))  # the last lowest prefix sum before the end
+    return start, end
+
+
+def context_features(features: np.ndarray, first: np.ndarray, starts: np.ndarray | None = None) -> np.ndarray:
+    """The ``CONTEXT_NAMES`` columns of a batch of pages, from block features and first scores.
+
+    ``features`` is ``BlockTable.features``, ``first`` the first regression's score of
+    each block and ``starts`` the pages' first rows (``BlockTable.starts``; one page
+    by default).  Nothing crosses a page boundary.  Returns float64
+    ``(blocks, len(CONTEXT_NAMES))``.
+    """
+    n = first.size
+    starts = np.array([0, n]) if starts is None else starts
+    low, high = page_bounds(starts)
+    index = np.arange(n)
+    article, chrome = first > _ARTICLE, first < _CHROME
+    # The nearest clearly-article block above and below, within the page.
+    above = np.concatenate(([-1], np.maximum.accumulate(np.where(article, index, -1))[:-1]))
+    has_above = above >= low
+    below = np.concatenate((np.minimum.accumulate(np.where(article, index, n)[::-1])[::-1][1:], [n]))
+    has_below = below <= high
+    above, below = np.where(has_above, above, index), np.where(has_below, below, index)
+    chrome_sums = np.concatenate(([0], np.cumsum(chrome)))
+    markers = (features[:, _COLUMN["end_marker"]] + features[:, _COLUMN["copyright_sign"]]) > 0
+    marker_sums = np.concatenate(([0], np.cumsum(markers)))
+
+    # The page's main run of article-like blocks.
+    shifted = np.clip(first + _RUN_SHIFT, -_RUN_CLIP, _RUN_CLIP)
+    runs = []
+    for page_start, page_end in zip(starts[:-1].tolist(), starts[1:].tolist()):
+        start, end = best_run(shifted[page_start:page_end])
+        if end <= start and page_end > page_start:
+            start = int(np.argmax(first[page_start:page_end]))
+            end = start + 1
+        runs.append((page_start + start, page_start + end))
+    bounds = np.array(runs, dtype=np.int64).reshape(-1, 2)
+    run_start, run_end = np.repeat(bounds[:, 0], np.diff(starts)), np.repeat(bounds[:, 1], np.diff(starts))
+    to_run = np.where(index < run_start, run_start - index, np.where(index >= run_end, index - run_end + 1, 0))
+
+    # How much of the page's article-like text lies before and after each block.
+    probability = 1.0 / (1.0 + np.exp(-np.clip(first, -30.0, 30.0)))
+    mass, shares = segment_sums(np.vstack([probability * np.expm1(features[:, _COLUMN["log_words"]]), probability]))
+    total = np.maximum(mass[high + 1] - mass[low], 1)
+    columns = [
+        first, np.log1p(np.minimum(np.where(has_above, index - above, 50), 50)),
+        np.log1p(np.minimum(np.where(has_below, below - index, 50), 50)), has_above, has_below,
+        np.log1p(np.where(has_above, chrome_sums[index] - chrome_sums[above + 1], 0)),
+        np.log1p(np.where(has_below, chrome_sums[below] - chrome_sums[index + 1], 0)),
+        np.minimum(np.where(has_above, marker_sums[index] - marker_sums[above + 1], 0), 3),
+        to_run == 0, np.log1p(to_run), index < run_start, index >= run_end,
+        (mass[index] - mass[low]) / total, (mass[high + 1] - mass[index + 1]) / total,
+        np.minimum(mass[index] - mass[low], mass[high + 1] - mass[index + 1]) / total,
+    ]
+    for window in (3, 8):
+        before, after = np.maximum(index - window, low), np.minimum(index + window, high)
+        columns.append((shares[index] - shares[before]) / FIXED_POINT / np.maximum(index - before, 1))
+        columns.append((shares[after + 1] - shares[index + 1]) / FIXED_POINT / np.maximum(after - index, 1))
+    context = np.empty((n, len(columns)))
+    for j, column in enumerate(columns):
+        context[:, j] = column
+    return context
+
+
+@dataclass(frozen=True)
+class BlockModel:
+    """Weights of the two regressions and the decision threshold."""
+
+    first: np.ndarray
+    second: np.ndarray
+    threshold: float
+
+    def scores(self, table: BlockTable, known: np.ndarray | None = None) -> np.ndarray:
+        """The final score of every block of a batch of pages; keep blocks scoring above
+        ``threshold``.
+
+        ``known`` marks blocks already known to be boilerplate (recurring lines of the
+        source): they get the first score of sure chrome, so the context of their
+        neighbours sees them as such, and a final score of ``-inf``.
+        """
+        # Row-wise products and sums (not a matrix product, whose summation order can
+        # depend on the batch's shape): a page scores the same in any batch.
+        first = (table.features * self.first).sum(axis=1)
+        if known is not None and known.any():
+            first = np.where(known, KNOWN_SCORE, first)
+        context = context_features(table.features, first, table.starts)
+        final = (np.hstack([table.features, context]) * self.second).sum(axis=1)
+        if known is not None and known.any():
+            final[known] = -np.inf
+        return final
+
+    @classmethod
+    def from_json(cls, path: Path) -> BlockModel:
+        """Read weights written by the training script; the feature names must match."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(data["features"]) != FEATURE_NAMES or tuple(data["context"]) != CONTEXT_NAMES:
+            raise ValueError(f"{path} was trained on other features; run benchmarks/train_boilerplate.py again")
+        return cls(np.array(data["first"]), np.array(data["second"]), float(data["threshold"]))
+
+
+@lru_cache(maxsize=1)
+def load_model() -> BlockModel:
+    """The shipped model (read once per process)."""
+    return BlockModel.from_json(WEIGHTS)

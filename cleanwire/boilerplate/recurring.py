@@ -1,0 +1,73 @@
+"""Lines that recur across the pages of a source: site chrome even when it reads like prose.
+
+A newsletter plug, a standard disclaimer or a tag line can look like article prose on
+one page; on every page of the site it is plainly boilerplate.  The pipeline counts,
+per source, how many documents contain each line (``counted_hashes`` gives a page's
+contribution, ``LineCounts`` adds contributions up); lines with enough support
+(``CleanParams``) are removed from every document of the source
+(``Extraction.without``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cleanwire.boilerplate.text import Extraction
+from cleanwire.dedup.arrays import sorted_unique, sum_by_key
+
+__all__ = ["LineCounts", "counted_hashes"]
+
+
+def counted_hashes(extraction: Extraction) -> np.ndarray:
+    """The distinct line hashes of a page (uint64, sorted), 0 (no letters) left out.
+
+    Every line counts, kept or removed: a line's support is the number of documents
+    that show it, whatever each page's classifier made of it."""
+    hashes = sorted_unique(np.asarray(extraction.hashes, dtype=np.uint64))
+    return hashes[hashes != 0]
+
+
+@dataclass
+class LineCounts:
+    """How many documents contain each line hash, built up page by page.
+
+    Pages are buffered and summed in bulk (one sort per ``_COMPACT_AT`` hashes), so
+    adding a page costs no Python per line."""
+
+    hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    _pending: list = field(default_factory=list)
+    _pending_size: int = 0
+
+    _COMPACT_AT = 1 << 16
+
+    def add(self, hashes: np.ndarray, counts: np.ndarray | None = None) -> "LineCounts":
+        """Count each of ``hashes`` once more (or ``counts`` more); returns self."""
+        counts = np.ones(len(hashes), dtype=np.int64) if counts is None else counts
+        self._pending.append((hashes, counts))
+        self._pending_size += len(hashes)
+        if self._pending_size >= self._COMPACT_AT:
+            self.compact()
+        return self
+
+    def merge(self, other: "LineCounts") -> "LineCounts":
+        """Add ``other``'s counts to these; returns self."""
+        other.compact()
+        return self.add(other.hashes, other.counts)
+
+    def compact(self) -> "LineCounts":
+        """Sum the buffered pages into ``hashes``/``counts`` (sorted, distinct)."""
+        if self._pending:
+            self.hashes, self.counts = sum_by_key(
+                np.concatenate([self.hashes] + [h for h, _ in self._pending]),
+                np.concatenate([self.counts] + [c for _, c in self._pending]),
+            )
+            self._pending, self._pending_size = [], 0
+        return self
+
+    def at_least(self, support: int) -> frozenset[int]:
+        """The hashes contained in at least ``support`` documents."""
+        self.compact()
+        return frozenset(self.hashes[self.counts >= support].tolist())

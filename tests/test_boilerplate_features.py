@@ -1,0 +1,117 @@
+"""The block features, the classifier's context and the HTML helpers, as pure functions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import trafilatura
+
+from cleanwire.boilerplate.features import FEATURE_NAMES, block_features, line_hashes, page_bounds, window_mean
+from cleanwire.boilerplate.html import KEPT, METADATA, REMOVED, merge_lines, page_metadata, visible_blocks
+from cleanwire.boilerplate.model import CONTEXT_NAMES, WEIGHTS, BlockModel, best_run, context_features
+
+DATA = Path(__file__).resolve().parent / "data"
+PAGE = [
+    "Budget approved | Example News",
+    "Home · News · Sport",
+    "Budget approved",
+    "The council approved the budget on Tuesday, after a debate that lasted all afternoon.",
+    "Sign in to comment",
+    "Privacy policy",
+    "Home · News · Sport",
+]
+
+
+def _column(table, name):
+    return table.features[:, FEATURE_NAMES.index(name)]
+
+
+def test_block_features_measure_words_sentences_cues_and_structure():
+    table = block_features([PAGE])
+    assert table.features.shape == (len(PAGE), len(FEATURE_NAMES))
+    assert np.expm1(_column(table, "log_words")).round().tolist() == [4, 3, 2, 14, 4, 2, 3]
+    assert _column(table, "ends_sentence").tolist() == [0, 0, 0, 1, 0, 0, 0]
+    assert _column(table, "separators").tolist() == [1, 1, 0, 0, 0, 0, 1]
+    assert _column(table, "stop_ratio")[3] == pytest.approx(7 / 14)  # the, the, on, after, a, that, all
+    assert _column(table, "cta_short").tolist() == [0, 0, 0, 0, 1, 0, 0]
+    assert _column(table, "legal_short").tolist() == [0, 0, 0, 0, 0, 1, 0]
+    assert _column(table, "repeated").tolist() == [0, 1, 0, 0, 0, 0, 1]
+    assert table.headlines == (2,) and _column(table, "before_headline").tolist() == [1, 1, 0, 0, 0, 0, 0]
+    assert _column(table, "position")[[0, -1]].tolist() == [0.0, 1.0]
+
+
+def test_a_page_measures_the_same_alone_and_in_a_batch():
+    other = ["Weather", "Rain is expected across the north of the country for most of the week, forecasters said."]
+    batch = block_features([other, PAGE, [], ["One line"]])
+    assert batch.starts.tolist() == [0, 2, 9, 9, 10] and batch.headlines == (-1, 2, -1, -1)
+    for k, page in enumerate([other, PAGE, [], ["One line"]]):
+        alone = block_features([page])
+        assert np.array_equal(alone.features, batch.features[batch.page(k)])
+        assert np.array_equal(alone.hashes, batch.hashes[batch.page(k)])
+
+
+def test_line_hashes_ignore_case_punctuation_and_digits():
+    hashes = line_hashes(["Read more: 3 comments", "READ MORE 7 comments!", "Read less 3 comments", "***", "Über uns"])
+    assert hashes[0] == hashes[1] != hashes[2]
+    assert hashes[3] == 0 and hashes[4] != 0
+    assert line_hashes([]).size == 0
+
+
+def test_window_mean_stays_inside_each_page():
+    low, high = page_bounds(np.array([0, 3, 5]))
+    assert low.tolist() == [0, 0, 0, 3, 3] and high.tolist() == [2, 2, 2, 4, 4]
+    means = window_mean(np.array([1.0, 2.0, 3.0, 10.0, 20.0]), 2, low, high)
+    assert means.tolist() == [2.5, 2.0, 1.5, 20.0, 10.0]
+
+
+def test_best_run_finds_the_largest_sum():
+    assert best_run(np.array([-1.0, 2.0, -1.0, 2.0, -5.0, 1.0])) == (1, 4)
+    assert best_run(np.array([-1.0, -2.0])) == (0, 0)
+
+
+def test_context_sees_the_article_around_each_block():
+    features = block_features([PAGE]).features
+    first = np.array([-3.5, -4.0, -0.5, 2.5, -4.0, -4.0, -4.0])
+    context = context_features(features, first)
+    assert context.shape == (len(PAGE), len(CONTEXT_NAMES))
+    column = {name: context[:, k] for k, name in enumerate(CONTEXT_NAMES)}
+    assert column["article_above"].tolist() == [0, 0, 0, 0, 1, 1, 1]
+    assert column["article_below"].tolist() == [1, 1, 1, 0, 0, 0, 0]
+    assert column["in_main_run"].tolist() == [0, 0, 0, 1, 0, 0, 0]
+    assert column["log_chrome_above"][6] == pytest.approx(np.log1p(2))  # two sure-chrome lines since the article
+    assert column["article_mass_before"][4] > 0.9 and column["article_mass_after"][2] > 0.9
+
+
+def test_weights_for_other_features_are_refused(tmp_path: Path):
+    data = json.loads(WEIGHTS.read_text())
+    data["features"] = data["features"][:-1]
+    stale = tmp_path / "weights.json"
+    stale.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="train_boilerplate"):
+        BlockModel.from_json(stale)
+
+
+def test_visible_blocks_split_at_block_elements_and_skip_scripts():
+    tree = trafilatura.load_html(
+        "<html><body><p>One <a href='#'>linked</a> line<script>var x;</script> goes on</p>"
+        "<ul><li>Home</li><li>News</li></ul>tail text<br>after break</body></html>"
+    )
+    assert visible_blocks(tree) == ["One linked line goes on", "Home", "News", "tail text", "after break"]
+
+
+def test_merge_lines_places_paragraphs_in_page_order():
+    visible = ["Home", "Title", "First paragraph.", "Ad", "Second paragraph.", "Footer"]
+    lines, status = merge_lines(visible, ["First paragraph.", "Second paragraph.", "Not on the page."], "Title")
+    assert lines == ["Home", "Title", "First paragraph.", "Ad", "Second paragraph.", "Not on the page.", "Footer"]
+    assert status == [REMOVED, METADATA, KEPT, REMOVED, KEPT, KEPT, REMOVED]
+
+
+def test_page_metadata_reads_title_url_and_date():
+    tree = trafilatura.load_html((DATA / "wire_story.html").read_text(encoding="utf-8"))
+    title, url, published = page_metadata(tree)
+    assert title.startswith("Harbour cranes return to work after storm")
+    assert url == "https://www.coastalherald.example/news/harbour-cranes-return"
+    assert str(published)[:10] == "2024-03-18"

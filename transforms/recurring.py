@@ -1,0 +1,134 @@
+"""Stage 3, recurring lines: remove the lines that recur across a source's documents.
+
+``CountRecurringLines`` counts, for every (source, line hash), the documents that
+contain the line, with a ``CombinePerKey`` (partial counts are combined on each worker
+before the shuffle, so it scales with the number of distinct lines, not documents),
+and keeps the lines with enough support (``CleanParams``).  The recurring hashes of
+each source are few (the site's chrome), so they travel as a side input to the step
+that removes them from every document of the source and builds the final
+``CleanDocument``.
+"""
+
+from __future__ import annotations
+
+from typing import AbstractSet
+
+import apache_beam as beam
+
+from cleanwire.boilerplate.recurring import LineCounts, counted_hashes
+from cleanwire.boilerplate.text import KEPT
+from cleanwire.model import CleanDocument, ErrorRecord, ExtractedDocument
+from cleanwire.params import CleanParams
+from transforms.clean import no_article_text
+from transforms.read import ERRORS
+from transforms.stats import StageStats
+
+__all__ = ["TOTALS", "CountRecurringLines", "RemoveRecurringLines", "finish_document"]
+
+TOTALS = "totals"
+
+
+def finish_document(doc: ExtractedDocument, recurring: AbstractSet[int]) -> tuple[CleanDocument | ErrorRecord, int]:
+    """The final record of ``doc`` once its source's ``recurring`` line hashes are known,
+    and how many of its kept lines they removed."""
+    extraction = doc.extraction.without(recurring)
+    dropped = sum(1 for before, after in zip(doc.extraction.status, extraction.status) if before == KEPT != after)
+    if not extraction.paragraphs:
+        return no_article_text(doc.uri, "recurring", extraction), dropped
+    return CleanDocument(
+        doc_id=doc.doc_id,
+        uri=doc.uri,
+        source=doc.source,
+        format=doc.format,
+        text=extraction.text,
+        boilerplate=extraction.removed,
+        url=doc.url,
+        title=extraction.title,
+        published=extraction.published,
+        raw_chars=doc.raw_chars,
+    ), dropped
+
+
+class _CountLinesFn(beam.CombineFn):
+    """Documents per line hash of one source (a ``LineCounts``)."""
+
+    def create_accumulator(self) -> LineCounts:
+        return LineCounts()
+
+    def add_input(self, accumulator: LineCounts, hashes) -> LineCounts:
+        return accumulator.add(hashes)
+
+    def merge_accumulators(self, accumulators) -> LineCounts:
+        merged = LineCounts()
+        for accumulator in accumulators:
+            merged.merge(accumulator)
+        return merged
+
+    def compact(self, accumulator: LineCounts) -> LineCounts:
+        return accumulator.compact()
+
+    def extract_output(self, accumulator: LineCounts) -> LineCounts:
+        return accumulator.compact()
+
+
+def _recurring(item, totals: dict[str, int], params: CleanParams):
+    source, counts = item
+    hashes = counts.at_least(params.min_support(totals[source]))
+    if hashes:
+        yield source, hashes
+
+
+class CountRecurringLines(beam.PTransform):
+    """``ExtractedDocument`` -> ``(source, frozenset of recurring line hashes)``, one per
+    source that has any.  One element per document (its line hashes as an array),
+    summed per source by a combiner."""
+
+    def __init__(self, params: CleanParams) -> None:
+        super().__init__()
+        self._params = params
+
+    def expand(self, documents):
+        totals = documents | "PerSource" >> beam.Map(lambda d: (d.source, 1)) | "Documents" >> beam.CombinePerKey(sum)
+        return (
+            documents
+            | "Lines" >> beam.Map(lambda d: (d.source, counted_hashes(d.extraction)))
+            | "Support" >> beam.CombinePerKey(_CountLinesFn())
+            | "Recurring" >> beam.FlatMap(_recurring, beam.pvalue.AsDict(totals), self._params)
+        )
+
+
+class _DropFn(beam.DoFn):
+    def setup(self) -> None:
+        self.stats = StageStats("recurring")
+
+    def process(self, doc: ExtractedDocument, recurring: dict[str, frozenset[int]]):
+        with self.stats.timed():
+            result, dropped = finish_document(doc, recurring.get(doc.source, frozenset()))
+        self.stats.count("recurring_lines_removed", dropped)
+        if isinstance(result, ErrorRecord):
+            self.stats.count("errors")
+            yield beam.pvalue.TaggedOutput(ERRORS, result)
+            return
+        lines, chars = len(result.boilerplate), sum(len(line) for line in result.boilerplate)
+        self.stats.count("documents")
+        self.stats.count("removed_lines", lines)
+        self.stats.count("removed_chars", chars)
+        yield beam.pvalue.TaggedOutput(TOTALS, (doc.source, (1, lines, chars, dropped)))
+        yield result
+
+
+class RemoveRecurringLines(beam.PTransform):
+    """``ExtractedDocument`` -> ``{"documents": CleanDocument, "errors": ErrorRecord,
+    "recurring": (source, frozenset of hashes), "totals": (source, (1, removed lines,
+    removed characters, kept lines removed as recurring)) per document}``."""
+
+    def __init__(self, params: CleanParams) -> None:
+        super().__init__()
+        self._params = params
+
+    def expand(self, documents):
+        recurring = documents | "Count" >> CountRecurringLines(self._params)
+        result = documents | "Drop" >> beam.ParDo(_DropFn(), beam.pvalue.AsDict(recurring)).with_outputs(
+            ERRORS, TOTALS, main="documents"
+        )
+        return {"documents": result.documents, "errors": result[ERRORS], "recurring": recurring, TOTALS: result[TOTALS]}
