@@ -13,7 +13,7 @@ from cleanwire.text.tokens import fmix64
 
 __all__ = [
     "CleanDocument", "ErrorRecord", "ExtractedDocument", "PartitionIndex", "RankedBatch", "RawDocument",
-    "cluster_id_for", "cluster_ids", "doc_id_for",
+    "cluster_id_for", "cluster_ids", "doc_id_for", "history_partition",
 ]
 
 
@@ -120,6 +120,7 @@ class RankedBatch:
     first_rank: int
     docs: list[CleanDocument]
     shingled: list = field(default_factory=list)
+    signed: list = field(default_factory=list)  # per document: MatchableSignatures, kept for the history
 
 
 @dataclass(frozen=True)
@@ -128,27 +129,46 @@ class PartitionIndex:
     shards keys, pairs and links are spread over.
 
     Partition ``partitions[k]`` holds ranks ``first_ranks[k]`` up to (not including) the
-    next first rank, or ``total``."""
+    next first rank, or ``total`` (the end of the run's ranks).  The run's documents
+    have ranks ``base`` to ``total``; with a history of earlier runs, ``base`` is where
+    the history ends, and ``history[k] = (first_rank, path)`` is the history file that
+    holds ranks from ``first_rank`` up to the next one (or ``base``).  History files act
+    as partitions ``-1, -2, ...`` (``history_partition``)."""
 
     partitions: tuple[int, ...] = ()
     first_ranks: tuple[int, ...] = ()
     total: int = 0
     shards: int = 1
+    base: int = 0
+    history: tuple[tuple[int, str], ...] = ()
 
     @classmethod
-    def from_counts(cls, counts: list[tuple[int, int]], shards: int = 1) -> "PartitionIndex":
-        """Build the index from ``(partition, number of documents)`` pairs."""
+    def from_counts(
+        cls, counts: list[tuple[int, int]], shards: int = 1, base: int = 0, history: tuple[tuple[int, str], ...] = ()
+    ) -> "PartitionIndex":
+        """Build the index from ``(partition, number of documents)`` pairs; ranks start at ``base``."""
         counts = sorted(counts)
-        firsts, rank = [], 0
+        firsts, rank = [], base
         for _, n in counts:
             firsts.append(rank)
             rank += n
-        return cls(tuple(p for p, _ in counts), tuple(firsts), rank, shards)
+        return cls(tuple(p for p, _ in counts), tuple(firsts), rank, shards, base, tuple(history))
 
     def first_rank(self, partition: int) -> int:
         return self.first_ranks[self.partitions.index(partition)]
 
     def partition_of(self, ranks: np.ndarray) -> np.ndarray:
-        """The partition holding each rank in ``ranks``."""
-        positions = np.searchsorted(np.asarray(self.first_ranks, dtype=np.int64), np.asarray(ranks, dtype=np.int64), side="right") - 1
-        return np.asarray(self.partitions, dtype=np.int64)[positions]
+        """The partition holding each rank in ``ranks`` (negative for history files)."""
+        firsts = np.asarray([first for first, _ in self.history] + list(self.first_ranks), dtype=np.int64)
+        ids = np.asarray([history_partition(k) for k in range(len(self.history))] + list(self.partitions), dtype=np.int64)
+        positions = np.searchsorted(firsts, np.asarray(ranks, dtype=np.int64), side="right") - 1
+        return ids[positions]
+
+    def history_path(self, partition: int) -> str:
+        """The history file that acts as (negative) ``partition``."""
+        return self.history[-partition - 1][1]
+
+
+def history_partition(k: int) -> int:
+    """The partition number of history file ``k``: ``-1 - k``."""
+    return -1 - k

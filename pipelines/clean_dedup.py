@@ -17,7 +17,7 @@ import re
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from importlib import metadata
 
 import apache_beam as beam
@@ -28,10 +28,11 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 import cleanwire
 from cleanwire.params import CleanParams, DedupParams
-from pipelines import output
+from pipelines import history, output
 from schemas import SCHEMA_VERSION
 from transforms.assemble import AssembleRecords
 from transforms.clean import CleanDocuments
+from transforms.history import ReadHistoryEntries
 from transforms.cluster import ClusterLinks
 from transforms.lsh import FindCandidates
 from transforms.rank import RankDocuments
@@ -62,6 +63,8 @@ class RunConfig:
     rows_per_file: int = 5_000
     quiet: bool = False
     verbose: bool = False
+    run_date: str | None = None
+    history: str | None = None
 
 
 class UsageError(Exception):
@@ -76,6 +79,13 @@ def _bands_rows(value: str) -> tuple[int, int]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected BANDSxROWS such as 17x2, got {value!r}") from None
     return bands, rows
+
+
+def _run_date(value: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date such as 2026-11-22, got {value!r}") from None
 
 
 def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
@@ -142,6 +152,13 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
     scale.add_argument("--rows-per-file", type=int, default=5_000,
                        help="documents per output file of documents/ and passages/; a block's passages go to "
                        "the file with the same number (default %(default)s)")
+    runs = parser.add_argument_group("scheduled runs (see the README's Scheduled runs)")
+    runs.add_argument("--history", metavar="DIR",
+                      help="match against everything earlier runs committed to the history store DIR, and add this "
+                      "run to it when the run succeeds; implies --run-date (default today, UTC)")
+    runs.add_argument("--run-date", metavar="YYYY-MM-DD", type=_run_date,
+                      help="date of this run: OUT becomes a dataset root shared by all runs, each run writing "
+                      "TABLE/run_date=YYYY-MM-DD/ with a run_id column (a re-run of a date replaces its partition)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     parser.add_argument("-v", "--verbose", action="store_true", help="show Apache Beam's own log messages")
     return parser
@@ -225,9 +242,10 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
         config = RunConfig(
             inputs=resolve_inputs(args.inputs), output=args.output, params=params, clean=clean,
             partition_size=args.partition_size, max_partitions=args.max_partitions, rows_per_file=args.rows_per_file,
-            quiet=args.quiet, verbose=args.verbose,
+            quiet=args.quiet, verbose=args.verbose, history=args.history,
+            run_date=args.run_date or (datetime.now(timezone.utc).date().isoformat() if args.history else None),
         )
-        output.check_output(config.output)
+        output.check_output(config.output, partitioned=config.run_date is not None)
     except (ValueError, UsageError, output.OutputError) as exc:
         parser.error(str(exc))
     return config, beam_argv
@@ -240,33 +258,41 @@ def _error_chunk(error):
     return ("errors", 0), table_chunk("errors", columns, [0])
 
 
-def build(pipeline: beam.Pipeline, config: RunConfig, staging: str) -> None:
-    """Add the cleanwire stages to ``pipeline``, writing into ``staging``."""
+def build(pipeline: beam.Pipeline, config: RunConfig, staging: str, plan: history.HistoryPlan | None = None) -> None:
+    """Add the cleanwire stages to ``pipeline``, writing into ``staging``; with a
+    history ``plan``, match against the history and write the run's history rows."""
     params = config.params
+    run_id = config.run_date
     read = pipeline | "Read" >> ReadInputs(config.inputs)
     extracted = read.documents | "Clean" >> CleanDocuments()
     cleaned = extracted.documents | "Recurring" >> RemoveRecurringLines(config.clean)
     {"totals": cleaned[TOTALS], "recurring": cleaned["recurring"]} | "SourceTotals" >> SourceTotals(staging)
-    batches, index = cleaned["documents"] | "Rank" >> RankDocuments(config.partition_size, config.max_partitions)
-    signed = batches | "Sign" >> SignPassages(params, index)
+    batches, index = cleaned["documents"] | "Rank" >> RankDocuments(
+        config.partition_size, config.max_partitions, plan.base if plan else 0, plan.files if plan else ())
+    signed = batches | "Sign" >> SignPassages(params, index, keep_signatures=plan is not None)
     staged = signed.batches | "Stage" >> StagePartitions(staging)
+    entries = {PASSAGE: signed[PASSAGE], DOCUMENT: signed[DOCUMENT]}
+    if plan and plan.files:
+        earlier = pipeline | "History" >> ReadHistoryEntries(params, plan.files, index)
+        entries = {level: (entries[level], earlier[level]) | f"With{level.title()}History" >> beam.Flatten() for level in entries}
     requests = (
-        signed[PASSAGE] | "PassageCandidates" >> FindCandidates(PASSAGE, params.bucket_cap, params.passage_min_band_hits, index),
-        signed[DOCUMENT] | "DocumentCandidates" >> FindCandidates(DOCUMENT, params.bucket_cap, params.doc_min_band_hits, index),
+        entries[PASSAGE] | "PassageCandidates" >> FindCandidates(PASSAGE, params.bucket_cap, params.passage_min_band_hits, index),
+        entries[DOCUMENT] | "DocumentCandidates" >> FindCandidates(DOCUMENT, params.bucket_cap, params.doc_min_band_hits, index),
     ) | "AllCandidates" >> beam.Flatten()
-    links = requests | "Verify" >> VerifyCandidates(params, staging, index, staged)
+    links = requests | "Verify" >> VerifyCandidates(params, staging, index, staged, run_id)
     passage_links, document_links = links | "ByLevel" >> beam.Partition(
         lambda links, _: 0 if links.level == PASSAGE else 1, 2
     )
+    later = plan is not None
     {
-        PASSAGE: passage_links | "ClusterPassages" >> ClusterLinks(PASSAGE, config.rows_per_file, index),
-        DOCUMENT: document_links | "ClusterDocuments" >> ClusterLinks(DOCUMENT, config.rows_per_file, index),
-    } | "Assemble" >> AssembleRecords(staging, config.rows_per_file, index, staged)
+        PASSAGE: passage_links | "ClusterPassages" >> ClusterLinks(PASSAGE, config.rows_per_file, index, later),
+        DOCUMENT: document_links | "ClusterDocuments" >> ClusterLinks(DOCUMENT, config.rows_per_file, index, later),
+    } | "Assemble" >> AssembleRecords(staging, config.rows_per_file, index, staged, run_id, history=later)
     errors = (
         (read.errors, extracted.errors, cleaned["errors"]) | "AllErrors" >> beam.Flatten()
         | "ErrorRows" >> beam.Map(_error_chunk)
     )
-    errors | "WriteErrors" >> WriteTables(staging)
+    errors | "WriteErrors" >> WriteTables(staging, run_id)
 
 
 # --- run ---------------------------------------------------------------------------
@@ -321,7 +347,8 @@ def _reconcile(stages: dict, files: dict) -> dict[str, int]:
 
 
 def _manifest(
-    config: RunConfig, beam_argv: list[str], stages: dict, files: dict, sources: dict, started: datetime, wall: float
+    config: RunConfig, beam_argv: list[str], stages: dict, files: dict, sources: dict, started: datetime, wall: float,
+    plan: history.HistoryPlan | None = None,
 ) -> dict:
     counts = {
         "inputs": int(stages.get("read", {}).get("files", 0)),
@@ -350,6 +377,13 @@ def _manifest(
         "stages": stages,
         "sources": sources,
         "tables": {name: [os.path.basename(p) for p in paths] for name, paths in files.items()},
+        "run": {
+            "run_id": config.run_date,
+            "history": None if plan is None else {
+                "dir": plan.history, "first_rank": plan.base, "files_matched": len(plan.files),
+                "replaces_committed_run": plan.replaces is not None,
+            },
+        },
         "versions": _versions(),
     }
 
@@ -363,26 +397,44 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
         logging.getLogger("apache_beam").setLevel(logging.ERROR)
         if not any(arg.startswith("--default_sdk_harness_log_level") for arg in beam_argv):
             beam_argv = [*beam_argv, "--default_sdk_harness_log_level=ERROR"]
-    staging = output.new_staging(config.output)
+    try:
+        plan = history.plan_run(config.history, config.run_date, config.params) if config.history else None
+    except history.HistoryError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
+    staging = output.new_staging(config.output, history=plan is not None)
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     try:
         pipeline = beam.Pipeline(options=PipelineOptions(beam_argv))
-        build(pipeline, config, staging)
+        build(pipeline, config, staging, plan)
         result = pipeline.run()
         result.wait_until_finish()
         output.remove_work_files(staging)
-        output.fill_empty_tables(staging)
+        output.fill_empty_tables(staging, config.run_date)
         files = output.table_files(staging)
         sources = output.take_json(staging, SOURCES_FILE)
         stages = _stage_stats(result)
-        _reconcile(stages, files)
-        manifest = _manifest(config, beam_argv, stages, files, sources, started, time.perf_counter() - clock)
+        rows = _reconcile(stages, files)
+        if plan:
+            history.check_commit(plan, rows["documents"])
+        manifest = _manifest(config, beam_argv, stages, files, sources, started, time.perf_counter() - clock, plan)
         output.write_manifest(staging, manifest)
-        output.publish(staging, config.output)
+        if config.run_date:
+            output.publish_partition(staging, config.output, f"run_date={config.run_date}")
+        else:
+            output.publish(staging, config.output)
+        if plan:
+            # Only now, with the run's outputs in place, does the history learn of it.
+            history.commit(plan, staging, config.params, rows["documents"])
+    except history.HistoryError as exc:
+        output.remove_staging(staging)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
     except BaseException:
         output.remove_staging(staging)
         raise
+    output.remove_staging(staging)
     if not config.quiet:
         c = manifest["counts"]
         print(

@@ -19,15 +19,18 @@ import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
 from schemas import SCHEMAS
+from transforms.history import WORK_DIR as HISTORY_WORK_DIR
 from transforms.staging import WORK_DIR
-from transforms.write import write_parquet
+from transforms.write import finish_table, write_parquet
 
 __all__ = [
-    "OutputError", "check_output", "new_staging", "publish", "remove_staging", "remove_work_files", "take_json",
+    "OutputError", "check_output", "new_staging", "publish", "publish_partition", "remove_staging", "remove_work_files",
+    "take_json",
     "write_manifest",
 ]
 
 MANIFEST = "manifest.json"
+MANIFESTS = "manifests"  # a dataset root's per-run manifests: manifests/run_date=D/manifest.json
 _STAGING_MARK = ".cleanwire-staging-"
 
 
@@ -39,16 +42,30 @@ def _is_local(path: str) -> bool:
     return "://" not in path
 
 
-def check_output(out: str) -> None:
-    """Refuse an output that would overwrite something that is not a cleanwire output."""
+def check_output(out: str, partitioned: bool = False) -> None:
+    """Refuse an output that would overwrite something that is not a cleanwire output
+    (of the same kind: a single run's, or a dataset root shared by runs)."""
     if _is_local(out):
         if os.path.exists(out) and not os.path.isdir(out):
             raise OutputError(f"--output {out} is a file; give a directory path")
-        if os.path.isdir(out) and os.listdir(out) and not os.path.exists(os.path.join(out, MANIFEST)):
-            raise OutputError(
-                f"--output {out} already holds files that are not a cleanwire output (no {MANIFEST}); "
-                "give a new or empty directory"
-            )
+        if os.path.isdir(out) and os.listdir(out):
+            single = os.path.exists(os.path.join(out, MANIFEST))
+            root = os.path.isdir(os.path.join(out, MANIFESTS))
+            if partitioned and single:
+                raise OutputError(
+                    f"--output {out} holds the output of a single run; runs with --run-date or --history write a "
+                    "dataset root shared by runs: give a new or empty directory"
+                )
+            if not partitioned and root:
+                raise OutputError(
+                    f"--output {out} is a dataset root of dated runs; add --run-date (or --history) to add a run, "
+                    "or give another directory"
+                )
+            if not (single or root):
+                raise OutputError(
+                    f"--output {out} already holds files that are not a cleanwire output (no {MANIFEST}); "
+                    "give a new or empty directory"
+                )
         parent = os.path.dirname(os.path.abspath(out)) or "."
         if not os.path.isdir(parent):
             try:
@@ -59,12 +76,13 @@ def check_output(out: str) -> None:
             raise OutputError(f"cannot write in {parent}: permission denied; choose another --output")
 
 
-def new_staging(out: str) -> str:
-    """Create and return a fresh staging directory beside ``out``."""
+def new_staging(out: str, history: bool = False) -> str:
+    """Create and return a fresh staging directory beside ``out`` (with a directory for
+    the run's history rows when ``history``)."""
     staging = out.rstrip("/") + _STAGING_MARK + uuid.uuid4().hex[:12]
     if _is_local(staging):
         os.makedirs(staging)
-        for name in (*SCHEMAS, WORK_DIR):
+        for name in (*SCHEMAS, WORK_DIR, *([HISTORY_WORK_DIR] if history else [])):
             os.makedirs(os.path.join(staging, name))
     return staging
 
@@ -95,11 +113,12 @@ def table_files(staging: str) -> dict[str, list[str]]:
     return found
 
 
-def fill_empty_tables(staging: str) -> None:
+def fill_empty_tables(staging: str, run_id: str | None = None) -> None:
     """Give every table without rows one empty file, so readers always find the schema."""
     for name, files in table_files(staging).items():
         if not files:
-            write_parquet(pa.Table.from_batches([], schema=SCHEMAS[name]), FileSystems.join(staging, name, "part-00000.parquet"))
+            empty = finish_table(name, pa.Table.from_batches([], schema=SCHEMAS[name]), run_id)
+            write_parquet(empty, FileSystems.join(staging, name, "part-00000.parquet"))
 
 
 def take_json(staging: str, name: str) -> dict:
@@ -117,6 +136,30 @@ def take_json(staging: str, name: str) -> dict:
 def write_manifest(staging: str, manifest: dict) -> None:
     with FileSystems.create(FileSystems.join(staging, MANIFEST)) as handle:
         handle.write(json.dumps(manifest, indent=2, sort_keys=True, default=str).encode("utf-8") + b"\n")
+
+
+def publish_partition(staging: str, out: str, partition: str) -> None:
+    """Move the tables of ``staging`` into the dataset root ``out`` as ``TABLE/partition/``
+    (e.g. ``documents/run_date=2026-11-22/``), replacing that partition if a previous
+    run wrote it, and the manifest to ``manifests/partition/manifest.json`` last (it marks
+    a complete partition).  Other partitions are never touched.  Local paths only."""
+    if not _is_local(out):
+        raise OutputError("dated runs (--run-date, --history) write to local or mounted paths only for now")
+    for name in (*SCHEMAS, MANIFESTS):
+        os.makedirs(os.path.join(out, name), exist_ok=True)
+    moves = [(os.path.join(staging, name), os.path.join(out, name, partition)) for name in SCHEMAS]
+    manifest_dir = os.path.join(staging, MANIFESTS)
+    os.makedirs(manifest_dir)
+    os.rename(os.path.join(staging, MANIFEST), os.path.join(manifest_dir, MANIFEST))
+    moves.append((manifest_dir, os.path.join(out, MANIFESTS, partition)))
+    for source, target in moves:
+        previous = None
+        if os.path.exists(target):
+            previous = f"{os.path.dirname(target)}/.previous-{uuid.uuid4().hex[:12]}"
+            os.rename(target, previous)
+        os.rename(source, target)
+        if previous:
+            shutil.rmtree(previous, ignore_errors=True)
 
 
 def publish(staging: str, out: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-__all__ = ["DOCUMENTS", "ERRORS", "PAIRS", "PASSAGES", "SCHEMA_VERSION", "SCHEMAS"]
+__all__ = ["DOCUMENTS", "ERRORS", "HISTORY", "PAIRS", "PASSAGES", "SCHEMA_VERSION", "SCHEMAS"]
 
 SCHEMA_VERSION = "1"
 _UTC = pa.timestamp("us", tz="UTC")
@@ -41,6 +41,7 @@ DOCUMENTS = _schema(
     _field("canonical_rank", pa.int64(), "Position in canonical order (published, undated last, then uri).", False),
     _field("raw_chars", pa.int64(), "Characters of the decoded input.", False),
     _field("passages", pa.int64(), "Number of passages (rows in passages).", False),
+    _field("run_id", pa.string(), "The run that wrote the row (with --run-date or --history), else null."),
 )
 
 PASSAGES = _schema(
@@ -56,6 +57,9 @@ PASSAGES = _schema(
     _field("is_canonical", pa.bool_(), "True for a cluster's first member in canonical order and for unclustered passages.", False),
     _field("similarity", pa.float64(), "Similarity to the cluster's canonical passage (see link)."),
     _field("link", pa.string(), "How the passage was linked to the canonical: jaccard or containment."),
+    _field("canonical_doc_id", pa.string(), "For a cluster member: the doc_id of the cluster's canonical passage, else null."),
+    _field("canonical_passage_idx", pa.int64(), "For a cluster member: the canonical passage's passage_idx, else null."),
+    _field("run_id", pa.string(), "The run that wrote the row (with --run-date or --history), else null."),
 )
 
 PAIRS = _schema(
@@ -69,6 +73,7 @@ PAIRS = _schema(
     _field("containment_a_in_b", pa.float64(), "Share of a's shingles found in b.", False),
     _field("containment_b_in_a", pa.float64(), "Share of b's shingles found in a.", False),
     _field("link", pa.string(), "Which measure passed its threshold: jaccard or containment.", False),
+    _field("run_id", pa.string(), "The run that wrote the row (with --run-date or --history), else null."),
 )
 
 ERRORS = _schema(
@@ -77,6 +82,23 @@ ERRORS = _schema(
     _field("stage", pa.string(), "Stage that failed: read or clean.", False),
     _field("error_class", pa.string(), "Kind of error.", False),
     _field("error", pa.string(), "What went wrong and what to do about it.", False),
+    _field("run_id", pa.string(), "The run that wrote the row (with --run-date or --history), else null."),
 )
 
 SCHEMAS = {"documents": DOCUMENTS, "passages": PASSAGES, "pairs": PAIRS, "errors": ERRORS}
+
+HISTORY = _schema(
+    "history",
+    _field("run_id", pa.string(), "The run that saw the document.", False),
+    _field("rank", pa.int64(), "Position in canonical order over all runs of the history.", False),
+    _field("doc_id", pa.string(), "The document.", False),
+    _field("passages", pa.list_(pa.int64()), "Passages: start, end, kind code, sentence number, flattened.", False),
+    _field("shingles", pa.list_(pa.uint32()), "Hash of every word n-gram of the text.", False),
+    _field("windows", pa.list_(pa.int64()), "Each passage's range in shingles: lo, hi, flattened.", False),
+    _field("eligible", pa.list_(pa.int64()), "Indexes of the passages that take part in matching.", False),
+    _field("signatures", pa.list_(pa.uint32()), "MinHash signatures of the eligible passages, flattened.", False),
+    _field("doc_signature", pa.list_(pa.uint32()), "MinHash signature of the document (empty: none)."),
+    _field("member_passages", pa.list_(pa.int64()), "Passages with a verified link to an earlier passage (never canonical).", False),
+    _field("doc_member", pa.bool_(), "Whether the document has a verified link to an earlier document.", False),
+)
+"""Schema of the history store's files (``--history``): what later runs match against."""

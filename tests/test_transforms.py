@@ -14,7 +14,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from cleanwire.dedup.candidates import local_ref
 from cleanwire.dedup.refs import make_ref
 from cleanwire.dedup.shingling import shingle_document
-from cleanwire.model import CleanDocument, PartitionIndex, RankedBatch, RawDocument
+from cleanwire.model import CleanDocument, PartitionIndex, RankedBatch, RawDocument, cluster_id_for
 from cleanwire.params import DedupParams
 from transforms.assemble import AssembleRecords
 from transforms.clean import CleanDocuments
@@ -181,8 +181,9 @@ def test_assemble_records_writes_sorted_block_files_with_clusters(tmp_path: Path
     batch = _batch(texts, segmented=True)
     index = PartitionIndex((0,), (0,), 3, 4)
     u, v = int(make_ref(0, 1)), int(make_ref(1, 0))
+    canonical_doc = "0123456789abcdef0123456789abcdef"  # the label is the canonical passage's doc id
     links = Links(PASSAGE, np.array([u], dtype=np.uint64), np.array([v], dtype=np.uint64), np.array([1.0]),
-                  np.array([False]), np.array(["cluster-1"], dtype="S32"))
+                  np.array([False]), np.array([canonical_doc], dtype="S32"))
     doc_links = Links(DOCUMENT, np.array([int(make_ref(0, 0))], dtype=np.uint64), np.array([int(make_ref(2, 0))], dtype=np.uint64),
                       np.array([0.9]), np.array([False]), np.array(["d0"], dtype="S32"))
     with TestPipeline() as p:
@@ -199,6 +200,8 @@ def test_assemble_records_writes_sorted_block_files_with_clusters(tmp_path: Path
     assert documents[2]["duplicate_of"] == "d0" and documents[0]["duplicate_of"] is None
     assert documents[1]["unique_text"] == "A new closing sentence about the council and its plans today."
     passages = {(p["doc_id"], p["passage_idx"]): p for p in pq.read_table(tmp_path / "passages").to_pylist()}
-    assert passages[("d0", 1)]["cluster_id"] == passages[("d1", 0)]["cluster_id"] == "cluster-1"
+    assert passages[("d0", 1)]["cluster_id"] == passages[("d1", 0)]["cluster_id"] == cluster_id_for(canonical_doc, 1)
+    assert (passages[("d1", 0)]["canonical_doc_id"], passages[("d1", 0)]["canonical_passage_idx"]) == (canonical_doc, 1)
+    assert passages[("d0", 1)]["canonical_doc_id"] is None
     assert passages[("d0", 1)]["is_canonical"] and not passages[("d1", 0)]["is_canonical"]
     assert passages[("d0", 0)]["cluster_id"] is None

@@ -16,31 +16,37 @@ import numpy as np
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
-from cleanwire.dedup.refs import make_ref
+from cleanwire.dedup.refs import make_ref, passage_index
 from cleanwire.dedup.shingling import KIND_NAMES
 from cleanwire.dedup.verify import link_names
-from cleanwire.model import PartitionIndex
+from cleanwire.model import PartitionIndex, cluster_ids
 from cleanwire.text.edit import without_spans
-from schemas import SCHEMAS
-from transforms.cluster import MEMBER, ROOT
+from transforms.cluster import LATER, MEMBER, ROOT
+from transforms.history import WORK_DIR as HISTORY_WORK_DIR
+from transforms.history import history_table
 from transforms.signatures import DOCUMENT, PASSAGE
 from transforms.staging import passages_of, read_partition
 from transforms.stats import StageStats
 from transforms.verify import Links
-from transforms.write import write_parquet
+from transforms.write import finish_table, write_parquet
 
 __all__ = ["AssembleRecords"]
 
 
 class _Lookup:
-    """Assignments of one kind, looked up by ref."""
+    """Assignments of one kind, looked up by ref: for each, the canonical item ``u``
+    (its doc id ``label`` and passage index), its cluster id, the similarity and link."""
 
     def __init__(self, chunks: list[Links], ref_of) -> None:
         if chunks:
             refs = np.concatenate([ref_of(c) for c in chunks])
             order = np.argsort(refs, kind="stable")
             self.refs = refs[order]
-            self.label = np.concatenate([c.label for c in chunks])[order].astype(str).tolist()
+            labels = np.concatenate([c.label for c in chunks])[order]
+            canonical = np.concatenate([c.u for c in chunks])[order]
+            self.label = labels.astype(str).tolist()
+            self.canonical_idx = passage_index(canonical).astype(np.int64).tolist()
+            self.cluster = cluster_ids(labels, passage_index(canonical))
             self.similarity = np.concatenate([c.similarity for c in chunks])[order].tolist()
             self.link = link_names(np.concatenate([c.by_containment for c in chunks])[order])
         else:
@@ -72,9 +78,11 @@ def _block_documents(staging: str, index: PartitionIndex, lo: int, hi: int) -> p
 
 
 class _AssembleFn(beam.DoFn):
-    def __init__(self, staging: str, rows_per_file: int) -> None:
+    def __init__(self, staging: str, rows_per_file: int, run_id: str | None, history: bool) -> None:
         self._staging = staging
         self._rows_per_file = rows_per_file
+        self._run_id = run_id
+        self._history = history
 
     def setup(self) -> None:
         self.stats = StageStats("assemble")
@@ -82,13 +90,20 @@ class _AssembleFn(beam.DoFn):
     def process(self, element, index: PartitionIndex, staged: list):
         block, grouped = element
         with self.stats.timed():
-            lo = block * self._rows_per_file
-            docs = _block_documents(self._staging, index, lo, min(lo + self._rows_per_file, index.total))
+            lo = max(block * self._rows_per_file, index.base)
+            docs = _block_documents(self._staging, index, lo, min((block + 1) * self._rows_per_file, index.total))
             tagged = list(grouped[PASSAGE]) + list(grouped[DOCUMENT])
             documents, passages = self._tables(docs, tagged)
             name = f"part-{block:05d}.parquet"
-            write_parquet(documents, FileSystems.join(self._staging, "documents", name))
-            write_parquet(passages, FileSystems.join(self._staging, "passages", name))
+            write_parquet(finish_table("documents", documents, self._run_id), FileSystems.join(self._staging, "documents", name))
+            write_parquet(finish_table("passages", passages, self._run_id), FileSystems.join(self._staging, "passages", name))
+            if self._history:
+                later = {
+                    level: np.concatenate([links.v for kind, links in tagged if kind == LATER and links.level == level] or [np.zeros(0, np.uint64)])
+                    for level in (PASSAGE, DOCUMENT)
+                }
+                rows = history_table(docs, self._run_id, later[PASSAGE], later[DOCUMENT])
+                write_parquet(rows, FileSystems.join(self._staging, HISTORY_WORK_DIR, name))
         self.stats.count("documents", documents.num_rows)
         self.stats.count("passages", passages.num_rows)
         yield block
@@ -107,20 +122,20 @@ class _AssembleFn(beam.DoFn):
         root = passage_roots.find(refs)
         is_member = member >= 0
 
-        cluster_id, similarity, link = [], [], []
+        cluster_id, similarity, link, canonical_doc, canonical_idx = [], [], [], [], []
         for m, r in zip(member.tolist(), root.tolist()):
             if m >= 0:
-                cluster_id.append(passage_members.label[m])
+                cluster_id.append(passage_members.cluster[m])
                 similarity.append(passage_members.similarity[m])
                 link.append(passage_members.link[m])
-            elif r >= 0:
-                cluster_id.append(passage_roots.label[r])
-                similarity.append(1.0)
-                link.append(None)
+                canonical_doc.append(passage_members.label[m])
+                canonical_idx.append(passage_members.canonical_idx[m])
             else:
-                cluster_id.append(None)
-                similarity.append(None)
+                cluster_id.append(passage_roots.cluster[r] if r >= 0 else None)
+                similarity.append(1.0 if r >= 0 else None)
                 link.append(None)
+                canonical_doc.append(None)
+                canonical_idx.append(None)
         doc_of = np.repeat(np.arange(len(texts)), counts)
         passage_texts = [texts[d][s:e] for d, s, e in zip(doc_of.tolist(), all_spans[:, 0].tolist(), all_spans[:, 1].tolist())]
         first_row = np.cumsum(counts) - counts
@@ -143,7 +158,9 @@ class _AssembleFn(beam.DoFn):
             "is_canonical": ~is_member,
             "similarity": pa.array(similarity, type=pa.float64()),
             "link": pa.array(link, type=pa.string()),
-        }).cast(SCHEMAS["passages"])
+            "canonical_doc_id": pa.array(canonical_doc, type=pa.string()),
+            "canonical_passage_idx": pa.array(canonical_idx, type=pa.int64()),
+        })
         document_table = pa.table({
             "doc_id": docs.column("doc_id"), "uri": docs.column("uri"), "source": docs.column("source"),
             "format": docs.column("format"), "url": docs.column("url"), "title": docs.column("title"),
@@ -152,7 +169,7 @@ class _AssembleFn(beam.DoFn):
             "duplicate_similarity": pa.array([doc_members.similarity[h] if h >= 0 else None for h in doc_hit.tolist()], type=pa.float64()),
             "unique_text": pa.array(unique_texts, type=pa.string()),
             "canonical_rank": ranks, "raw_chars": docs.column("raw_chars"), "passages": counts,
-        }).cast(SCHEMAS["documents"])
+        })
         return document_table, passage_table
 
 
@@ -162,10 +179,14 @@ class AssembleRecords(beam.PTransform):
 
     Input: ``{"passage": (block, (kind, Links)), "document": (block, (kind, Links))}``.
     Every block of the run is written, with or without assignments.  Outputs the block
-    numbers written."""
+    numbers written.  With ``history``, also writes each block's history rows (see
+    ``transforms.history``) into ``staging/_history``; the input then needs the
+    ``later`` links of ``ClusterLinks``."""
 
-    def __init__(self, staging: str, rows_per_file: int, index, staged) -> None:
+    def __init__(self, staging: str, rows_per_file: int, index, staged, run_id: str | None = None, history: bool = False) -> None:
         super().__init__()
+        self._run_id = run_id
+        self._history = history
         self._staging = staging
         self._rows_per_file = rows_per_file
         self._index = index
@@ -174,12 +195,12 @@ class AssembleRecords(beam.PTransform):
     def expand(self, inputs):
         rows_per_file = self._rows_per_file
         blocks = self._index | "Blocks" >> beam.FlatMap(
-            lambda index: [(block, None) for block in range(-(-index.total // rows_per_file))]
+            lambda index: [(block, None) for block in range(index.base // rows_per_file, -(-index.total // rows_per_file))]
         )
         return (
             {**inputs, "blocks": blocks}
             | "Join" >> beam.CoGroupByKey()
             | "AssembleAndWrite" >> beam.ParDo(
-                _AssembleFn(self._staging, self._rows_per_file),
+                _AssembleFn(self._staging, self._rows_per_file, self._run_id, self._history),
                 beam.pvalue.AsSingleton(self._index), beam.pvalue.AsList(self._staged))
         )

@@ -22,13 +22,15 @@ from transforms.stats import StageStats
 from transforms.verify import Links
 from transforms.write import file_block
 
-__all__ = ["ClusterLinks", "MEMBER", "ROOT"]
+__all__ = ["ClusterLinks", "LATER", "MEMBER", "ROOT"]
 
-MEMBER, ROOT = "member", "root"
+MEMBER, ROOT, LATER = "member", "root", "later"
 
 
 def _subset(links: Links, rows: np.ndarray) -> Links:
-    return Links(links.level, links.u[rows], links.v[rows], links.similarity[rows], links.by_containment[rows], links.label[rows])
+    return Links(
+        links.level, links.u[rows], links.v[rows], links.similarity[rows], links.by_containment[rows], links.label[rows],
+        links.may_lead[rows])
 
 
 def _concat(chunks: list[Links]) -> Links:
@@ -36,7 +38,7 @@ def _concat(chunks: list[Links]) -> Links:
         chunks[0].level,
         np.concatenate([c.u for c in chunks]), np.concatenate([c.v for c in chunks]),
         np.concatenate([c.similarity for c in chunks]), np.concatenate([c.by_containment for c in chunks]),
-        np.concatenate([c.label for c in chunks]),
+        np.concatenate([c.label for c in chunks]), np.concatenate([c.may_lead for c in chunks]),
     )
 
 
@@ -55,7 +57,7 @@ class _RootLinksFn(beam.DoFn):
             return
         later = np.concatenate([payload for tag, payload in tagged if tag == "later"] or [np.zeros(0, np.uint64)])
         links = _concat(chunks)
-        roots = _subset(links, np.flatnonzero(links_from_roots(links.u, later)))
+        roots = _subset(links, np.flatnonzero(links_from_roots(links.u, later) & links.may_lead))
         for shard, rows in split_by_key(hash_shard(roots.v, index.shards)):
             yield shard, _subset(roots, rows)
 
@@ -82,23 +84,31 @@ class _AssignFn(beam.DoFn):
             yield block, (ROOT, _subset(chosen, rows))
 
 
+def _later_to_blocks(links: Links, rows_per_file: int):
+    for block, rows in split_by_key(file_block(doc_rank(links.v), rows_per_file)):
+        yield block, (LATER, _subset(links, rows))
+
+
 class ClusterLinks(beam.PTransform):
     """``Links`` of one level -> ``(block, (kind, Links))`` assignments, addressed to
     output file blocks (``canonical_rank // rows_per_file``).
 
     ``kind`` is ``member`` (routed to the block of ``v``: ``v`` joins the cluster
     labelled ``label`` whose canonical is ``u``) or ``root`` (routed to the block of
-    ``u``: ``u`` is the canonical of cluster ``label``)."""
+    ``u``: ``u`` is the canonical of cluster ``label``).  With ``later``, every link also
+    goes to the block of ``v`` as ``later`` (``v`` has an earlier link, so it can never
+    be a canonical: what the history records)."""
 
-    def __init__(self, level: str, rows_per_file: int, index) -> None:
+    def __init__(self, level: str, rows_per_file: int, index, later: bool = False) -> None:
         super().__init__()
+        self._later = later
         self._level = level
         self._rows_per_file = rows_per_file
         self._index = index
 
     def expand(self, links):
         index = beam.pvalue.AsSingleton(self._index)
-        return (
+        assigned = (
             links
             | "ToEarlierShards" >> beam.FlatMap(_to_u_shards, index)
             | "GroupEarlier" >> beam.GroupByKey()
@@ -106,3 +116,7 @@ class ClusterLinks(beam.PTransform):
             | "GroupLater" >> beam.GroupByKey()
             | "Assign" >> beam.ParDo(_AssignFn(self._level, self._rows_per_file))
         )
+        if not self._later:
+            return assigned
+        later = links | "LaterToBlocks" >> beam.FlatMap(_later_to_blocks, self._rows_per_file)
+        return (assigned, later) | "WithLater" >> beam.Flatten()

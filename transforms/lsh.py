@@ -15,7 +15,7 @@ import numpy as np
 
 from cleanwire.dedup.arrays import pair_shard, split_by_key
 from cleanwire.dedup.candidates import bucket_pairs, count_pairs, global_refs
-from cleanwire.dedup.refs import doc_rank
+from cleanwire.dedup.refs import doc_rank, make_ref
 from cleanwire.model import PartitionIndex
 from transforms.stats import StageStats
 
@@ -48,7 +48,7 @@ class _BucketFn(beam.DoFn):
             chunks = list(chunks)
             keys = np.concatenate([keys for _, keys, _ in chunks])
             refs = np.concatenate([global_refs(base, local) for base, _, local in chunks])
-            u, v, hits = bucket_pairs(keys, refs, self._cap)
+            u, v, hits = bucket_pairs(keys, refs, self._cap, int(make_ref(index.base, 0)))
             routed = [(shard, (u[rows], v[rows], hits[rows])) for shard, rows in split_by_key(pair_shard(u, v, index.shards))]
         self.stats.count("entries", keys.size)
         self.stats.count("pair_hits", u.size)

@@ -64,15 +64,18 @@ class RankDocuments(beam.PTransform):
     A run of N documents gets ``ceil(N / partition_size)`` partitions (at most
     ``max_partitions``) and as many shards for keys, pairs and links: work units big
     enough that the runner's per-element cost is small, and enough of them to keep
-    every worker busy.  Returns ``(batches, index)`` where ``index`` is a one-element
+    every worker busy.  Ranks start at ``base``; ``history`` lists the history files
+    that precede them (see ``PartitionIndex``).  Returns ``(batches, index)`` where ``index`` is a one-element
     PCollection holding the ``PartitionIndex`` (use it as a singleton side input)."""
 
-    def __init__(self, partition_size: int, max_partitions: int) -> None:
+    def __init__(self, partition_size: int, max_partitions: int, base: int = 0, history: tuple = ()) -> None:
         super().__init__()
         if partition_size < 1 or max_partitions < 1:
             raise ValueError("partition_size and max_partitions must be at least 1")
         self._partition_size = partition_size
         self._max_partitions = max_partitions
+        self._base = base
+        self._history = tuple(history)
 
     def expand(self, docs):
         documents = docs | "CountDocuments" >> beam.combiners.Count.Globally()
@@ -90,7 +93,8 @@ class RankDocuments(beam.PTransform):
             | "Count" >> beam.CombinePerKey(sum)
             | "Counts" >> beam.combiners.ToList()
             | "Index" >> beam.Map(
-                lambda counts, n: PartitionIndex.from_counts(counts, units_for(n, self._partition_size, self._max_partitions)),
+                lambda counts, n: PartitionIndex.from_counts(
+                    counts, units_for(n, self._partition_size, self._max_partitions), self._base, self._history),
                 AsSingleton(documents))
         )
         batches = (

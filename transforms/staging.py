@@ -19,11 +19,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
+from cleanwire.dedup.candidates import MatchableSignatures
 from cleanwire.dedup.shingling import DocumentShingles
-from cleanwire.model import RankedBatch
+from cleanwire.model import PartitionIndex, RankedBatch
 from transforms.stats import StageStats
 
-__all__ = ["PARTITION_SCHEMA", "StagePartitions", "partition_path", "passages_of", "read_partition", "shingled_of"]
+__all__ = ["PARTITION_SCHEMA", "StagePartitions", "partition_path", "passages_of", "read_partition", "shingled_of", "signed_of"]
 
 WORK_DIR = "_partitions"
 
@@ -34,6 +35,8 @@ PARTITION_SCHEMA = pa.schema([
     # passages: start, end, kind code, sentence number (see cleanwire.dedup.shingling);
     # shingles: the document's window hashes; windows: each passage's lo, hi into them.
     ("passages", pa.list_(pa.int64())), ("shingles", pa.list_(pa.uint32())), ("windows", pa.list_(pa.int64())),
+    # With a history only (else null): the LSH signatures, see MatchableSignatures.
+    ("eligible", pa.list_(pa.int64())), ("signatures", pa.list_(pa.uint32())), ("doc_signature", pa.list_(pa.uint32())),
 ])
 
 
@@ -44,6 +47,7 @@ def partition_path(staging: str, partition: int) -> str:
 
 def _table(batch: RankedBatch) -> pa.Table:
     docs = batch.docs
+    signed = batch.signed or [None] * len(docs)
     return pa.table({
         "rank": np.arange(batch.first_rank, batch.first_rank + len(docs), dtype=np.int64),
         "doc_id": [d.doc_id for d in docs], "uri": [d.uri for d in docs], "source": [d.source for d in docs],
@@ -53,12 +57,22 @@ def _table(batch: RankedBatch) -> pa.Table:
         "passages": [d.passages.ravel() for d in batch.shingled],
         "shingles": [d.shingles for d in batch.shingled],
         "windows": [np.stack((d.lo, d.hi), axis=1).ravel() for d in batch.shingled],
+        "eligible": [None if s is None else s.eligible for s in signed],
+        "signatures": [None if s is None else s.passages.ravel() for s in signed],
+        "doc_signature": [None if s is None or s.document is None else s.document for s in signed],
     }, schema=PARTITION_SCHEMA)
 
 
-def read_partition(staging: str, partition: int, columns: list[str] | None = None, ranks: tuple[int, int] | None = None) -> pa.Table:
-    """Read a partition file (optionally some columns, and only ranks in ``[lo, hi)``)."""
-    with FileSystems.open(partition_path(staging, partition)) as handle:
+def read_partition(
+    staging: str, partition: int, columns: list[str] | None = None, ranks: tuple[int, int] | None = None,
+    index: PartitionIndex | None = None,
+) -> pa.Table:
+    """Read a partition file (optionally some columns, and only ranks in ``[lo, hi)``).
+
+    A negative ``partition`` is a history file of ``index`` (which has the same columns
+    as a partition file, and more)."""
+    path = index.history_path(partition) if partition < 0 else partition_path(staging, partition)
+    with FileSystems.open(path) as handle:
         table = pq.read_table(handle, columns=None if columns is None else sorted(set(columns) | {"rank"}))
     if ranks is not None:
         rank = table.column("rank")
@@ -76,6 +90,17 @@ def _ragged(table: pa.Table, name: str) -> list[np.ndarray]:
 def passages_of(table: pa.Table) -> list[np.ndarray]:
     """The ``(n, 4)`` passage arrays of the rows of a partition table."""
     return [p.reshape(-1, 4) for p in _ragged(table, "passages")]
+
+
+def signed_of(table: pa.Table, width: int) -> list[MatchableSignatures]:
+    """The ``MatchableSignatures`` of the rows of a partition or history table
+    (signatures of ``width`` values)."""
+    docs = []
+    for eligible, rows, document in zip(
+        _ragged(table, "eligible"), _ragged(table, "signatures"), _ragged(table, "doc_signature")
+    ):
+        docs.append(MatchableSignatures(eligible, rows.reshape(-1, width), document if document.size else None))
+    return docs
 
 
 def shingled_of(table: pa.Table) -> list[DocumentShingles]:

@@ -19,16 +19,15 @@ from apache_beam.io.filesystems import FileSystems
 
 from cleanwire.dedup.arrays import pair_shard, ragged_take, sorted_unique, split_by_key
 from cleanwire.dedup.candidates import pair_order, unique_pairs
-from cleanwire.dedup.refs import doc_rank, passage_index
+from cleanwire.dedup.refs import doc_rank, make_ref, passage_index
 from cleanwire.dedup.shingling import KIND_CODES, range_sets
 from cleanwire.dedup.verify import Similarity, link_names, overlaps
-from cleanwire.model import PartitionIndex, cluster_ids
+from cleanwire.model import PartitionIndex
 from cleanwire.params import DedupParams
-from schemas import SCHEMAS
 from transforms.signatures import DOCUMENT, PASSAGE
 from transforms.staging import read_partition, shingled_of
 from transforms.stats import StageStats
-from transforms.write import ORDER, ORDER2, table_chunk, write_parquet
+from transforms.write import ORDER, ORDER2, finish_table, table_chunk, write_parquet
 
 __all__ = ["Links", "PairSides", "VerifyCandidates"]
 
@@ -46,13 +45,15 @@ class PairSides:
     doc_ids: np.ndarray  # fixed-width bytes ("S32"): cheap to pickle, unlike str objects
     values: np.ndarray
     offsets: np.ndarray
+    may_lead: np.ndarray  # False for a history item that was linked to an earlier one
 
 
 @dataclass
 class Links:
     """Verified links ``u -> v`` (``u`` earlier) of one level, with the similarity that
-    linked them, whether containment (not Jaccard) linked them, and the label of ``u``
-    (its cluster id or, for documents, its doc id) as fixed-width bytes."""
+    linked them, whether containment (not Jaccard) linked them, and the label of ``u``:
+    its doc id, as fixed-width bytes (a passage's cluster id derives from it and the
+    passage index, see ``cleanwire.model.cluster_ids``)."""
 
     level: str
     u: np.ndarray
@@ -60,6 +61,13 @@ class Links:
     similarity: np.ndarray
     by_containment: np.ndarray
     label: np.ndarray
+    may_lead: np.ndarray | None = None
+    """False where ``u`` can never be a cluster's canonical (a history item that an
+    earlier run linked to an earlier item); None means all True."""
+
+    def __post_init__(self) -> None:
+        if self.may_lead is None:
+            self.may_lead = np.ones(self.u.size, dtype=bool)
 
 
 class _ShingleSidesFn(beam.DoFn):
@@ -92,8 +100,12 @@ class _ShingleSidesFn(beam.DoFn):
             return
         # Read the partition's documents that are needed, and shingle each once.
         needed = sorted_unique(np.concatenate([doc_rank(w[4]) for w in wanted]).astype(np.int64))
-        table = read_partition(self._staging, partition, ["doc_id", "passages", "shingles", "windows"], (int(needed[0]), int(needed[-1]) + 1))
+        history = partition < 0
+        columns = ["doc_id", "passages", "shingles", "windows"] + (["member_passages", "doc_member"] if history else [])
+        table = read_partition(self._staging, partition, columns, (int(needed[0]), int(needed[-1]) + 1), index)
         table = table.filter(pa.array(np.isin(table.column("rank").to_numpy(), needed)))
+        if table.num_rows != needed.size:
+            raise RuntimeError(f"partition {partition} lacks documents that candidate pairs refer to; the history or staging files are damaged")
         doc_ids = table.column("doc_id").to_pylist()
         shingled = shingled_of(table)
         shingle_base = np.cumsum([0] + [d.shingles.size for d in shingled])
@@ -114,9 +126,22 @@ class _ShingleSidesFn(beam.DoFn):
                 starts, ends = all_lo[rows], all_hi[rows]
                 groups = np.repeat(np.arange(len(ranges)), [len(r) for r in ranges])
             values, offsets = range_sets(all_shingles, starts, ends, groups, u.size)
+            may_lead = _may_lead(table, level, refs, slot) if history else np.ones(refs.size, dtype=bool)
             for shard, picked in split_by_key(pair_shard(u, v, index.shards)):
                 part_values, part_offsets = ragged_take(values, offsets, picked)
-                yield shard, PairSides(level, side, u[picked], v[picked], doc_id_bytes[slot[picked]], part_values, part_offsets)
+                yield shard, PairSides(
+                    level, side, u[picked], v[picked], doc_id_bytes[slot[picked]], part_values, part_offsets, may_lead[picked])
+
+
+def _may_lead(table: pa.Table, level: str, refs: np.ndarray, slot: np.ndarray) -> np.ndarray:
+    """Whether each history item (``refs``, in the rows ``slot`` of a history table) may
+    be a canonical: not when its run linked it to an earlier item."""
+    if level == DOCUMENT:
+        return ~table.column("doc_member").to_numpy(zero_copy_only=False)[slot]
+    members = table.column("member_passages").combine_chunks()
+    offsets = members.offsets.to_numpy()
+    flat = make_ref(np.repeat(table.column("rank").to_numpy(), np.diff(offsets)), members.values.to_numpy()[offsets[0]:offsets[-1]])
+    return ~np.isin(refs, flat)
 
 
 def _concat(sides: list[PairSides]) -> PairSides:
@@ -130,19 +155,22 @@ def _concat(sides: list[PairSides]) -> PairSides:
         sides[0].level, sides[0].side,
         np.concatenate([s.u for s in sides]), np.concatenate([s.v for s in sides]),
         np.concatenate([s.doc_ids for s in sides]), np.concatenate(values), np.concatenate(offsets),
+        np.concatenate([s.may_lead for s in sides]),
     )
 
 
 def _in_pair_order(sides: PairSides) -> PairSides:
     order = pair_order(sides.u, sides.v)
     values, offsets = ragged_take(sides.values, sides.offsets, order)
-    return PairSides(sides.level, sides.side, sides.u[order], sides.v[order], sides.doc_ids[order], values, offsets)
+    return PairSides(
+        sides.level, sides.side, sides.u[order], sides.v[order], sides.doc_ids[order], values, offsets, sides.may_lead[order])
 
 
 class _VerifyFn(beam.DoFn):
-    def __init__(self, params: DedupParams, staging: str) -> None:
+    def __init__(self, params: DedupParams, staging: str, run_id: str | None) -> None:
         self._params = params
         self._staging = staging
+        self._run_id = run_id
 
     def setup(self) -> None:
         self.stats = StageStats("verify")
@@ -163,7 +191,7 @@ class _VerifyFn(beam.DoFn):
                 # This shard's rows of the pairs table go straight to their file: sorted by
                 # level and pair, named by the shard, so the same input writes the same file.
                 table = pa.Table.from_batches(rows).sort_by([("level", "ascending"), (ORDER, "ascending"), (ORDER2, "ascending")])
-                write_parquet(table.drop_columns([ORDER, ORDER2]).cast(SCHEMAS["pairs"]),
+                write_parquet(finish_table("pairs", table.drop_columns([ORDER, ORDER2]), self._run_id),
                               FileSystems.join(self._staging, "pairs", f"part-{shard:05d}.parquet"))
                 self.stats.count("pairs_rows", table.num_rows)
         yield from links
@@ -180,10 +208,8 @@ class _VerifyFn(beam.DoFn):
         u, v = a.u[keep], b.v[keep]
         if level == PASSAGE:
             idx_a, idx_b = passage_index(u).astype(np.int64), passage_index(v).astype(np.int64)
-            labels = cluster_ids(a.doc_ids[keep], idx_a)
         else:
             idx_a = idx_b = pa.nulls(keep.size, type=pa.int64())
-            labels = a.doc_ids[keep].astype(str).tolist()
         columns = {
             "level": pa.array([level] * keep.size, type=pa.string()),
             "doc_id_a": a.doc_ids[keep].astype(str), "passage_idx_a": idx_a,
@@ -193,7 +219,7 @@ class _VerifyFn(beam.DoFn):
             "containment_b_in_a": sim.containment_b[keep],
             "link": link_names(by_containment[keep]),
         }
-        links = Links(level, u, v, similarity[keep], by_containment[keep], np.array(labels, dtype="S32"))
+        links = Links(level, u, v, similarity[keep], by_containment[keep], a.doc_ids[keep], a.may_lead[keep])
         return links, table_chunk("pairs", columns, u, v)
 
 
@@ -205,8 +231,9 @@ class VerifyCandidates(beam.PTransform):
     reads after the writes) and writes the ``pairs`` table there, one file per pair
     shard.  Outputs the verified ``Links``."""
 
-    def __init__(self, params: DedupParams, staging: str, index, staged) -> None:
+    def __init__(self, params: DedupParams, staging: str, index, staged, run_id: str | None = None) -> None:
         super().__init__()
+        self._run_id = run_id
         self._params = params
         self._staging = staging
         self._index = index
@@ -220,5 +247,5 @@ class VerifyCandidates(beam.PTransform):
                 _ShingleSidesFn(self._params, self._staging),
                 beam.pvalue.AsSingleton(self._index), beam.pvalue.AsList(self._staged))
             | "GroupPairs" >> beam.GroupByKey()
-            | "Verify" >> beam.ParDo(_VerifyFn(self._params, self._staging))
+            | "Verify" >> beam.ParDo(_VerifyFn(self._params, self._staging, self._run_id))
         )

@@ -19,7 +19,7 @@ from apache_beam.io.filesystems import FileSystems
 from schemas import SCHEMAS
 from transforms.stats import StageStats
 
-__all__ = ["ORDER", "ORDER2", "WriteTables", "file_block", "table_chunk", "write_parquet"]
+__all__ = ["ORDER", "ORDER2", "WriteTables", "file_block", "finish_table", "table_chunk", "write_parquet"]
 
 ORDER, ORDER2 = "_order", "_order2"
 # How rows are ordered inside a file: by the hidden order columns, errors by content.
@@ -31,11 +31,20 @@ def file_block(ranks, rows_per_file: int) -> np.ndarray:
     return np.asarray(ranks, dtype=np.int64) // rows_per_file
 
 
+def finish_table(name: str, table: pa.Table, run_id: str | None) -> pa.Table:
+    """``table`` with the ``run_id`` column set, cast to the schema of table ``name``."""
+    if "run_id" in table.column_names:
+        table = table.drop_columns(["run_id"])
+    table = table.append_column("run_id", pa.array([run_id] * table.num_rows, type=pa.string()))
+    return table.cast(SCHEMAS[name])
+
+
 def table_chunk(table: str, columns: dict, order, order2=None) -> pa.RecordBatch:
-    """Rows of ``table`` as a record batch, with the hidden columns that order them."""
+    """Rows of ``table`` as a record batch (without ``run_id``, see ``finish_table``),
+    with the hidden columns that order them."""
     schema = SCHEMAS[table]
-    arrays = [pa.array(columns[f.name], type=f.type) for f in schema]
-    names = list(schema.names)
+    arrays = [pa.array(columns[f.name], type=f.type) for f in schema if f.name != "run_id"]
+    names = [name for name in schema.names if name != "run_id"]
     arrays.append(pa.array(np.asarray(order, dtype=np.uint64)))
     arrays.append(pa.array(np.zeros(len(order), dtype=np.uint64) if order2 is None else np.asarray(order2, dtype=np.uint64)))
     return pa.RecordBatch.from_arrays(arrays, names=names + [ORDER, ORDER2])
@@ -48,8 +57,9 @@ def write_parquet(table: pa.Table, path: str) -> None:
 
 
 class _WriteFn(beam.DoFn):
-    def __init__(self, staging: str) -> None:
+    def __init__(self, staging: str, run_id: str | None) -> None:
         self._staging = staging
+        self._run_id = run_id
 
     def setup(self) -> None:
         self.stats = StageStats("write")
@@ -60,7 +70,7 @@ class _WriteFn(beam.DoFn):
             table = pa.Table.from_batches(list(chunks))
             keys = _SORT_KEYS.get(name, []) + [ORDER, ORDER2]
             table = table.sort_by([(key, "ascending") for key in keys]).drop_columns([ORDER, ORDER2])
-            table = table.cast(SCHEMAS[name])
+            table = finish_table(name, table, self._run_id)
             path = FileSystems.join(self._staging, name, f"part-{block:05d}.parquet")
             write_parquet(table, path)
         self.stats.count(f"{name}_rows", table.num_rows)
@@ -71,9 +81,10 @@ class WriteTables(beam.PTransform):
     """``((table, block), record batch)`` -> one Parquet file per table and block under
     ``staging``; outputs ``(table, path, rows)`` per file written."""
 
-    def __init__(self, staging: str) -> None:
+    def __init__(self, staging: str, run_id: str | None = None) -> None:
         super().__init__()
         self._staging = staging
+        self._run_id = run_id
 
     def expand(self, chunks):
-        return chunks | "GroupFiles" >> beam.GroupByKey() | "Write" >> beam.ParDo(_WriteFn(self._staging))
+        return chunks | "GroupFiles" >> beam.GroupByKey() | "Write" >> beam.ParDo(_WriteFn(self._staging, self._run_id))

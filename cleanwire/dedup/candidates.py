@@ -11,13 +11,18 @@ stays linear in the bucket size.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from cleanwire.dedup.arrays import sorted_unique, split_by_key
 from cleanwire.dedup.refs import doc_rank, make_ref
+from cleanwire.dedup.shingling import KIND_CODES, DocumentShingles
+from cleanwire.minhash.signatures import band_hashes
 
 __all__ = [
-    "ENTRY_DOCS", "ENTRY_PASSAGES", "bucket_pairs", "count_pairs", "global_refs", "local_ref", "shard_entries", "unique_pairs",
+    "ENTRY_DOCS", "ENTRY_PASSAGES", "MatchableSignatures", "bucket_pairs", "count_pairs", "global_refs", "local_ref",
+    "lsh_entries", "matchable_signatures", "shard_entries", "unique_pairs",
 ]
 
 
@@ -62,7 +67,9 @@ def count_pairs(u: np.ndarray, v: np.ndarray, counts: np.ndarray | None = None) 
     return u[starts], v[starts], np.add.reduceat(counts, starts)
 
 
-def bucket_pairs(keys: np.ndarray, refs: np.ndarray, cap: int = 16) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def bucket_pairs(
+    keys: np.ndarray, refs: np.ndarray, cap: int = 16, first_new: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return candidate pairs ``(u, v)`` of refs that share a key, with ``hits``: the
     number of keys they share.
 
@@ -70,6 +77,9 @@ def bucket_pairs(keys: np.ndarray, refs: np.ndarray, cap: int = 16) -> tuple[np.
     ``cleanwire.dedup.refs``).  Returns ``(u, v, hits)`` with ``u < v`` for every pair,
     no pair twice, and never two refs of the same document.  Buckets with more than
     ``cap`` members yield ``O(members + cap**2)`` pairs (see the module docstring).
+    Refs below ``first_new`` are history (items of earlier runs, already paired with
+    each other): only pairs whose later item is new are returned, and buckets without a
+    new item cost nothing beyond the sort.
     """
     if cap < 2:
         raise ValueError("cap must be at least 2")
@@ -97,6 +107,10 @@ def bucket_pairs(keys: np.ndarray, refs: np.ndarray, cap: int = 16) -> tuple[np.
     keys, refs = composite >> np.uint64(32), refs[ref_order[(composite & np.uint64(0xFFFFFFFF)).astype(np.int64)]]
     run_starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
     run_sizes = np.diff(np.append(run_starts, keys.size))
+    if first_new:
+        # A bucket's members are sorted by ref, so its last member is its latest.
+        has_new = refs[run_starts + run_sizes - 1] >= np.uint64(first_new)
+        run_starts, run_sizes = run_starts[has_new], run_sizes[has_new]
     us, vs = [], []
     for size in sorted_unique(run_sizes[run_sizes >= 2]).tolist():
         starts = run_starts[run_sizes == size]
@@ -111,8 +125,8 @@ def bucket_pairs(keys: np.ndarray, refs: np.ndarray, cap: int = 16) -> tuple[np.
     if not us:
         return empty, empty, np.zeros(0, dtype=np.int64)
     u, v = np.concatenate(us), np.concatenate(vs)
-    different_docs = doc_rank(u) != doc_rank(v)
-    return count_pairs(u[different_docs], v[different_docs])
+    keep = (doc_rank(u) != doc_rank(v)) & (v >= np.uint64(first_new))
+    return count_pairs(u[keep], v[keep])
 
 
 ENTRY_DOCS = 1 << 16  # documents per entry block: a local ref holds a 16-bit document offset
@@ -146,3 +160,52 @@ def global_refs(base_rank: int, local_refs: np.ndarray) -> np.ndarray:
     local_refs = np.asarray(local_refs, dtype=np.uint32)
     ranks = np.uint64(base_rank) + (local_refs >> np.uint32(16)).astype(np.uint64)
     return make_ref(ranks, (local_refs & np.uint32(0xFFFF)).astype(np.uint64))
+
+
+@dataclass(frozen=True)
+class MatchableSignatures:
+    """What one document contributes to LSH: the signature rows of its passages with
+    enough words (``eligible``: their passage indexes, ``passages``: their rows) and
+    its document signature (the MinHash of the union of its sentences; None when no
+    sentence has a shingle)."""
+
+    eligible: np.ndarray
+    passages: np.ndarray
+    document: np.ndarray | None
+
+
+def matchable_signatures(doc: DocumentShingles, rows: np.ndarray, min_words: int) -> MatchableSignatures:
+    """Select the signatures of ``doc`` that take part in matching.
+
+    ``rows`` holds one signature row per passage of ``doc``.  Passages with fewer than
+    ``min_words`` words, or beyond ``ENTRY_PASSAGES``, are left out."""
+    eligible = np.flatnonzero(doc.words >= min_words)
+    eligible = eligible[eligible < ENTRY_PASSAGES]
+    sentences = (doc.passages[:, 2] == KIND_CODES["sentence"]) & (doc.hi > doc.lo)
+    document = rows[sentences].min(axis=0) if sentences.any() else None  # the MinHash of the union
+    return MatchableSignatures(eligible, rows[eligible], document)
+
+
+def lsh_entries(
+    first_rank: int, signed: list[MatchableSignatures], passage_bands: tuple[int, int], doc_bands: tuple[int, int], shards: int
+) -> tuple[list, list]:
+    """LSH entries of consecutive documents starting at rank ``first_rank``.
+
+    Returns ``(passage_entries, document_entries)``, each a list of ``(shard,
+    (base_rank, keys, local_refs))`` (see ``shard_entries``), one block of entries per
+    ``ENTRY_DOCS`` documents so that local refs fit in 32 bits."""
+    passage_entries, document_entries = [], []
+    for start in range(0, len(signed), ENTRY_DOCS):
+        block = signed[start:start + ENTRY_DOCS]
+        base = first_rank + start
+        rows = [s.passages for s in block]
+        refs = [local_ref(np.full(s.eligible.size, offset), s.eligible) for offset, s in enumerate(block)]
+        if sum(r.size for r in refs):
+            bands = band_hashes(np.concatenate(rows), *passage_bands)
+            passage_entries += [(shard, (base, keys, local)) for shard, keys, local in shard_entries(bands, np.concatenate(refs), shards)]
+        with_doc = [offset for offset, s in enumerate(block) if s.document is not None]
+        if with_doc:
+            bands = band_hashes(np.stack([block[offset].document for offset in with_doc]), *doc_bands)
+            locals_ = local_ref(np.array(with_doc), np.zeros(len(with_doc), dtype=np.uint32))
+            document_entries += [(shard, (base, keys, local)) for shard, keys, local in shard_entries(bands, locals_, shards)]
+    return passage_entries, document_entries

@@ -1,0 +1,208 @@
+"""The history store (``--history DIR``): what earlier runs saw, for later runs to match.
+
+Layout of ``DIR``::
+
+    history.json                      the log: committed runs, in order, and the
+                                      matching parameters every run must share
+    runs/run_date=D.<nonce>/part-*.parquet
+                                      one file per output block of run D (schema
+                                      ``schemas.HISTORY``): each document's rank, id,
+                                      passages, shingles, LSH signatures and which of its
+                                      passages were linked to an earlier one
+
+A run matches its documents against the files of the runs committed *before* it (so
+re-running a night sees exactly what it saw the first time), gives its documents the
+ranks after theirs (history first in canonical order), and writes its own files into
+its staging directory.  Only after the run's outputs are published does
+``commit`` move the files into ``runs/`` and rewrite ``history.json`` in one atomic
+step; until then the log, which readers trust, is unchanged.  A run killed at any point
+leaves the history as it was (at worst an unreferenced directory, removed by
+``prune``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+from cleanwire.params import DedupParams
+from transforms.history import WORK_DIR
+
+__all__ = ["HistoryError", "HistoryPlan", "LOG", "WORK_DIR", "commit", "load_log", "plan_run", "prune"]
+
+LOG = "history.json"
+_FORMAT = 1
+
+
+class HistoryError(Exception):
+    """The history cannot be used as asked; the message says why and what to do."""
+
+
+def matching_key(params: DedupParams) -> dict:
+    """The parameters that a history's signatures and shingles depend on: every run
+    that uses a history must share them."""
+    return {
+        "ngram": params.ngram, "num_perm": params.num_perm, "seed": params.seed, "min_words": params.min_words,
+        "signature_width": params.signature_width,
+        "passage_bands": list(params.passage_bands), "doc_bands": list(params.doc_bands),
+    }
+
+
+def _is_local(path: str) -> bool:
+    return "://" not in path
+
+
+def load_log(history: str) -> dict:
+    """The history's log (an empty one for a new history)."""
+    path = FileSystems.join(history, LOG)
+    if not FileSystems.exists(path):
+        return {"format": _FORMAT, "matching": None, "runs": []}
+    with FileSystems.open(path) as handle:
+        log = json.loads(handle.read().decode("utf-8"))
+    if log.get("format") != _FORMAT:
+        raise HistoryError(f"{path} has format {log.get('format')!r}; this cleanwire reads format {_FORMAT}")
+    return log
+
+
+def _write_log(history: str, log: dict) -> None:
+    data = json.dumps(log, indent=2, sort_keys=True).encode("utf-8") + b"\n"
+    path = FileSystems.join(history, LOG)
+    if _is_local(history):
+        temporary = f"{path}.{uuid.uuid4().hex[:8]}.tmp"
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)  # atomic: readers see the old log or the new one
+    else:
+        with FileSystems.create(path) as handle:  # an object write is atomic
+            handle.write(data)
+
+
+@dataclass(frozen=True)
+class HistoryPlan:
+    """How a run uses the history: its id, the rank its documents start at, the
+    history files it matches against (``(first_rank, path)``, in rank order), and the
+    log entry it replaces when it re-runs a committed run."""
+
+    history: str
+    run_id: str
+    base: int
+    files: tuple[tuple[int, str], ...]
+    replaces: dict | None
+    later_runs: int
+
+
+def plan_run(history: str, run_id: str, params: DedupParams) -> HistoryPlan:
+    """Plan run ``run_id`` against the history in ``history``.
+
+    Raises ``HistoryError`` when the history was built with other matching parameters,
+    or when ``run_id`` is earlier than a committed run it does not replace (a later run
+    already used ranks after the history's end)."""
+    log = load_log(history)
+    if log["matching"] is not None and log["matching"] != matching_key(params):
+        raise HistoryError(
+            f"the history {history} was built with {log['matching']}, this run uses {matching_key(params)}; "
+            "run with the history's options, or give a new --history directory"
+        )
+    runs = log["runs"]
+    position = next((k for k, run in enumerate(runs) if run["run_id"] == run_id), None)
+    if position is None:
+        later = [run["run_id"] for run in runs if run["run_id"] > run_id]
+        if later:
+            raise HistoryError(
+                f"the history {history} already holds runs after {run_id} ({', '.join(later)}); a run can only be "
+                "added after the last one or re-run in place: give a later --run-date, or a new --history directory"
+            )
+        position = len(runs)
+    earlier = runs[:position]
+    base = earlier[-1]["end_rank"] if earlier else 0
+    files = tuple(
+        (entry["first_rank"], FileSystems.join(history, run["dir"], entry["name"]))
+        for run in earlier for entry in run["files"]
+    )
+    replaces = runs[position] if position < len(runs) else None
+    return HistoryPlan(history, run_id, base, files, replaces, len(runs) - position - 1 if replaces else 0)
+
+
+def check_commit(plan: HistoryPlan, documents: int) -> None:
+    """Refuse, before anything is published, a re-run that would not fit in place: a
+    run with later runs after it must keep its number of documents (their ranks follow)."""
+    if plan.replaces and plan.later_runs and plan.replaces["documents"] != documents:
+        raise HistoryError(
+            f"run {plan.run_id} was committed with {plan.replaces['documents']} documents and {plan.later_runs} later "
+            f"run(s) follow it, but this re-run has {documents}; re-run it with the same input, or prune the history "
+            "after it first (cleanwire history prune)"
+        )
+
+
+def commit(plan: HistoryPlan, staging: str, params: DedupParams, documents: int) -> None:
+    """Move the run's history files from ``staging`` into the history and record the
+    run in the log (atomically); remove the files of the run it replaces."""
+    work = FileSystems.join(staging, WORK_DIR)
+    sources = sorted(m.path for m in FileSystems.match([FileSystems.join(work, "*.parquet")])[0].metadata_list)
+    directory = f"runs/run_date={plan.run_id}.{uuid.uuid4().hex[:8]}"
+    target = FileSystems.join(plan.history, directory)
+    if not FileSystems.exists(target):
+        FileSystems.mkdirs(target)
+    names = [os.path.basename(path) for path in sources]
+    files = []
+    for path, name in zip(sources, names):
+        with FileSystems.open(path) as handle:
+            ranks = pq.read_table(handle, columns=["rank"]).column("rank")
+        if len(ranks):
+            files.append({"name": name, "first_rank": int(ranks[0].as_py())})
+    if sources:
+        FileSystems.rename(sources, [FileSystems.join(target, name) for name in names])
+    log = load_log(plan.history)
+    entry = {
+        "run_id": plan.run_id, "first_rank": plan.base, "end_rank": plan.base + documents, "documents": documents,
+        "dir": directory, "files": sorted(files, key=lambda f: f["first_rank"]),
+        "committed": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    runs = [run for run in log["runs"] if run["run_id"] != plan.run_id] + [entry]
+    log = {"format": _FORMAT, "matching": matching_key(params), "runs": sorted(runs, key=lambda run: run["first_rank"])}
+    _write_log(plan.history, log)
+    if plan.replaces:
+        _remove_dir(FileSystems.join(plan.history, plan.replaces["dir"]))
+
+
+def _remove_dir(path: str) -> None:
+    if _is_local(path):
+        shutil.rmtree(path, ignore_errors=True)
+    elif FileSystems.exists(path):
+        FileSystems.delete([path])
+
+
+_RETENTION = re.compile(r"^(\d+)d$")
+
+
+def prune(history: str, older_than: str, today: date | None = None) -> list[str]:
+    """Drop from the history the runs whose date is more than ``older_than`` (``90d``)
+    before ``today`` (UTC), and any directory no committed run refers to (left by a
+    killed run).  Returns the run ids dropped.  The log is rewritten first, so a prune
+    stopped midway leaves only unreferenced files behind."""
+    match = _RETENTION.match(older_than)
+    if not match:
+        raise HistoryError(f"--older-than {older_than!r}: give a number of days, e.g. 90d")
+    cutoff = (today or datetime.now(timezone.utc).date()) - timedelta(days=int(match.group(1)))
+    log = load_log(history)
+    dropped = [run for run in log["runs"] if date.fromisoformat(run["run_id"]) < cutoff]
+    kept = [run for run in log["runs"] if run not in dropped]
+    if dropped:
+        _write_log(history, {**log, "runs": kept})
+    referenced = {run["dir"] for run in kept}
+    runs_dir = os.path.join(history, "runs")
+    if _is_local(history) and os.path.isdir(runs_dir):
+        for name in sorted(os.listdir(runs_dir)):
+            if f"runs/{name}" not in referenced:
+                shutil.rmtree(os.path.join(runs_dir, name), ignore_errors=True)
+    return [run["run_id"] for run in dropped]

@@ -1,0 +1,104 @@
+"""The history store's two ends in the pipeline: reading earlier runs' LSH entries,
+and the rows a run adds (see ``pipelines.history`` for the store itself).
+
+Earlier runs' documents take part in matching like the run's own: their band keys
+(recomputed from the stored signatures with the run's shard count) join the run's in
+the same ``FindCandidates`` grouping, and verification reads their shingles from the
+history files as it reads the run's partition files.  History refs are all earlier
+than the run's, so history documents and clusters stay canonical, and a cluster found
+in an earlier run keeps its id.
+"""
+
+from __future__ import annotations
+
+import apache_beam as beam
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+from cleanwire.dedup.arrays import sorted_unique
+from cleanwire.dedup.candidates import lsh_entries
+from cleanwire.dedup.refs import doc_rank, passage_index
+from cleanwire.model import PartitionIndex
+from cleanwire.params import DedupParams
+from schemas import HISTORY
+from transforms.signatures import DOCUMENT, PASSAGE
+from transforms.staging import signed_of
+from transforms.stats import StageStats
+
+__all__ = ["ReadHistoryEntries", "WORK_DIR", "history_table"]
+
+WORK_DIR = "_history"  # where a run's history rows wait in staging for the driver's commit
+
+_ENTRY_COLUMNS = ["rank", "eligible", "signatures", "doc_signature"]
+
+
+class _HistoryEntriesFn(beam.DoFn):
+    def __init__(self, params: DedupParams) -> None:
+        self._params = params
+
+    def setup(self) -> None:
+        self.stats = StageStats("history")
+
+    def process(self, path: str, index: PartitionIndex):
+        params = self._params
+        with self.stats.timed():
+            with FileSystems.open(path) as handle:
+                table = pq.read_table(handle, columns=_ENTRY_COLUMNS)
+            ranks = table.column("rank").to_numpy()
+            if ranks.size and not np.array_equal(ranks, np.arange(ranks[0], ranks[0] + ranks.size)):
+                raise ValueError(f"history file {path} does not hold consecutive ranks; it was not written by cleanwire")
+            signed = signed_of(table, params.signature_width)
+            passage_entries, document_entries = lsh_entries(
+                int(ranks[0]) if ranks.size else 0, signed, params.passage_bands, params.doc_bands, index.shards)
+        self.stats.count("documents", ranks.size)
+        self.stats.count("passages", sum(s.eligible.size for s in signed))
+        for level, entries in ((PASSAGE, passage_entries), (DOCUMENT, document_entries)):
+            for entry in entries:
+                yield beam.pvalue.TaggedOutput(level, entry)
+
+
+class ReadHistoryEntries(beam.PTransform):
+    """The LSH entries of the history ``files`` (``(first_rank, path)``), tagged
+    ``passage`` and ``document`` like ``SignPassages``' (one file per element: memory is
+    bounded by a file, which holds one output block of an earlier run).  ``index`` is
+    the run's ``PartitionIndex`` (a singleton PCollection) for its shard count."""
+
+    def __init__(self, params: DedupParams, files, index) -> None:
+        super().__init__()
+        self._params = params
+        self._paths = [path for _, path in files]
+        self._index = index
+
+    def expand(self, pbegin):
+        return (
+            pbegin
+            | "HistoryFiles" >> beam.Create(self._paths)
+            | "Entries" >> beam.ParDo(_HistoryEntriesFn(self._params), beam.pvalue.AsSingleton(self._index))
+            .with_outputs(PASSAGE, DOCUMENT)
+        )
+
+
+def history_table(docs: pa.Table, run_id: str, later_passages: np.ndarray, later_docs: np.ndarray) -> pa.Table:
+    """The history rows of ``docs`` (a partition table with signatures).
+
+    ``later_passages`` and ``later_docs`` are the refs (passages, documents) that have a
+    verified link to an earlier item: they can never become a cluster's canonical."""
+    ranks = docs.column("rank").to_numpy()  # ascending, as in every partition table
+    later_passages = sorted_unique(np.asarray(later_passages, dtype=np.uint64))
+    passage_ranks = doc_rank(later_passages).astype(np.int64)
+    lo = np.searchsorted(passage_ranks, ranks, side="left")
+    hi = np.searchsorted(passage_ranks, ranks, side="right")
+    start, end = (int(lo[0]), int(hi[-1])) if ranks.size else (0, 0)
+    members = pa.ListArray.from_arrays(
+        pa.array(np.append(lo, end) - start if ranks.size else [0], type=pa.int32()),
+        pa.array(passage_index(later_passages[start:end]).astype(np.int64)))
+    doc_member = np.isin(ranks, doc_rank(np.asarray(later_docs, dtype=np.uint64)).astype(np.int64))
+    return pa.table({
+        "run_id": pa.array([run_id] * docs.num_rows, type=pa.string()),
+        "rank": docs.column("rank"), "doc_id": docs.column("doc_id"),
+        "passages": docs.column("passages"), "shingles": docs.column("shingles"), "windows": docs.column("windows"),
+        "eligible": docs.column("eligible"), "signatures": docs.column("signatures"), "doc_signature": docs.column("doc_signature"),
+        "member_passages": members, "doc_member": doc_member,
+    }).cast(HISTORY)
