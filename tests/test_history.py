@@ -1,0 +1,240 @@
+"""Scheduled runs with a history store: nightly batches give what one run over all of
+them gives, re-runs change nothing, a killed run leaves everything as it was, and the
+multi-run dataset reads the same in DuckDB, pandas and Polars."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from benchmarks.make_corpus import generate
+from pipelines.clean_dedup import run
+from pipelines.history import HistoryError, load_log, prune
+from schemas import SCHEMA_VERSION, SCHEMAS
+
+NIGHTS = ("2026-11-20", "2026-11-21", "2026-11-22")
+# Recurring-line counts are per run (see the README), so the comparison with one run
+# over everything switches that step off; everything else runs with its defaults.
+OPTIONS = ["--recurring-min-docs", "1000000", "--quiet"]
+_DATE_LINE = re.compile(r"^(\d{4}-\d\d-\d\d)")
+
+
+def _dated_corpus(root: Path) -> None:
+    """A generated corpus under ROOT/<source>/, its undated pages left out (canonical
+    order puts undated pages last, which no nightly split can reproduce)."""
+    generated = root.parent / "generated"
+    generate(120, 7, str(generated))
+    for path in sorted((generated / "text").rglob("*.txt")):
+        if any(_DATE_LINE.match(line.strip()) for line in path.read_text().splitlines()[:6]):
+            target = root / path.parent.name / path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+
+
+def _split_nights(whole: Path) -> list[list[str]]:
+    """The documents of the run over everything, split in three nights by publication
+    day: each night's stories come after the previous night's, as in a nightly scrape.
+    The cut days are days on which a republication of an earlier day's story appears, so
+    that some duplicates span nights."""
+    documents = duckdb.sql(
+        f"select uri, published::date as day from read_parquet('{whole}/documents/*.parquet') order by day, uri"
+    ).fetchall()
+    crossing = sorted(day for (day,) in duckdb.sql(
+        f"select distinct d.published::date from read_parquet('{whole}/documents/*.parquet') d "
+        f"join read_parquet('{whole}/documents/*.parquet') c on d.duplicate_of = c.doc_id "
+        "where d.published::date > c.published::date"
+    ).fetchall())
+    days = [day for _, day in documents]
+    first = next(day for day in crossing if day >= days[len(days) // 3])
+    second = next(day for day in crossing if day >= days[2 * len(days) // 3] and day > first)
+    nights: list[list[str]] = [[], [], []]
+    for uri, day in documents:
+        nights[(day >= first) + (day >= second)].append(uri)
+    return nights
+
+
+def _night_patterns(root: Path, uris: list[str]) -> list[str]:
+    # One pattern per file, with the source directory as a wildcard: the uri and the
+    # source (the directory below ROOT) are the same as in the run over ROOT.
+    return [str(root / "*" / Path(uri).name) for uri in uris]
+
+
+def _run_night(runs: Path, k: int, out: Path, history: Path) -> None:
+    patterns = _night_patterns(runs / "inputs", json.loads((runs / "nights.json").read_text())[k - 1])
+    assert run([*patterns, "--output", str(out), "--history", str(history), "--run-date", NIGHTS[k - 1], *OPTIONS]) == 0
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("history")
+    _dated_corpus(root / "inputs")
+    assert run([str(root / "inputs"), "--output", str(root / "whole"), *OPTIONS]) == 0
+    nights = _split_nights(root / "whole")
+    assert all(nights)
+    (root / "nights.json").write_text(json.dumps(nights))
+    for k in range(1, len(NIGHTS) + 1):
+        _run_night(root, k, root / "dataset", root / "store")
+    return root
+
+
+def _clusters(out: Path, pattern: str) -> dict[str, frozenset]:
+    """Each cluster as its id and the set of its passages, canonical included (an
+    earlier run's canonical row cannot know of members found later; members name it)."""
+    rows = duckdb.sql(
+        f"select doc_id, passage_idx, cluster_id, canonical_doc_id, canonical_passage_idx "
+        f"from read_parquet('{out}/passages/{pattern}', hive_partitioning = true) where canonical_doc_id is not null"
+    ).fetchall()
+    clusters: dict[str, set] = {}
+    for doc_id, idx, cluster, canonical_doc, canonical_idx in rows:
+        clusters.setdefault(cluster, {(canonical_doc, canonical_idx)}).add((doc_id, idx))
+    return {cluster: frozenset(members) for cluster, members in clusters.items()}
+
+
+def _documents(out: Path, pattern: str) -> list[tuple]:
+    return duckdb.sql(
+        f"select doc_id, duplicate_of, canonical_rank from read_parquet('{out}/documents/{pattern}', hive_partitioning = true) "
+        "order by doc_id"
+    ).fetchall()
+
+
+def test_nightly_runs_with_history_find_what_one_run_finds(runs):
+    whole, nightly = _clusters(runs / "whole", "*.parquet"), _clusters(runs / "dataset", "**/*.parquet")
+    assert nightly == whole
+    assert _documents(runs / "dataset", "**/*.parquet") == _documents(runs / "whole", "*.parquet")
+    # The comparison means something: clusters and duplicates span nights.
+    spanning = duckdb.sql(
+        f"select count(*) from read_parquet('{runs}/dataset/passages/**/*.parquet', hive_partitioning = true) m "
+        f"join read_parquet('{runs}/dataset/passages/**/*.parquet', hive_partitioning = true) c "
+        "on m.canonical_doc_id = c.doc_id and m.canonical_passage_idx = c.passage_idx where m.run_id > c.run_id"
+    ).fetchall()[0][0]
+    assert spanning > 50
+    across = duckdb.sql(
+        f"select count(*) from read_parquet('{runs}/dataset/documents/**/*.parquet', hive_partitioning = true) d "
+        f"join read_parquet('{runs}/dataset/documents/**/*.parquet', hive_partitioning = true) c "
+        "on d.duplicate_of = c.doc_id where d.run_id > c.run_id"
+    ).fetchall()[0][0]
+    assert across > 0
+
+
+def _digests(directory: Path) -> dict[str, str]:
+    """File name (run directory suffixes dropped) -> content digest, for every Parquet file."""
+    return {
+        re.sub(r"(run_date=[0-9-]+)\.[0-9a-f]+", r"\1", str(path.relative_to(directory))): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(directory.rglob("*.parquet"))
+    }
+
+
+def _log_runs(store: Path) -> list[dict]:
+    return [{k: v for k, v in entry.items() if k not in ("dir", "committed")} for entry in load_log(str(store))["runs"]]
+
+
+def test_rerunning_a_night_changes_nothing(runs):
+    dataset, store = runs / "dataset", runs / "store"
+    before = (_digests(dataset), _digests(store), _log_runs(store))
+    _run_night(runs, 2, dataset, store)
+    assert (_digests(dataset), _digests(store), _log_runs(store)) == before
+    assert [entry["run_id"] for entry in load_log(str(store))["runs"]] == list(NIGHTS)
+
+
+def test_a_run_killed_midway_leaves_history_and_partitions_intact(runs, tmp_path):
+    dataset, store = tmp_path / "dataset", tmp_path / "store"
+    for k in (1, 2):
+        _run_night(runs, k, dataset, store)
+    before = (_digests(dataset), _digests(store), (store / "history.json").read_bytes())
+    third = _night_patterns(runs / "inputs", json.loads((runs / "nights.json").read_text())[2])
+    command = [sys.executable, "-m", "pipelines.clean_dedup", *third, "--output", str(dataset),
+               "--history", str(store), "--run-date", NIGHTS[2], *OPTIONS]
+    process = subprocess.Popen(command, cwd=Path(__file__).resolve().parents[1])
+    # Kill it as soon as the write stage has written its first files.
+    deadline = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < deadline:
+        if list(tmp_path.glob("dataset.cleanwire-staging-*/documents/*.parquet")):
+            process.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.005)
+    assert process.wait() == -signal.SIGKILL, "the run finished before it could be killed in its write stage"
+    assert (_digests(dataset), (store / "history.json").read_bytes()) == (before[0], before[2])
+    assert {k: v for k, v in _digests(store).items() if "2026-11-22" not in k} == before[1]
+    assert not (dataset / "documents" / f"run_date={NIGHTS[2]}").exists()
+    _run_night(runs, 3, dataset, store)  # the next run succeeds, and finds what the first one did
+    assert _clusters(dataset, "**/*.parquet") == _clusters(runs / "dataset", "**/*.parquet")
+    assert [entry["run_id"] for entry in load_log(str(store))["runs"]] == list(NIGHTS)
+
+
+def test_analytics_tools_read_the_multi_run_dataset_alike(runs):
+    import pandas as pd
+    import polars as pl
+
+    dataset = runs / "dataset"
+    for table in SCHEMAS:
+        pattern = f"{dataset}/{table}/**/*.parquet"
+        in_duckdb = duckdb.sql(f"select * from read_parquet('{pattern}', hive_partitioning = true, union_by_name = true)")
+        in_pandas = pd.read_parquet(dataset / table)
+        in_polars = pl.scan_parquet(pattern, hive_partitioning=True).collect()
+        rows = duckdb.sql(f"select count(*) from read_parquet('{pattern}')").fetchall()[0][0]
+        assert len(in_duckdb.fetchall()) == len(in_pandas) == in_polars.height == rows
+        assert set(in_pandas["run_id"]) <= set(NIGHTS) and in_pandas["run_id"].notna().all()
+    documents = pd.read_parquet(dataset / "documents")
+    assert str(documents["published"].dtype) == "datetime64[us, UTC]"
+    removed = [list(lines) for lines in documents["boilerplate"] if len(lines)]
+    assert removed and all(isinstance(line, str) for lines in removed for line in lines)
+    assert documents["text"].map(type).eq(str).all()
+    polars_documents = pl.scan_parquet(f"{dataset}/documents/**/*.parquet", hive_partitioning=True).collect()
+    assert polars_documents.schema["published"] == pl.Datetime("us", "UTC")
+    assert polars_documents.schema["boilerplate"] == pl.List(pl.String) and polars_documents.schema["text"] == pl.String
+    described = {row[0]: row[1] for row in duckdb.sql(f"describe select * from read_parquet('{dataset}/documents/**/*.parquet', hive_partitioning = true)").fetchall()}
+    assert described["published"] == "TIMESTAMP WITH TIME ZONE" and described["boilerplate"] == "VARCHAR[]"
+    # Every file says which schema version wrote it.
+    for path in dataset.rglob("*.parquet"):
+        assert pq.read_schema(path).metadata[b"cleanwire.schema_version"] == SCHEMA_VERSION.encode()
+
+
+def test_an_older_partition_stays_readable_when_columns_are_added(runs, tmp_path):
+    dataset = tmp_path / "dataset"
+    shutil.copytree(runs / "dataset", dataset)
+    # Rewrite the first night as a writer from before the canonical_* columns would have.
+    for path in (dataset / "passages" / f"run_date={NIGHTS[0]}").glob("*.parquet"):
+        table = pq.read_table(path)
+        pq.write_table(table.drop_columns(["canonical_doc_id", "canonical_passage_idx"]), path)
+    rows = duckdb.sql(
+        f"select run_id, count(canonical_doc_id) from read_parquet('{dataset}/passages/**/*.parquet', "
+        "hive_partitioning = true, union_by_name = true) group by run_id order by run_id"
+    ).fetchall()
+    assert [run_id for run_id, _ in rows] == list(NIGHTS) and rows[0][1] == 0 and rows[2][1] > 0
+
+
+def test_history_refuses_other_matching_parameters_and_earlier_dates(runs, tmp_path, capsys):
+    store = tmp_path / "store"
+    shutil.copytree(runs / "store", store)
+    night = _night_patterns(runs / "inputs", json.loads((runs / "nights.json").read_text())[0])
+    assert run([*night, "--output", str(tmp_path / "a"), "--history", str(store), "--run-date", "2026-11-23", "--ngram", "4", "-q"]) == 2
+    assert "run with the history's options" in capsys.readouterr().err
+    assert run([*night, "--output", str(tmp_path / "b"), "--history", str(store), "--run-date", "2026-11-19", "-q"]) == 2
+    assert "already holds runs after 2026-11-19" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_prune_drops_old_runs_and_their_files(runs, tmp_path):
+    store = tmp_path / "store"
+    shutil.copytree(runs / "store", store)
+    (store / "runs" / "run_date=2026-11-22.deadbeef").mkdir()  # left by a killed run
+    assert prune(str(store), "1d", today=date(2026, 11, 22)) == ["2026-11-20"]
+    log = load_log(str(store))
+    assert [entry["run_id"] for entry in log["runs"]] == ["2026-11-21", "2026-11-22"]
+    assert sorted(p.name.split(".")[0] for p in (store / "runs").iterdir()) == ["run_date=2026-11-21", "run_date=2026-11-22"]
+    with pytest.raises(HistoryError):
+        prune(str(store), "ninety days")
+    # A run after the prune still starts after the pruned history's end.
+    assert log["runs"][-1]["end_rank"] == json.loads((runs / "store" / "history.json").read_text())["runs"][-1]["end_rank"]
