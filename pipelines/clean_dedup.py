@@ -381,6 +381,7 @@ def _manifest(
             "run_id": config.run_date,
             "history": None if plan is None else {
                 "dir": plan.history, "first_rank": plan.base, "files_matched": len(plan.files),
+                "documents_matched": plan.documents,
                 "replaces_committed_run": plan.replaces is not None,
             },
         },
@@ -441,6 +442,8 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
             f"cleanwire: {c['inputs']} inputs -> {c['documents']} documents + {c['errors']} errors; "
             f"{c['passages']} passages, {c['duplicate_passages']} near-duplicate passages, "
             f"{c['duplicate_documents']} near-duplicate documents; {manifest['wall_seconds']:.1f}s; wrote {config.output}"
+            + (f" (run_date={config.run_date})" if config.run_date else "")
+            + (f"; matched against {plan.documents} documents of earlier runs and added this run to {config.history}" if plan else "")
         )
     return 0
 

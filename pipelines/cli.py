@@ -11,6 +11,7 @@ _USAGE = """usage: cleanwire COMMAND [options]
 
 commands:
   run      clean and deduplicate inputs, write Parquet (cleanwire run --help)
+  history  manage a history store: cleanwire history prune DIR --older-than 90d
 """
 
 
@@ -27,7 +28,12 @@ def main(argv: list[str] | None = None) -> None:
         from pipelines import clean_dedup
 
         sys.exit(clean_dedup.run(rest, prog="cleanwire run"))
-    print(f"cleanwire: unknown command {command!r}; use one of: run", file=sys.stderr)
+    if command == "history":
+        logging.getLogger().setLevel(logging.ERROR)
+        from pipelines import history
+
+        sys.exit(history.main(rest, prog="cleanwire history"))
+    print(f"cleanwire: unknown command {command!r}; use one of: run, history", file=sys.stderr)
     sys.exit(2)
 
 

@@ -22,6 +22,7 @@ leaves the history as it was (at worst an unreferenced directory, removed by
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -36,7 +37,7 @@ from apache_beam.io.filesystems import FileSystems
 from cleanwire.params import DedupParams
 from transforms.history import WORK_DIR
 
-__all__ = ["HistoryError", "HistoryPlan", "LOG", "WORK_DIR", "commit", "load_log", "plan_run", "prune"]
+__all__ = ["HistoryError", "HistoryPlan", "LOG", "commit", "load_log", "main", "plan_run", "prune"]
 
 LOG = "history.json"
 _FORMAT = 1
@@ -99,6 +100,7 @@ class HistoryPlan:
     files: tuple[tuple[int, str], ...]
     replaces: dict | None
     later_runs: int
+    documents: int = 0  # in the runs matched against
 
 
 def plan_run(history: str, run_id: str, params: DedupParams) -> HistoryPlan:
@@ -130,7 +132,9 @@ def plan_run(history: str, run_id: str, params: DedupParams) -> HistoryPlan:
         for run in earlier for entry in run["files"]
     )
     replaces = runs[position] if position < len(runs) else None
-    return HistoryPlan(history, run_id, base, files, replaces, len(runs) - position - 1 if replaces else 0)
+    return HistoryPlan(
+        history, run_id, base, files, replaces, len(runs) - position - 1 if replaces else 0,
+        sum(run["documents"] for run in earlier))
 
 
 def check_commit(plan: HistoryPlan, documents: int) -> None:
@@ -206,3 +210,29 @@ def prune(history: str, older_than: str, today: date | None = None) -> list[str]
             if f"runs/{name}" not in referenced:
                 shutil.rmtree(os.path.join(runs_dir, name), ignore_errors=True)
     return [run["run_id"] for run in dropped]
+
+
+def main(argv: list[str], prog: str = "cleanwire history") -> int:
+    """``cleanwire history prune DIR --older-than 90d``; returns the exit status."""
+    parser = argparse.ArgumentParser(prog=prog, description="Manage a cleanwire history store (--history DIR).")
+    commands = parser.add_subparsers(dest="command", required=True)
+    pruning = commands.add_parser(
+        "prune", help="drop runs older than a retention window",
+        description="Drop from the history the runs dated more than --older-than before today (UTC), and files "
+        "that no committed run refers to (left by killed runs). Later runs keep matching against the rest. "
+        "Do not prune while a run that uses the history is going.")
+    pruning.add_argument("history", metavar="DIR", help="the history store")
+    pruning.add_argument("--older-than", required=True, metavar="Nd", help="retention window in days, e.g. 90d")
+    pruning.add_argument("--today", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                         help="the date to count back from (default: today, UTC)")
+    args = parser.parse_args(argv)
+    if not FileSystems.exists(FileSystems.join(args.history, LOG)):
+        parser.error(f"{args.history} is not a cleanwire history store (no {LOG})")
+    try:
+        dropped = prune(args.history, args.older_than, args.today)
+    except HistoryError as exc:
+        parser.error(str(exc))
+    kept = [run["run_id"] for run in load_log(args.history)["runs"]]
+    print(f"{prog} prune: dropped {len(dropped)} run(s){': ' + ', '.join(dropped) if dropped else ''}; "
+          f"{len(kept)} kept{': ' + kept[0] + ' to ' + kept[-1] if kept else ''}")
+    return 0

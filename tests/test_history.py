@@ -22,12 +22,15 @@ import pytest
 from benchmarks.make_corpus import generate
 from pipelines.clean_dedup import run
 from pipelines.history import HistoryError, load_log, prune
+from pipelines.history import main as history_main
 from schemas import SCHEMA_VERSION, SCHEMAS
 
 NIGHTS = ("2026-11-20", "2026-11-21", "2026-11-22")
 # Recurring-line counts are per run (see the README), so the comparison with one run
 # over everything switches that step off; everything else runs with its defaults.
-OPTIONS = ["--recurring-min-docs", "1000000", "--quiet"]
+# Small output files, so that runs span several blocks and history roots fall in other
+# blocks than their members.
+OPTIONS = ["--recurring-min-docs", "1000000", "--rows-per-file", "16", "--quiet"]
 _DATE_LINE = re.compile(r"^(\d{4}-\d\d-\d\d)")
 
 
@@ -226,7 +229,7 @@ def test_history_refuses_other_matching_parameters_and_earlier_dates(runs, tmp_p
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
-def test_prune_drops_old_runs_and_their_files(runs, tmp_path):
+def test_prune_drops_old_runs_and_their_files(runs, tmp_path, capsys):
     store = tmp_path / "store"
     shutil.copytree(runs / "store", store)
     (store / "runs" / "run_date=2026-11-22.deadbeef").mkdir()  # left by a killed run
@@ -236,5 +239,8 @@ def test_prune_drops_old_runs_and_their_files(runs, tmp_path):
     assert sorted(p.name.split(".")[0] for p in (store / "runs").iterdir()) == ["run_date=2026-11-21", "run_date=2026-11-22"]
     with pytest.raises(HistoryError):
         prune(str(store), "ninety days")
+    # The command does the same, and says what it did.
+    assert history_main(["prune", str(store), "--older-than", "0d", "--today", "2026-11-22"]) == 0
+    assert "dropped 1 run(s): 2026-11-21; 1 kept" in capsys.readouterr().out
     # A run after the prune still starts after the pruned history's end.
     assert log["runs"][-1]["end_rank"] == json.loads((runs / "store" / "history.json").read_text())["runs"][-1]["end_rank"]

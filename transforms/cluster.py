@@ -70,18 +70,20 @@ class _AssignFn(beam.DoFn):
     def setup(self) -> None:
         self.stats = StageStats(f"cluster_{self._level}")
 
-    def process(self, element):
+    def process(self, element, index: PartitionIndex):
         _shard, chunks = element
         with self.stats.timed():
             links = _concat(list(chunks))
             chosen = _subset(links, earliest_per_item(links.v, links.u))
             members = file_block(doc_rank(chosen.v), self._rows_per_file)
-            roots = file_block(doc_rank(chosen.u), self._rows_per_file)
+            # A root from the history lives in an earlier run's files, which are never rewritten.
+            in_run = np.flatnonzero(doc_rank(chosen.u) >= np.uint64(index.base))
+            roots = file_block(doc_rank(chosen.u[in_run]), self._rows_per_file)
         self.stats.count("members", chosen.v.size)
         for block, rows in split_by_key(members):
             yield block, (MEMBER, _subset(chosen, rows))
         for block, rows in split_by_key(roots):
-            yield block, (ROOT, _subset(chosen, rows))
+            yield block, (ROOT, _subset(chosen, in_run[rows]))
 
 
 def _later_to_blocks(links: Links, rows_per_file: int):
@@ -114,7 +116,7 @@ class ClusterLinks(beam.PTransform):
             | "GroupEarlier" >> beam.GroupByKey()
             | "RootLinks" >> beam.ParDo(_RootLinksFn(), index)
             | "GroupLater" >> beam.GroupByKey()
-            | "Assign" >> beam.ParDo(_AssignFn(self._level, self._rows_per_file))
+            | "Assign" >> beam.ParDo(_AssignFn(self._level, self._rows_per_file), index)
         )
         if not self._later:
             return assigned
