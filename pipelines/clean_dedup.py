@@ -28,7 +28,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 import cleanwire
 from cleanwire.params import CleanParams, DedupParams
-from pipelines import history, output
+from pipelines import history, output, progress
 from schemas import SCHEMA_VERSION
 from transforms.assemble import AssembleRecords
 from transforms.clean import CleanDocuments
@@ -65,6 +65,7 @@ class RunConfig:
     verbose: bool = False
     run_date: str | None = None
     history: str | None = None
+    log_format: str = "text"
 
 
 class UsageError(Exception):
@@ -161,6 +162,7 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
                       "TABLE/run_date=YYYY-MM-DD/ with a run_id column (a re-run of a date replaces its partition)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     parser.add_argument("-v", "--verbose", action="store_true", help="show Apache Beam's own log messages")
+    progress.add_options(parser)
     return parser
 
 
@@ -242,7 +244,7 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
         config = RunConfig(
             inputs=resolve_inputs(args.inputs), output=args.output, params=params, clean=clean,
             partition_size=args.partition_size, max_partitions=args.max_partitions, rows_per_file=args.rows_per_file,
-            quiet=args.quiet, verbose=args.verbose, history=args.history,
+            quiet=args.quiet, verbose=args.verbose, log_format=args.log_format, history=args.history,
             run_date=args.run_date or (datetime.now(timezone.utc).date().isoformat() if args.history else None),
         )
         output.check_output(config.output, partitioned=config.run_date is not None)
@@ -403,14 +405,17 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
     except history.HistoryError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
+    progress.configure_logging(config.log_format)
+    reporter = progress.Reporter(config.log_format, config.quiet)
     staging = output.new_staging(config.output, history=plan is not None)
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     try:
         pipeline = beam.Pipeline(options=PipelineOptions(beam_argv))
         build(pipeline, config, staging, plan)
-        result = pipeline.run()
-        result.wait_until_finish()
+        with progress.watch(reporter, [spec.pattern for spec in config.inputs], beam_argv):
+            result = pipeline.run()
+            result.wait_until_finish()
         output.remove_work_files(staging)
         output.fill_empty_tables(staging, config.run_date)
         files = output.table_files(staging)
@@ -436,15 +441,8 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
         output.remove_staging(staging)
         raise
     output.remove_staging(staging)
-    if not config.quiet:
-        c = manifest["counts"]
-        print(
-            f"cleanwire: {c['inputs']} inputs -> {c['documents']} documents + {c['errors']} errors; "
-            f"{c['passages']} passages, {c['duplicate_passages']} near-duplicate passages, "
-            f"{c['duplicate_documents']} near-duplicate documents; {manifest['wall_seconds']:.1f}s; wrote {config.output}"
-            + (f" (run_date={config.run_date})" if config.run_date else "")
-            + (f"; matched against {plan.documents} documents of earlier runs and added this run to {config.history}" if plan else "")
-        )
+    partition = f"run_date={config.run_date}" if config.run_date else ""
+    progress.summarise(reporter, manifest, config.output, os.path.join(config.output, "passages", partition))
     return 0
 
 

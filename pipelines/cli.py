@@ -1,4 +1,4 @@
-"""The ``cleanwire`` command: ``cleanwire run INPUT... --output OUT``."""
+"""The ``cleanwire`` command: ``cleanwire run INPUT... --output OUT`` and ``cleanwire report OUT``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ _USAGE = """usage: cleanwire COMMAND [options]
 commands:
   run      clean and deduplicate inputs, write Parquet (cleanwire run --help)
   history  manage a history store: cleanwire history prune DIR --older-than 90d
+  report   write OUT/report.html, a page showing what a run did (cleanwire report --help)
 """
 
 
@@ -33,7 +34,11 @@ def main(argv: list[str] | None = None) -> None:
         from pipelines import history
 
         sys.exit(history.main(rest, prog="cleanwire history"))
-    print(f"cleanwire: unknown command {command!r}; use one of: run, history", file=sys.stderr)
+    if command == "report":
+        from pipelines import report
+
+        sys.exit(report.run(rest, prog="cleanwire report"))
+    print(f"cleanwire: unknown command {command!r}; use one of: run, history, report", file=sys.stderr)
     sys.exit(2)
 
 

@@ -14,6 +14,8 @@ from typing import Iterator
 
 from apache_beam.metrics import Metrics
 
+from transforms import progress
+
 __all__ = ["NAMESPACE", "StageStats"]
 
 NAMESPACE = "cleanwire"
@@ -26,6 +28,7 @@ class StageStats:
         self.stage = stage
         self._counters: dict[str, object] = {}
         self._cpu = Metrics.counter(NAMESPACE, f"{stage}.cpu_us")
+        self._progress = progress.sink()  # None unless a local run is being watched
 
     def count(self, what: str, n: int = 1) -> None:
         """Add ``n`` to the counter ``<stage>.<what>``."""
@@ -33,6 +36,8 @@ class StageStats:
         if counter is None:
             counter = self._counters[what] = Metrics.counter(NAMESPACE, f"{self.stage}.{what}")
         counter.inc(n)
+        if self._progress is not None:
+            self._progress.note(self.stage, what, n)
 
     @contextmanager
     def timed(self) -> Iterator[None]:

@@ -1,0 +1,462 @@
+"""What the report shows, computed from a cleanwire output with pyarrow.
+
+Every function reads only the columns it needs and aggregates with pyarrow compute
+(group_by, joins, filters), so the cost grows with the size of the run but the Python
+objects made do not: per-row Python objects are made only for what the page shows (the
+top clusters, a sample of documents, the largest groups of duplicate documents).  The
+same output always gives the same values in the same order: every sort has a unique
+tie-breaker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+__all__ = [
+    "Cluster", "DocRef", "DocumentGroup", "Histogram", "Member", "NotAnOutputError", "ReportData", "SampleDocument",
+    "SourceRow", "collect", "load_manifest",
+]
+
+MANIFEST = "manifest.json"
+TABLES = ("documents", "passages", "pairs", "errors")
+
+
+class NotAnOutputError(Exception):
+    """The directory is not a complete cleanwire output; the message says what is missing."""
+
+
+@dataclass(frozen=True)
+class DocRef:
+    """A document as the report names it: where it came from and when."""
+
+    doc_id: str
+    source: str
+    uri: str
+    url: str | None
+    title: str | None
+    published: datetime | None
+    canonical_rank: int
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """Totals of one source (or of the sources past the table's limit, ``others`` > 0)."""
+
+    source: str
+    documents: int
+    raw_chars: int
+    text_chars: int
+    removed_chars: int
+    passages: int
+    cross_source_passages: int
+    others: int = 0
+
+    @property
+    def removed_share(self) -> float:
+        """Share of the decoded input's characters removed as boilerplate."""
+        return self.removed_chars / self.raw_chars if self.raw_chars else 0.0
+
+    @property
+    def cross_source_share(self) -> float:
+        """Share of the source's passages in a cluster with a member from another source."""
+        return self.cross_source_passages / self.passages if self.passages else 0.0
+
+
+@dataclass(frozen=True)
+class Member:
+    """One passage of a cluster, with its document."""
+
+    doc: DocRef
+    passage_idx: int
+    kind: str
+    text: str
+    is_canonical: bool
+    similarity: float | None
+    link: str | None
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A passage cluster: its size and sources over all members, and the members shown
+    (the canonical passage first, then the earliest document of each other source, then
+    further documents in canonical order)."""
+
+    cluster_id: str
+    size: int
+    sources: int
+    members: list[Member]
+
+
+@dataclass(frozen=True)
+class DocumentGroup:
+    """A canonical document and (the first of) the documents that near-duplicate it."""
+
+    canonical: DocRef
+    duplicates: list[tuple[DocRef, float]]
+    total: int
+
+
+@dataclass(frozen=True)
+class SampleDocument:
+    """A sampled document: its kept text and removed boilerplate blocks, both possibly cut."""
+
+    doc: DocRef
+    text: str
+    text_chars: int
+    boilerplate: list[str]
+    boilerplate_blocks: int
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Counts per bin; ``series`` maps a series name to one count per label."""
+
+    labels: list[str]
+    series: dict[str, list[int]]
+
+
+@dataclass
+class ReportData:
+    """Everything the page shows."""
+
+    manifest: dict
+    sources: list[SourceRow] = field(default_factory=list)
+    source_count: int = 0
+    clusters: int = 0
+    clustered_passages: int = 0
+    largest: list[Cluster] = field(default_factory=list)
+    cross_source: list[Cluster] = field(default_factory=list)
+    document_groups: list[DocumentGroup] = field(default_factory=list)
+    duplicate_documents: int = 0
+    samples: list[SampleDocument] = field(default_factory=list)
+    errors: list[tuple[str, str, int, str, str]] = field(default_factory=list)
+    cluster_sizes: Histogram | None = None
+    similarity: Histogram | None = None
+    lengths: Histogram | None = None
+
+
+# --- reading -----------------------------------------------------------------------
+
+def load_manifest(out: str) -> dict:
+    """Read ``OUT/manifest.json``; raise ``NotAnOutputError`` unless ``out`` is a complete
+    cleanwire output (the manifest and the four table directories)."""
+    if not os.path.isdir(out):
+        raise NotAnOutputError(f"{out} is not a directory; give the --output directory of a cleanwire run")
+    path = os.path.join(out, MANIFEST)
+    if not os.path.isfile(path):
+        raise NotAnOutputError(f"{out} is not a cleanwire output (no {MANIFEST}); give the --output directory of a cleanwire run")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            manifest = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise NotAnOutputError(f"{path} cannot be read as JSON ({exc}); rerun cleanwire to rewrite the output") from exc
+    if not isinstance(manifest, dict) or "counts" not in manifest:
+        raise NotAnOutputError(f"{path} is not a cleanwire manifest (no counts); rerun cleanwire to rewrite the output")
+    missing = [name for name in TABLES if not os.path.isdir(os.path.join(out, name))]
+    if missing:
+        raise NotAnOutputError(f"{out} lacks {', '.join(missing)}/; it is not a complete cleanwire output")
+    return manifest
+
+
+def _dataset(out: str, name: str) -> ds.Dataset:
+    return ds.dataset(os.path.join(out, name), format="parquet")
+
+
+def _doc_table(out: str) -> pa.Table:
+    """One row per document, small columns only: the text and boilerplate are read in
+    batches and reduced to their lengths, so no more than one batch of text is held."""
+    columns = ["doc_id", "source", "uri", "url", "title", "published", "canonical_rank", "raw_chars", "passages",
+               "duplicate_of", "duplicate_similarity"]
+    batches = []
+    for batch in _dataset(out, "documents").to_batches(columns=[*columns, "text", "boilerplate"]):
+        blocks = batch.column("boilerplate")
+        flat_lengths = pc.utf8_length(pc.list_flatten(blocks))
+        parents = pc.list_parent_indices(blocks)
+        removed = np.bincount(parents.to_numpy(), weights=flat_lengths.to_numpy(), minlength=batch.num_rows)
+        batches.append(pa.RecordBatch.from_arrays(
+            [*(batch.column(c) for c in columns), pc.cast(pc.utf8_length(batch.column("text")), pa.int64()),
+             pa.array(removed.astype(np.int64)), pc.list_value_length(blocks).cast(pa.int64())],
+            names=[*columns, "text_chars", "removed_chars", "removed_blocks"],
+        ))
+    if not batches:
+        schema = _dataset(out, "documents").schema
+        fields = [schema.field(c) for c in columns]
+        fields += [pa.field(n, pa.int64()) for n in ("text_chars", "removed_chars", "removed_blocks")]
+        return pa.Table.from_batches([], schema=pa.schema(fields))
+    return pa.Table.from_batches(batches).combine_chunks()
+
+
+def _doc_ref(row: dict) -> DocRef:
+    return DocRef(
+        doc_id=row["doc_id"], source=row["source"], uri=row["uri"], url=row["url"], title=row["title"],
+        published=row["published"], canonical_rank=row["canonical_rank"],
+    )
+
+
+_REF_COLUMNS = ["doc_id", "source", "uri", "url", "title", "published", "canonical_rank"]
+
+
+# --- per source --------------------------------------------------------------------
+
+def _sources(docs: pa.Table, cross: pa.Table, limit: int) -> tuple[list[SourceRow], int]:
+    totals = docs.group_by("source").aggregate([
+        ("doc_id", "count"), ("raw_chars", "sum"), ("text_chars", "sum"), ("removed_chars", "sum"), ("passages", "sum"),
+    ])
+    totals = totals.join(cross, "source", join_type="left outer")
+    totals = totals.sort_by([("doc_id_count", "descending"), ("source", "ascending")])
+    rows = [
+        SourceRow(
+            source=r["source"], documents=r["doc_id_count"], raw_chars=r["raw_chars_sum"] or 0,
+            text_chars=r["text_chars_sum"] or 0, removed_chars=r["removed_chars_sum"] or 0,
+            passages=r["passages_sum"] or 0, cross_source_passages=r["cross_passages"] or 0,
+        )
+        for r in totals.slice(0, limit).to_pylist()
+    ]
+    if totals.num_rows > limit:
+        rest = totals.slice(limit)
+        rows.append(SourceRow(
+            source=f"{rest.num_rows} other sources", documents=int(pc.sum(rest["doc_id_count"]).as_py()),
+            raw_chars=int(pc.sum(rest["raw_chars_sum"]).as_py() or 0),
+            text_chars=int(pc.sum(rest["text_chars_sum"]).as_py() or 0),
+            removed_chars=int(pc.sum(rest["removed_chars_sum"]).as_py() or 0),
+            passages=int(pc.sum(rest["passages_sum"]).as_py() or 0),
+            cross_source_passages=int(pc.sum(rest["cross_passages"]).as_py() or 0), others=rest.num_rows,
+        ))
+    return rows, totals.num_rows
+
+
+# --- clusters ----------------------------------------------------------------------
+
+def _clustered(out: str, docs: pa.Table) -> pa.Table:
+    """Clustered passages (no text) with their document's source and canonical rank."""
+    table = _dataset(out, "passages").to_table(
+        columns=["doc_id", "passage_idx", "cluster_id", "is_canonical", "similarity"],
+        filter=pc.field("cluster_id").is_valid(),
+    )
+    return table.join(docs.select(["doc_id", "source", "canonical_rank"]), "doc_id", join_type="inner")
+
+
+def _cluster_stats(clustered: pa.Table) -> pa.Table:
+    stats = clustered.group_by("cluster_id").aggregate([("doc_id", "count"), ("source", "count_distinct")])
+    return stats.rename_columns(["cluster_id", "size", "sources"])
+
+
+def _cross_source_passages(clustered: pa.Table, stats: pa.Table) -> pa.Table:
+    crossing = stats.filter(pc.greater(stats["sources"], 1)).select(["cluster_id"])
+    members = clustered.select(["cluster_id", "source"]).join(crossing, "cluster_id", join_type="inner")
+    counted = members.group_by("source").aggregate([("cluster_id", "count")])
+    return counted.rename_columns(["source", "cross_passages"])
+
+
+def _choose_members(rows: pa.Table, limit: int) -> pa.Table:
+    """Of one cluster's rows (sorted by rank, passage), keep those of at most ``limit``
+    documents: the canonical's, the earliest of each other source, then the earliest."""
+    earliest = rows.group_by("source").aggregate([("canonical_rank", "min")])
+    ranks = sorted(earliest["canonical_rank_min"].to_pylist())[:limit]
+    if len(ranks) < limit:
+        for rank in pc.unique(rows.slice(0, limit * 4)["canonical_rank"]).to_pylist():
+            if len(ranks) >= limit:
+                break
+            if rank not in ranks:
+                ranks.append(rank)
+    return rows.filter(pc.is_in(rows["canonical_rank"], pa.array(ranks, pa.int64())))
+
+
+def _clusters(
+    out: str, docs: pa.Table, clustered: pa.Table, stats: pa.Table, top: int, members: int
+) -> tuple[list[Cluster], list[Cluster]]:
+    by_size = stats.sort_by([("size", "descending"), ("sources", "descending"), ("cluster_id", "ascending")])
+    by_sources = stats.sort_by([("sources", "descending"), ("size", "descending"), ("cluster_id", "ascending")])
+    largest = by_size.slice(0, top).to_pylist()
+    crossing = [r for r in by_sources.slice(0, top).to_pylist() if r["sources"] > 1]
+    wanted = sorted({r["cluster_id"] for r in largest + crossing})
+    if not wanted:
+        return [], []
+    rows = clustered.filter(pc.is_in(clustered["cluster_id"], pa.array(wanted))).sort_by(
+        [("cluster_id", "ascending"), ("canonical_rank", "ascending"), ("passage_idx", "ascending")]
+    )
+    sizes = dict(zip(*rows.group_by("cluster_id").aggregate([("doc_id", "count")]).to_pydict().values()))
+    chosen, offset = [], 0
+    for cluster_id in wanted:
+        chosen.append(_choose_members(rows.slice(offset, sizes[cluster_id]), members))
+        offset += sizes[cluster_id]
+    chosen = pa.concat_tables(chosen).select(["cluster_id", "doc_id", "passage_idx"])
+    texts = _dataset(out, "passages").to_table(
+        columns=["doc_id", "passage_idx", "cluster_id", "kind", "text", "is_canonical", "similarity", "link"],
+        filter=pc.field("cluster_id").isin(wanted) & pc.field("doc_id").isin(pc.unique(chosen["doc_id"])),
+    )
+    shown = chosen.join(texts, ["cluster_id", "doc_id", "passage_idx"], join_type="inner")
+    shown = shown.join(docs.select(_REF_COLUMNS), "doc_id", join_type="inner").sort_by(
+        [("cluster_id", "ascending"), ("is_canonical", "descending"), ("canonical_rank", "ascending"),
+         ("passage_idx", "ascending")]
+    )
+    by_cluster: dict[str, list[Member]] = {}
+    for r in shown.to_pylist():
+        by_cluster.setdefault(r["cluster_id"], []).append(Member(
+            doc=_doc_ref(r), passage_idx=r["passage_idx"], kind=r["kind"], text=r["text"],
+            is_canonical=r["is_canonical"], similarity=r["similarity"], link=r["link"],
+        ))
+
+    def make(r: dict) -> Cluster:
+        return Cluster(r["cluster_id"], r["size"], r["sources"], by_cluster.get(r["cluster_id"], []))
+
+    return [make(r) for r in largest], [make(r) for r in crossing]
+
+
+# --- documents ---------------------------------------------------------------------
+
+def _document_groups(docs: pa.Table, top: int, per_group: int) -> tuple[list[DocumentGroup], int]:
+    duplicates = docs.filter(pc.is_valid(docs["duplicate_of"]))
+    if duplicates.num_rows == 0:
+        return [], 0
+    groups = duplicates.group_by("duplicate_of").aggregate([("doc_id", "count")])
+    canon = docs.select(["doc_id", "canonical_rank"]).rename_columns(["duplicate_of", "canonical_rank"])
+    groups = groups.join(canon, "duplicate_of", join_type="inner").sort_by(
+        [("doc_id_count", "descending"), ("canonical_rank", "ascending")]
+    ).slice(0, top)
+    ids = groups["duplicate_of"]
+    refs = {r["doc_id"]: _doc_ref(r) for r in docs.filter(pc.is_in(docs["doc_id"], ids)).select(_REF_COLUMNS).to_pylist()}
+    members = duplicates.filter(pc.is_in(duplicates["duplicate_of"], ids)).sort_by(
+        [("duplicate_of", "ascending"), ("canonical_rank", "ascending")]
+    )
+    listed: dict[str, list[tuple[DocRef, float]]] = {}
+    for r in members.select([*_REF_COLUMNS, "duplicate_of", "duplicate_similarity"]).to_pylist():
+        entries = listed.setdefault(r["duplicate_of"], [])
+        if len(entries) < per_group:
+            entries.append((_doc_ref(r), r["duplicate_similarity"]))
+    result = [
+        DocumentGroup(refs[r["duplicate_of"]], listed[r["duplicate_of"]], r["doc_id_count"])
+        for r in groups.to_pylist()
+    ]
+    return result, duplicates.num_rows
+
+
+def _samples(out: str, docs: pa.Table, count: int, text_limit: int, block_limit: int) -> list[SampleDocument]:
+    """``count`` documents with boilerplate removed, the smallest doc_ids: doc_ids are
+    hashes of location and content, so this is a fixed, source-blind sample."""
+    candidates = docs.filter(pc.greater(docs["removed_blocks"], 0)).select(["doc_id"]).sort_by("doc_id")
+    ids = candidates.slice(0, count)["doc_id"]
+    if len(ids) == 0:
+        return []
+    rows = _dataset(out, "documents").to_table(
+        columns=[*_REF_COLUMNS, "text", "boilerplate"], filter=pc.field("doc_id").isin(ids)
+    ).sort_by("doc_id")
+    return [
+        SampleDocument(
+            doc=_doc_ref(r), text=r["text"][:text_limit], text_chars=len(r["text"]),
+            boilerplate=r["boilerplate"][:block_limit], boilerplate_blocks=len(r["boilerplate"]),
+        )
+        for r in rows.to_pylist()
+    ]
+
+
+def _errors(out: str, limit: int) -> list[tuple[str, str, int, str, str]]:
+    """Per stage and error class: count, and the first input's uri and message."""
+    table = _dataset(out, "errors").to_table(columns=["stage", "error_class", "uri", "error"])
+    if table.num_rows == 0:
+        return []
+    table = table.sort_by([("stage", "ascending"), ("error_class", "ascending"), ("uri", "ascending")])
+    # "first" needs ordered (single-threaded) grouping to mean the first uri in order.
+    counts = table.group_by(["stage", "error_class"], use_threads=False).aggregate(
+        [("uri", "count"), ("uri", "first"), ("error", "first")]
+    )
+    counts = counts.sort_by([("uri_count", "descending"), ("stage", "ascending"), ("error_class", "ascending")])
+    return [
+        (r["stage"], r["error_class"], r["uri_count"], r["uri_first"], r["error_first"])
+        for r in counts.slice(0, limit).to_pylist()
+    ]
+
+
+# --- distributions -----------------------------------------------------------------
+
+def _size_histogram(sizes: np.ndarray) -> Histogram:
+    """Cluster sizes in bins 2, 3, 4, 5-8, 9-16, ... (doubling), up to the largest."""
+    if sizes.size == 0:
+        return Histogram([], {"clusters": []})
+    edges = [2, 3, 4, 5]
+    while edges[-1] <= sizes.max():
+        edges.append((edges[-1] - 1) * 2 + 1)
+    counts, _ = np.histogram(sizes, bins=edges)
+    labels = [str(lo) if hi - lo == 1 else f"{lo}-{hi - 1}" for lo, hi in zip(edges, edges[1:])]
+    return Histogram(labels, {"clusters": counts.astype(int).tolist()})
+
+
+def _similarity_histogram(similarity: np.ndarray) -> Histogram:
+    """Similarity of non-canonical members to their canonical passage, in 0.05 bins."""
+    edges = np.round(np.arange(0, 1.0001, 0.05), 2)
+    counts, _ = np.histogram(similarity, bins=edges)
+    first = int(np.argmax(counts > 0)) if counts.any() else len(counts) - 2
+    first = min(first, 10)  # keep at least 0.50-1.00 visible, the threshold's range
+    labels = [f"{lo:.2f}" for lo in edges[first:-1]]
+    return Histogram(labels, {"passages": counts[first:].astype(int).tolist()})
+
+
+def _nice_step(span: float, bins: int) -> int:
+    raw = max(span / bins, 1.0)
+    magnitude = 10 ** int(np.floor(np.log10(raw)))
+    for factor in (1, 2, 2.5, 5, 10):
+        if raw <= factor * magnitude:
+            return int(factor * magnitude)
+    return int(10 * magnitude)
+
+
+def _length_histogram(before: np.ndarray, after: np.ndarray, bins: int = 20) -> Histogram:
+    """Document characters before and after cleaning on shared bins spanning the 1st
+    percentile of the cleaned length to the 99th of the raw length; the first and the
+    last bin also hold everything shorter and longer."""
+    if before.size == 0:
+        return Histogram([], {"before cleaning": [], "after cleaning": []})
+    low, high = float(np.percentile(after, 1)), float(np.percentile(before, 99))
+    step = _nice_step(high - low, bins - 2)
+    start = int(low // step) * step
+    edges = np.arange(start, start + step * bins + 1, step, dtype=np.int64)
+    labels = [f"{lo:,}" for lo in edges[:-1]]
+    labels[-1] = f"≥{edges[-2]:,}"
+    if start > 0:
+        labels[0] = f"<{edges[1]:,}"
+
+    def count(values: np.ndarray) -> list[int]:
+        return np.histogram(np.clip(values, edges[0], edges[-1] - 1), bins=edges)[0].astype(int).tolist()
+
+    return Histogram(labels, {"before cleaning": count(before), "after cleaning": count(after)})
+
+
+# --- all ---------------------------------------------------------------------------
+
+def collect(
+    out: str, *, top: int = 20, members: int = 8, sources: int = 40, groups: int = 20, per_group: int = 8,
+    samples: int = 5, text_limit: int = 3000, block_limit: int = 40, errors: int = 20,
+) -> ReportData:
+    """Read the cleanwire output ``out`` and compute everything the report shows.
+
+    ``top`` clusters by size and ``top`` by number of sources, each with the passages of
+    at most ``members`` documents; ``sources`` rows of the per-source table (the rest
+    summed in one row); ``groups`` groups of duplicate documents with ``per_group``
+    duplicates each; ``samples`` documents with their kept text (``text_limit``
+    characters) and removed blocks (``block_limit``); ``errors`` kinds of error.  So what
+    the page holds is bounded whatever the size of the run.  Raises
+    ``NotAnOutputError`` when ``out`` is not a cleanwire output.
+    """
+    data = ReportData(manifest=load_manifest(out))
+    docs = _doc_table(out)
+    clustered = _clustered(out, docs)
+    stats = _cluster_stats(clustered)
+    data.sources, data.source_count = _sources(docs, _cross_source_passages(clustered, stats), sources)
+    data.clusters, data.clustered_passages = stats.num_rows, clustered.num_rows
+    data.largest, data.cross_source = _clusters(out, docs, clustered, stats, top, members)
+    data.document_groups, data.duplicate_documents = _document_groups(docs, groups, per_group)
+    data.samples = _samples(out, docs, samples, text_limit, block_limit)
+    data.errors = _errors(out, errors)
+    data.cluster_sizes = _size_histogram(stats["size"].to_numpy())
+    not_canonical = clustered.filter(pc.invert(clustered["is_canonical"]))
+    data.similarity = _similarity_histogram(not_canonical["similarity"].fill_null(0.0).to_numpy())
+    data.lengths = _length_histogram(docs["raw_chars"].to_numpy(), docs["text_chars"].to_numpy())
+    return data

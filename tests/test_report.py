@@ -1,0 +1,229 @@
+"""The run report on the seed run, read back as a person's browser would: parsed HTML."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import lxml.html
+import pyarrow.parquet as pq
+import pytest
+
+from cleanwire.report.aggregate import Cluster, DocRef, Member, ReportData, SourceRow, SampleDocument, collect
+from cleanwire.report.diff import changed_words, compare, word_diff
+from cleanwire.report.render import document_href, render
+from pipelines.report import write_report
+from seeds import SEEDS_DIR
+
+CLEANWIRE = str(Path(sys.executable).with_name("cleanwire"))
+
+
+@pytest.fixture(scope="module")
+def json_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """The seeds run through the CLI with --log-format json (also the report's input)."""
+    out = tmp_path_factory.mktemp("report") / "out"
+    result = subprocess.run(
+        [CLEANWIRE, "run", str(SEEDS_DIR / "*.txt"), "--output", str(out), "--log-format", "json"],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return out, result
+
+
+@pytest.fixture(scope="module")
+def page(json_run) -> lxml.html.HtmlElement:
+    out, _ = json_run
+    return lxml.html.fromstring(write_report(str(out)).read_bytes())
+
+
+def _marks(element) -> list[str]:
+    return [m.text_content() for m in element.xpath('.//mark[@class="diff"]')]
+
+
+def _text(element) -> str:
+    return " ".join(element.text_content().split())
+
+
+# --- the seed report -----------------------------------------------------------------
+
+def test_balanche_cluster_shows_both_sources_and_marks_only_the_attribution(page):
+    clusters = [c for c in page.xpath('//div[@class="cluster"]') if "Balanche said" in _text(c)]
+    assert len(clusters) == 1
+    members = clusters[0].xpath('.//div[contains(concat(" ", @class, " "), " member ")]')
+    sources = {m.xpath('.//div[@class="meta"]/b')[0].text for m in members}
+    assert sources == {"000_dc38f2ae0ea9b055", "002_4b491c889e588190"}
+    canonical = [m for m in members if "canonical" in m.get("class")]
+    assert len(canonical) == 1 and "he said" in _text(canonical[0])
+    balanche = next(m for m in members if "Balanche said" in _text(m))
+    # The attribution differs; the curly against the straight quote does not.
+    assert _marks(balanche) == ["Balanche"]
+    assert _marks(canonical[0]) == ["he"]
+    assert "threatened,\u201d Balanche" in _text(balanche)
+    assert "threatened,\" he" in _text(canonical[0])
+    # Every member links to its document.
+    assert all(m.xpath('.//div[@class="meta"]/a[starts-with(@href, "file://")]') for m in members)
+
+
+def test_identical_quotes_in_other_quote_marks_have_no_marks(page):
+    cluster = next(c for c in page.xpath('//div[@class="cluster"]') if "Taking Palmyra opens the way" in _text(c))
+    assert _marks(cluster) == []
+    assert "\u201cTaking Palmyra" in _text(cluster) and "\"Taking Palmyra" in _text(cluster)
+
+
+def test_per_source_table_matches_the_documents(page, json_run):
+    out, _ = json_run
+    docs = {d["source"]: d for d in pq.read_table(out / "documents").to_pylist()}
+    rows = page.xpath('//table[@class="sources"]/tbody/tr')
+    cells = {r[0].text_content(): [c.text_content() for c in r[1:]] for r in rows}
+    assert set(cells) == set(docs)
+    for source, doc in docs.items():
+        documents, before, after, removed, share, passages, cross = cells[source]
+        assert documents == "1"
+        assert before == f"{doc['raw_chars']:,}" and after == f"{len(doc['text']):,}"
+        assert removed == f"{sum(len(b) for b in doc['boilerplate']):,}"
+        assert passages == str(doc["passages"])
+        assert share.endswith("%") and 0 < float(cross.rstrip("%")) < 100
+    # The page is the long dump's: it loses far more to boilerplate than the short one.
+    assert float(cells["002_4b491c889e588190"][4].rstrip("%")) > 10 > float(cells["000_dc38f2ae0ea9b055"][4].rstrip("%"))
+
+
+def test_run_section_boilerplate_sample_and_charts(page, json_run):
+    out, _ = json_run
+    manifest = json.loads((out / "manifest.json").read_text())
+    cards = {c.xpath("span")[0].text: c.xpath("b")[0].text for c in page.xpath('//div[@class="card"]')}
+    assert cards["documents"] == "2" and cards["passages"] == f"{manifest['counts']['passages']:,}"
+    assert cards["passage clusters"] == "7"
+    stages = [r[0].text_content() for r in page.xpath('//section[@id="run"]//table[1]/tbody/tr')]
+    assert {"read", "clean", "sign", "verify", "assemble"} <= set(stages)
+    removed = [li.text_content() for li in page.xpath('//ol[@class="removed"]/li')]
+    assert "Please enter your comment!" in removed and "Comment on this story" in removed
+    charts = page.xpath('//section[@id="distributions"]//*[local-name()="svg"]')
+    assert len(charts) == 3 and all(c.xpath('.//*[local-name()="rect"]') for c in charts)
+
+
+def test_page_is_self_contained_and_deterministic(page, json_run):
+    out, _ = json_run
+    assert not page.xpath("//script | //link | //iframe | //img | //*[@src]")
+    csp = page.xpath('//meta[@http-equiv="Content-Security-Policy"]/@content')
+    assert csp and "default-src 'none'" in csp[0]
+    first = (out / "report.html").read_bytes()
+    assert write_report(str(out)).read_bytes() == first
+
+
+# --- escaping and links ----------------------------------------------------------------
+
+def _hostile_data() -> ReportData:
+    evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    doc = DocRef("d" * 32, f"src{evil}", f"/tmp/{evil}.txt", "javascript:alert(1)", f"T{evil}",
+                 datetime(2020, 1, 2, tzinfo=timezone.utc), 0)
+    other = DocRef("e" * 32, "other", "/tmp/b.txt", "https://example.org/a?b=1&c=2", None, None, 1)
+    members = [Member(doc, 0, "sentence", f"The minister said {evil} today.", True, 1.0, None),
+               Member(other, 3, "sentence", "The minister said nothing today.", False, 0.6, "jaccard")]
+    return ReportData(
+        manifest={"counts": {"documents": 2}, "inputs": [evil], "parameters": {"x": evil}, "stages": {}},
+        sources=[SourceRow(f"src{evil}", 1, 10, 5, 4, 1, 1)], source_count=1, clusters=1, clustered_passages=2,
+        largest=[Cluster("c1", 2, 2, members)], cross_source=[],
+        samples=[SampleDocument(doc, f"kept {evil}", 20, [f"removed {evil}"], 1)],
+    )
+
+
+def test_untrusted_text_is_escaped_and_links_are_safe():
+    html = render(_hostile_data())
+    tree = lxml.html.fromstring(html)
+    assert not tree.xpath("//script | //img | //*[@onerror]")
+    assert html.count("<script>") == 0 and "&lt;script&gt;" in html
+    hrefs = tree.xpath("//a/@href")
+    assert not [h for h in hrefs if h.lower().startswith("javascript")]
+    assert "https://example.org/a?b=1&c=2" in hrefs  # escaped in the source, intact once parsed
+
+
+def test_document_href_prefers_http_url_and_refuses_other_schemes():
+    assert document_href("/data/a b.txt", None) == "file:///data/a%20b.txt"
+    assert document_href("/data/a.txt", "https://x.org/p") == "https://x.org/p"
+    assert document_href("/data/a.txt", "javascript:alert(1)") == "file:///data/a.txt"
+    assert document_href("gs://bucket/a.txt", "data:text/html,x") is None
+
+
+# --- the word diff -----------------------------------------------------------------------
+
+def test_word_diff_ignores_case_punctuation_and_quote_style():
+    a, b = word_diff("\u201cTaking Palmyra,\u201d he SAID.", '"taking palmyra," he said')
+    assert changed_words(a) == [] and changed_words(b) == []
+    assert "".join(s.text for s in a) == "\u201cTaking Palmyra,\u201d he SAID."
+
+
+def test_word_diff_marks_replaced_and_inserted_words_as_runs():
+    a, b = word_diff("the ministry said on Monday", "the interior ministry said late on Monday night")
+    assert changed_words(a) == []
+    assert changed_words(b) == ["interior", "late", "night"]
+    a, b = word_diff("prices rose sharply in May", "prices fell very sharply in May")
+    assert changed_words(a) == ["rose"] and changed_words(b) == ["fell very"]
+
+
+def test_compare_marks_in_the_reference_only_words_no_other_has():
+    reference, (quote, sentence) = compare(
+        'Eventually, this axis can be threatened," he said.',
+        ["Eventually, this axis can be threatened", "Eventually, this axis can be threatened,\u201d Balanche said."],
+    )
+    assert changed_words(reference) == ["he"]
+    assert changed_words(quote) == [] and changed_words(sentence) == ["Balanche"]
+    alone, others = compare("a lone passage", [])
+    assert changed_words(alone) == [] and others == []
+
+
+# --- the command line -----------------------------------------------------------------------
+
+def test_report_command_refuses_a_directory_that_is_not_an_output(tmp_path):
+    (tmp_path / "notes.txt").write_text("x")
+    result = subprocess.run([CLEANWIRE, "report", str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "not a cleanwire output" in result.stderr
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_report_command_help_explains_every_option():
+    result = subprocess.run([CLEANWIRE, "report", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    for option in ("OUT", "--open", "--top", "--members", "--samples", "--quiet"):
+        assert option in result.stdout
+
+
+def test_report_command_writes_the_page(json_run):
+    out, _ = json_run
+    result = subprocess.run([CLEANWIRE, "report", str(out), "--top", "1"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"cleanwire: wrote {out}/report.html")
+    tree = lxml.html.fromstring((out / "report.html").read_bytes())
+    assert len(tree.xpath('//section[@id="clusters"]//div[@class="cluster"]')) == 1
+
+
+def test_collect_bounds_what_the_page_holds(json_run):
+    out, _ = json_run
+    data = collect(str(out), top=2, members=1, samples=1, sources=1)
+    assert len(data.largest) == 2 and len(data.samples) == 1
+    assert all(len({m.doc.doc_id for m in c.members}) == 1 for c in data.largest)
+    assert [s.others for s in data.sources] == [0, 1]  # one source listed, the other summed
+    assert data.clusters == 7
+
+
+def test_json_log_format_gives_one_json_object_per_stderr_line(json_run):
+    out, result = json_run
+    events = [json.loads(line) for line in result.stderr.splitlines()]
+    assert events, "no events"
+    stages = [e["stage"] for e in events if e["event"] == "stage"]
+    assert stages[0] == "read" and {"clean", "sign", "verify", "assemble"} <= set(stages)
+    summary = [e for e in events if e["event"] == "summary"]
+    assert len(summary) == 1
+    assert summary[0]["documents"] == 2 and summary[0]["clusters"] == 7 and summary[0]["output"] == str(out)
+
+
+def test_quiet_run_prints_nothing(tmp_path):
+    result = subprocess.run(
+        [CLEANWIRE, "run", str(SEEDS_DIR / "*.txt"), "--output", str(tmp_path / "out"), "--quiet"],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "" and result.stderr == ""
