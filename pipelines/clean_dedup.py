@@ -32,7 +32,7 @@ from pipelines import history, output, progress
 from schemas import SCHEMA_VERSION
 from transforms.assemble import AssembleRecords
 from transforms.clean import CleanDocuments
-from transforms.history import ReadHistoryEntries
+from transforms.history import ReadHistoryEntries, RunKeys
 from transforms.cluster import ClusterLinks
 from transforms.lsh import FindCandidates
 from transforms.rank import RankDocuments
@@ -275,7 +275,8 @@ def build(pipeline: beam.Pipeline, config: RunConfig, staging: str, plan: histor
     staged = signed.batches | "Stage" >> StagePartitions(staging)
     entries = {PASSAGE: signed[PASSAGE], DOCUMENT: signed[DOCUMENT]}
     if plan and plan.files:
-        earlier = pipeline | "History" >> ReadHistoryEntries(params, plan.files, index)
+        run_keys = {level: entries[level] | f"{level.title()}Keys" >> RunKeys() for level in entries}
+        earlier = pipeline | "History" >> ReadHistoryEntries(params, plan.files, index, run_keys)
         entries = {level: (entries[level], earlier[level]) | f"With{level.title()}History" >> beam.Flatten() for level in entries}
     requests = (
         entries[PASSAGE] | "PassageCandidates" >> FindCandidates(PASSAGE, params.bucket_cap, params.passage_min_band_hits, index),

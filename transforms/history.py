@@ -3,7 +3,8 @@ and the rows a run adds (see ``pipelines.history`` for the store itself).
 
 Earlier runs' documents take part in matching like the run's own: their band keys
 (recomputed from the stored signatures with the run's shard count) join the run's in
-the same ``FindCandidates`` grouping, and verification reads their shingles from the
+the same ``FindCandidates`` grouping (only those the run itself has, by a bit filter
+of the run's keys, so that a small run does not shuffle the whole history), and verification reads their shingles from the
 history files as it reads the run's partition files.  History refs are all earlier
 than the run's, so history documents and clusters stay canonical, and a cluster found
 in an earlier run keeps its id.
@@ -19,6 +20,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from cleanwire.dedup.arrays import sorted_unique
 from cleanwire.dedup.candidates import lsh_entries
+from cleanwire.dedup.keyfilter import DEFAULT_BITS, add_keys, empty_filter, has_keys, merge_filters
 from cleanwire.dedup.refs import doc_rank, passage_index
 from cleanwire.model import PartitionIndex
 from cleanwire.params import DedupParams
@@ -27,11 +29,47 @@ from transforms.signatures import DOCUMENT, PASSAGE
 from transforms.staging import signed_of
 from transforms.stats import StageStats
 
-__all__ = ["ReadHistoryEntries", "WORK_DIR", "history_table"]
+__all__ = ["ReadHistoryEntries", "RunKeys", "WORK_DIR", "history_table"]
 
 WORK_DIR = "_history"  # where a run's history rows wait in staging for the driver's commit
 
 _ENTRY_COLUMNS = ["rank", "eligible", "signatures", "doc_signature"]
+
+
+class _RunKeysFn(beam.CombineFn):
+    """Entries ``(shard, (base_rank, keys, local_refs))`` -> a bit filter of their keys."""
+
+    def __init__(self, bits: int) -> None:
+        self._bits = bits
+
+    def create_accumulator(self):
+        return None  # allocated on first use: most bundles of a run carry no entries
+
+    def add_input(self, bitmap, entry):
+        shard, (_base, keys, _refs) = entry
+        return add_keys(empty_filter(self._bits) if bitmap is None else bitmap, shard, keys)
+
+    def merge_accumulators(self, bitmaps):
+        merged = None
+        for bitmap in bitmaps:
+            if bitmap is not None:
+                merged = bitmap.copy() if merged is None else merge_filters(merged, bitmap)
+        return merged
+
+    def extract_output(self, bitmap):
+        return empty_filter(self._bits) if bitmap is None else bitmap
+
+
+class RunKeys(beam.PTransform):
+    """A run's LSH entries -> one bit filter of their band keys (a singleton
+    PCollection; see ``cleanwire.dedup.keyfilter``), combined, not grouped."""
+
+    def __init__(self, bits: int = DEFAULT_BITS) -> None:
+        super().__init__()
+        self._bits = bits
+
+    def expand(self, entries):
+        return entries | "Filter" >> beam.CombineGlobally(_RunKeysFn(self._bits))
 
 
 class _HistoryEntriesFn(beam.DoFn):
@@ -41,8 +79,9 @@ class _HistoryEntriesFn(beam.DoFn):
     def setup(self) -> None:
         self.stats = StageStats("history")
 
-    def process(self, path: str, index: PartitionIndex):
+    def process(self, path: str, index: PartitionIndex, passage_keys: np.ndarray, document_keys: np.ndarray):
         params = self._params
+        kept = []
         with self.stats.timed():
             with FileSystems.open(path) as handle:
                 table = pq.read_table(handle, columns=_ENTRY_COLUMNS)
@@ -52,31 +91,44 @@ class _HistoryEntriesFn(beam.DoFn):
             signed = signed_of(table, params.signature_width)
             passage_entries, document_entries = lsh_entries(
                 int(ranks[0]) if ranks.size else 0, signed, params.passage_bands, params.doc_bands, index.shards)
+            read = 0
+            for level, entries, run_keys in ((PASSAGE, passage_entries, passage_keys), (DOCUMENT, document_entries, document_keys)):
+                for shard, (base, keys, refs) in entries:
+                    read += keys.size
+                    shared = has_keys(run_keys, shard, keys)
+                    if shared.any():
+                        kept.append((level, (shard, (base, keys[shared], refs[shared]))))
         self.stats.count("documents", ranks.size)
         self.stats.count("passages", sum(s.eligible.size for s in signed))
-        for level, entries in ((PASSAGE, passage_entries), (DOCUMENT, document_entries)):
-            for entry in entries:
-                yield beam.pvalue.TaggedOutput(level, entry)
+        self.stats.count("entries_read", read)
+        self.stats.count("entries_kept", sum(entry[1][1].size for _, entry in kept))
+        for level, entry in kept:
+            yield beam.pvalue.TaggedOutput(level, entry)
 
 
 class ReadHistoryEntries(beam.PTransform):
-    """The LSH entries of the history ``files`` (``(first_rank, path)``), tagged
-    ``passage`` and ``document`` like ``SignPassages``' (one file per element: memory is
-    bounded by a file, which holds one output block of an earlier run).  ``index`` is
-    the run's ``PartitionIndex`` (a singleton PCollection) for its shard count."""
+    """The LSH entries of the history ``files`` (``(first_rank, path)``) whose band keys
+    the run may share, tagged ``passage`` and ``document`` like ``SignPassages``' (one
+    file per element: memory is bounded by a file, which holds one output block of an
+    earlier run).  ``index`` is the run's ``PartitionIndex`` (a singleton PCollection)
+    for its shard count; ``run_keys`` maps each level to the run's ``RunKeys`` filter."""
 
-    def __init__(self, params: DedupParams, files, index) -> None:
+    def __init__(self, params: DedupParams, files, index, run_keys: dict) -> None:
         super().__init__()
         self._params = params
         self._paths = [path for _, path in files]
         self._index = index
+        self._run_keys = run_keys
 
     def expand(self, pbegin):
+        singleton = beam.pvalue.AsSingleton
         return (
             pbegin
             | "HistoryFiles" >> beam.Create(self._paths)
-            | "Entries" >> beam.ParDo(_HistoryEntriesFn(self._params), beam.pvalue.AsSingleton(self._index))
-            .with_outputs(PASSAGE, DOCUMENT)
+            | "Entries" >> beam.ParDo(
+                _HistoryEntriesFn(self._params), singleton(self._index),
+                singleton(self._run_keys[PASSAGE]), singleton(self._run_keys[DOCUMENT]),
+            ).with_outputs(PASSAGE, DOCUMENT)
         )
 
 
