@@ -58,6 +58,10 @@ class RawDocument:
     format: str  # "text" or "html"
     content: bytes
     url: str | None = None
+    input_format: str = ""  # the reader: text, html, warc, wet or jsonl ("" : same as format)
+    title: str | None = None  # what a container (WARC, JSONL) says, used when the page does not
+    published: datetime | None = None
+    charset: str | None = None  # declared by the container (HTTP header)
 
 
 @dataclass
@@ -68,6 +72,7 @@ class ErrorRecord:
     stage: str
     error_class: str
     error: str
+    input_format: str | None = None
 
 
 @dataclass
@@ -83,6 +88,8 @@ class ExtractedDocument:
     extraction: Extraction
     url: str | None = None
     raw_chars: int = 0
+    encoding: str = "utf-8"
+    input_format: str = ""
 
 
 @dataclass
@@ -99,6 +106,8 @@ class CleanDocument:
     title: str | None = None
     published: datetime | None = None
     raw_chars: int = 0
+    encoding: str = "utf-8"
+    input_format: str = ""
 
     def order_key(self) -> tuple:
         """Canonical order: dated documents first, earliest first; then by uri."""

@@ -13,7 +13,7 @@ from datasketch import MinHashLSH
 
 from cleanwire.dedup.verify import MatchRule
 
-__all__ = ["CleanParams", "DedupParams", "lsh_bands"]
+__all__ = ["CleanParams", "DedupParams", "ReadParams", "lsh_bands"]
 
 
 # LSH only proposes candidates and every candidate is verified exactly, so a missed
@@ -185,3 +185,42 @@ class CleanParams:
     def describe(self) -> dict:
         """The parameters (for the manifest)."""
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class ReadParams:
+    """How inputs are read, and the limits that keep one input from taking a worker down."""
+
+    max_document_bytes: int = 10 * 1024 * 1024
+    """A page (a file, or a record of a WARC or JSONL file) larger than this is an error
+    row (``DocumentTooLarge``) and is never read into memory.  News articles are a few
+    kilobytes of text and rarely over 1 MB of HTML; 10 MB leaves room for pages with
+    inline scripts and images while bounding what one element costs a worker.  An
+    error row rather than truncation: a cut page would be deduplicated as if whole."""
+
+    max_line_chars: int = 20_000
+    """Lines of plain text longer than this are broken at a space before the limit (no
+    text is dropped).  Scrapers sometimes write a whole article, or a minified blob, as
+    one line; the block classifier and the segmenter look at lines, and a 20,000
+    character line is already far longer than any paragraph."""
+
+    split_bytes: int = 64 * 1024 * 1024
+    """JSONL and gzipped WARC/WET files larger than this are read in ranges of this
+    size by different workers (Beam's own text reader splits at 64 MB as well)."""
+
+    jsonl_fields: tuple[tuple[str, str], ...] = ()
+    """JSON keys of the fields of a JSONL record, where they differ from the field names
+    (``text``, ``html``, ``url``, ``title``, ``published``, ``source``)."""
+
+    def __post_init__(self) -> None:
+        for name in ("max_document_bytes", "max_line_chars"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"--{name.replace('_', '-')} must be at least 1")
+        if self.split_bytes < 0:
+            raise ValueError("--split-bytes must be 0 (never split) or more")
+
+    def describe(self) -> dict:
+        """The parameters (for the manifest)."""
+        described = asdict(self)
+        described["jsonl_fields"] = dict(self.jsonl_fields)
+        return described

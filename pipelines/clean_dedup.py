@@ -27,7 +27,9 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
 import cleanwire
-from cleanwire.params import CleanParams, DedupParams
+from cleanwire.params import CleanParams, DedupParams, ReadParams
+from cleanwire.readers import FORMATS
+from cleanwire.readers.jsonl import FIELDS, parse_fields
 from pipelines import history, output, progress
 from schemas import SCHEMA_VERSION
 from transforms.assemble import AssembleRecords
@@ -58,6 +60,8 @@ class RunConfig:
     output: str
     params: DedupParams = field(default_factory=DedupParams)
     clean: CleanParams = field(default_factory=CleanParams)
+    read: ReadParams = field(default_factory=ReadParams)
+    fail_on_errors: bool = False
     partition_size: int = 1_000
     max_partitions: int = 1_024
     rows_per_file: int = 5_000
@@ -104,11 +108,30 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "inputs", nargs="*", metavar="INPUT",
-        help="files, directories (read recursively) or glob patterns; .txt files are scraped text, "
-        ".html/.htm files are pages. Default: the bundled seed articles.",
+        help="files, directories (read recursively) or glob patterns. One page per file: .txt (scraped "
+        "text), .html/.htm, and the same with .gz. Many pages per file: .warc/.warc.gz and .wet/.wet.gz "
+        "(response and conversion records), .jsonl/.jsonl.gz/.ndjson (one JSON object per line). "
+        "Other files become error rows. Default: the bundled seed articles.",
     )
     parser.add_argument("-o", "--output", required=True, metavar="OUT",
                         help="output directory; replaced atomically when the run succeeds")
+    read_defaults = ReadParams()
+    reading = parser.add_argument_group("reading and limits (see the README's Inputs)")
+    reading.add_argument("--max-document-bytes", type=int, default=read_defaults.max_document_bytes, metavar="N",
+                         help="a file or record larger than this is an error row (DocumentTooLarge) and is not "
+                         "read (default %(default)s, 10 MB)")
+    reading.add_argument("--max-line-chars", type=int, default=read_defaults.max_line_chars, metavar="N",
+                         help="plain-text lines longer than this are broken at a space; nothing is dropped "
+                         "(default %(default)s)")
+    reading.add_argument("--split-bytes", type=int, default=read_defaults.split_bytes, metavar="N",
+                         help="JSONL and gzipped WARC/WET files larger than this are read in ranges of this size "
+                         "by several workers; 0: never split (default %(default)s, 64 MB)")
+    reading.add_argument("--jsonl-fields", default="", metavar="FIELD=KEY,...",
+                         help=f"JSON keys of the JSONL fields where they differ from the field names "
+                         f"({', '.join(FIELDS)}), e.g. text=body,url=link; a record needs text or html")
+    reading.add_argument("--fail-on-errors", action="store_true",
+                         help="exit with status 1 when any error row was written (the output is still published), "
+                         "so a scheduler notices bad inputs")
     clean = parser.add_argument_group("cleaning (see the README for why each default)")
     clean.add_argument("--recurring-min-docs", type=int, default=clean_defaults.recurring_min_docs,
                        help="a line is boilerplate of its source when at least this many of the source's documents "
@@ -238,11 +261,17 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
         clean = CleanParams(
             recurring_min_docs=args.recurring_min_docs, recurring_min_share=args.recurring_min_share,
         )
+        read = ReadParams(
+            max_document_bytes=args.max_document_bytes, max_line_chars=args.max_line_chars,
+            split_bytes=args.split_bytes,
+            jsonl_fields=tuple((k, v) for k, v in parse_fields(args.jsonl_fields).items() if k != v),
+        )
         for name in ("partition_size", "max_partitions", "rows_per_file"):
             if getattr(args, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be at least 1")
         config = RunConfig(
-            inputs=resolve_inputs(args.inputs), output=args.output, params=params, clean=clean,
+            inputs=resolve_inputs(args.inputs), output=args.output, params=params, clean=clean, read=read,
+            fail_on_errors=args.fail_on_errors,
             partition_size=args.partition_size, max_partitions=args.max_partitions, rows_per_file=args.rows_per_file,
             quiet=args.quiet, verbose=args.verbose, log_format=args.log_format, history=args.history,
             run_date=args.run_date or (datetime.now(timezone.utc).date().isoformat() if args.history else None),
@@ -256,7 +285,8 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
 # --- pipeline ----------------------------------------------------------------------
 
 def _error_chunk(error):
-    columns = {"uri": [error.uri], "stage": [error.stage], "error_class": [error.error_class], "error": [error.error]}
+    columns = {"uri": [error.uri], "stage": [error.stage], "error_class": [error.error_class], "error": [error.error],
+               "input_format": [error.input_format or "other"]}
     return ("errors", 0), table_chunk("errors", columns, [0])
 
 
@@ -265,8 +295,8 @@ def build(pipeline: beam.Pipeline, config: RunConfig, staging: str, plan: histor
     history ``plan``, match against the history and write the run's history rows."""
     params = config.params
     run_id = config.run_date
-    read = pipeline | "Read" >> ReadInputs(config.inputs)
-    extracted = read.documents | "Clean" >> CleanDocuments()
+    read = pipeline | "Read" >> ReadInputs(config.inputs, config.read)
+    extracted = read.documents | "Clean" >> CleanDocuments(config.read.max_line_chars)
     cleaned = extracted.documents | "Recurring" >> RemoveRecurringLines(config.clean)
     {"totals": cleaned[TOTALS], "recurring": cleaned["recurring"]} | "SourceTotals" >> SourceTotals(staging)
     batches, index = cleaned["documents"] | "Rank" >> RankDocuments(
@@ -327,14 +357,43 @@ class IncompleteOutputError(RuntimeError):
     """The files written do not hold every row the pipeline produced."""
 
 
-def _reconcile(stages: dict, files: dict) -> dict[str, int]:
-    """Check that every input became a document row or an error row, and that the
-    files hold every document and passage produced; return the row counts."""
+def inputs_by_format(stages: dict) -> dict[str, int]:
+    """Inputs the read stage saw, per input format (a single-page file, or a record of
+    a multi-record file, is one input)."""
+    read = stages.get("read", {})
+    return {name[len("inputs_"):]: int(n) for name, n in sorted(read.items()) if name.startswith("inputs_")}
+
+
+def _rows_by_format(paths: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for path in paths:
+        with FileSystems.open(path) as handle:
+            column = pq.read_table(handle, columns=["input_format"]).column("input_format")
+        for value in column.to_pylist():
+            counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+def accounting(stages: dict, files: dict) -> dict[str, dict[str, int]]:
+    """Per input format: inputs seen, document rows and error rows written."""
+    documents, errors = _rows_by_format(files["documents"]), _rows_by_format(files["errors"])
+    inputs = inputs_by_format(stages)
+    return {
+        name: {"inputs": inputs.get(name, 0), "documents": documents.get(name, 0), "errors": errors.get(name, 0)}
+        for name in sorted(set(inputs) | set(documents) | set(errors))
+    }
+
+
+def _reconcile(stages: dict, files: dict) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """Check that every input became a document row or an error row, per input format,
+    and that the files hold every document and passage produced; return the row counts
+    and the accounting per input format."""
     rows = {name: sum(pq.read_metadata(path).num_rows for path in paths) for name, paths in files.items()}
-    inputs = int(stages.get("read", {}).get("files", 0))
-    problems = []
-    if rows["documents"] + rows["errors"] != inputs:
-        problems.append(f"{inputs} inputs but {rows['documents']} document rows and {rows['errors']} error rows")
+    by_format = accounting(stages, files)
+    problems = [
+        f"{name}: {n['inputs']} inputs but {n['documents']} document rows and {n['errors']} error rows"
+        for name, n in by_format.items() if n["inputs"] != n["documents"] + n["errors"]
+    ]
     passages = int(stages.get("sign", {}).get("passages", 0))
     if rows["passages"] != passages:
         problems.append(f"{passages} passages produced but {rows['passages']} written")
@@ -346,15 +405,17 @@ def _reconcile(stages: dict, files: dict) -> dict[str, int]:
             "the output is incomplete (" + "; ".join(problems) + "); nothing was published. "
             "This is a bug or a runner failure: please report it with the command line."
         )
-    return rows
+    return rows, by_format
 
 
 def _manifest(
     config: RunConfig, beam_argv: list[str], stages: dict, files: dict, sources: dict, started: datetime, wall: float,
-    plan: history.HistoryPlan | None = None,
+    plan: history.HistoryPlan | None = None, by_format: dict | None = None,
 ) -> dict:
     counts = {
-        "inputs": int(stages.get("read", {}).get("files", 0)),
+        "inputs": sum(inputs_by_format(stages).values()),
+        "files": int(stages.get("read", {}).get("files", 0)),
+        "skipped_records": int(stages.get("read", {}).get("skipped_records", 0)),
         "documents": int(stages.get("assemble", {}).get("documents", 0)),
         "errors": int(sum(stages.get(stage, {}).get("errors", 0) for stage in ("read", "clean", "recurring"))),
         "passages": int(stages.get("sign", {}).get("passages", 0)),
@@ -371,12 +432,14 @@ def _manifest(
         "inputs": [spec.pattern for spec in config.inputs],
         "beam_options": beam_argv,
         "parameters": {
+            **config.read.describe(),
             **config.clean.describe(),
             **config.params.describe(),
             "partition_size": config.partition_size, "max_partitions": config.max_partitions,
             "rows_per_file": config.rows_per_file,
         },
         "counts": counts,
+        "by_input_format": by_format if by_format is not None else accounting(stages, files),
         "stages": stages,
         "sources": sources,
         "tables": {name: [os.path.basename(p) for p in paths] for name, paths in files.items()},
@@ -422,10 +485,11 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
         files = output.table_files(staging)
         sources = output.take_json(staging, SOURCES_FILE)
         stages = _stage_stats(result)
-        rows = _reconcile(stages, files)
+        rows, by_format = _reconcile(stages, files)
         if plan:
             history.check_commit(plan, rows["documents"])
-        manifest = _manifest(config, beam_argv, stages, files, sources, started, time.perf_counter() - clock, plan)
+        manifest = _manifest(config, beam_argv, stages, files, sources, started, time.perf_counter() - clock, plan,
+                             by_format)
         output.write_manifest(staging, manifest)
         if config.run_date:
             output.publish_partition(staging, config.output, f"run_date={config.run_date}")
@@ -444,7 +508,7 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
     output.remove_staging(staging)
     partition = f"run_date={config.run_date}" if config.run_date else ""
     progress.summarise(reporter, manifest, config.output, os.path.join(config.output, "passages", partition))
-    return 0
+    return 1 if config.fail_on_errors and manifest["counts"]["errors"] else 0
 
 
 def main(argv: list[str] | None = None) -> None:

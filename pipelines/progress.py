@@ -163,6 +163,12 @@ class Reporter:
                 f"cleanwire: {fields['inputs']} inputs -> {fields['documents']} documents + {fields['errors']} errors; "
                 f"wrote {where}" + (f"; added the run to {fields['history']}" if fields.get("history") else "")
             ]
+            by_format = fields.get("by_input_format") or {}
+            if len(by_format) > 1 or fields["errors"]:
+                lines += [
+                    f"  {name + ':':<7}{n['inputs']:,} inputs -> {n['documents']:,} documents + {n['errors']:,} errors"
+                    for name, n in by_format.items()
+                ]
             self.out.write("\n".join(lines) + "\n" + "".join(f"  {name:<26}{value:>{width}}\n" for name, value in rows))
             self.out.flush()
 
@@ -314,4 +320,5 @@ def summarise(reporter: Reporter, manifest: dict, out: str, passages: str | None
         "duplicate_passages": counts["duplicate_passages"],
         "duplicate_documents": counts["duplicate_documents"], "wall_seconds": manifest["wall_seconds"], "output": out,
         "run_date": run.get("run_id"), "history": history.get("dir"), "history_documents": history.get("documents_matched"),
+        "by_input_format": manifest.get("by_input_format", {}),
     })

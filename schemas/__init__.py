@@ -27,7 +27,8 @@ def _schema(name: str, *fields: pa.Field) -> pa.Schema:
 DOCUMENTS = _schema(
     "documents",
     _field("doc_id", pa.string(), "Stable id: BLAKE2b of the uri and the raw content.", False),
-    _field("uri", pa.string(), "Where the document came from (file path).", False),
+    _field("uri", pa.string(), "Where the document came from: file path, with #offset=N (the record's byte offset) "
+           "for a record of a WARC, WET or JSONL file.", False),
     _field("source", pa.string(), "Publisher: URL domain when known, else derived from the location.", False),
     _field("format", pa.string(), "Input format: text or html.", False),
     _field("url", pa.string(), "The page's URL, when known."),
@@ -42,6 +43,9 @@ DOCUMENTS = _schema(
     _field("raw_chars", pa.int64(), "Characters of the decoded input.", False),
     _field("passages", pa.int64(), "Number of passages (rows in passages).", False),
     _field("run_id", pa.string(), "The run that wrote the row (with --run-date or --history), else null."),
+    _field("encoding", pa.string(), "Encoding the input was read in (utf-8, cp1252, utf-16, ...; +cp1252: stray "
+           "Windows-1252 bytes in UTF-8; +mojibake-repaired: ftfy repaired UTF-8 read as a legacy encoding).", False),
+    _field("input_format", pa.string(), "The file format it was read from: text, html, warc, wet or jsonl.", False),
 )
 
 PASSAGES = _schema(
@@ -79,10 +83,11 @@ PAIRS = _schema(
 ERRORS = _schema(
     "errors",
     _field("uri", pa.string(), "The input (file path, with a record locator for multi-record files).", False),
-    _field("stage", pa.string(), "Stage that failed: read or clean.", False),
+    _field("stage", pa.string(), "Stage that failed: read, clean or recurring.", False),
     _field("error_class", pa.string(), "Kind of error.", False),
     _field("error", pa.string(), "What went wrong and what to do about it.", False),
     _field("run_id", pa.string(), "The run that wrote the row (with --run-date or --history), else null."),
+    _field("input_format", pa.string(), "The file format: text, html, warc, wet, jsonl, or other (not read).", False),
 )
 
 SCHEMAS = {"documents": DOCUMENTS, "passages": PASSAGES, "pairs": PAIRS, "errors": ERRORS}

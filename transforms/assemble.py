@@ -169,6 +169,7 @@ class _AssembleFn(beam.DoFn):
             "duplicate_similarity": pa.array([doc_members.similarity[h] if h >= 0 else None for h in doc_hit.tolist()], type=pa.float64()),
             "unique_text": pa.array(unique_texts, type=pa.string()),
             "canonical_rank": ranks, "raw_chars": docs.column("raw_chars"), "passages": counts,
+            "encoding": docs.column("encoding"), "input_format": docs.column("input_format"),
         })
         return document_table, passage_table
 

@@ -8,50 +8,59 @@ article text is an error row, never a silent drop.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import apache_beam as beam
 
 from cleanwire.boilerplate.html import extract_html
 from cleanwire.boilerplate.text import Extraction, extract_articles
 from cleanwire.model import ErrorRecord, ExtractedDocument, RawDocument, doc_id_for
-from cleanwire.text.decode import DecodeError, decode
+from cleanwire.params import ReadParams
+from cleanwire.text.decode import DecodeError, decode, wrap_long_lines
 from transforms.read import ERRORS
 from transforms.stats import StageStats
 
 __all__ = ["CleanDocuments", "extract_document", "extract_documents", "no_article_text"]
 
 
-def no_article_text(uri: str, stage: str, extraction: Extraction) -> ErrorRecord:
+def no_article_text(uri: str, stage: str, extraction: Extraction, input_format: str | None = None) -> ErrorRecord:
     """The error row of a document in which every line is boilerplate."""
     return ErrorRecord(
         uri, stage, "NoArticleText",
         f"no article text was found: all {len(extraction.removed)} text blocks look like page chrome "
-        "(navigation, forms, notices) or recur across the source; check that the file holds an article",
+        "(navigation, forms, notices, scripts) or recur across the source; check that the input holds an article",
+        input_format,
     )
 
 
-def extract_documents(raws: list[RawDocument]) -> list[ExtractedDocument | ErrorRecord]:
+def extract_documents(raws: list[RawDocument], max_line_chars: int = ReadParams.max_line_chars) -> list[ExtractedDocument | ErrorRecord]:
     """Decode each of ``raws`` and extract its article; an ``ErrorRecord`` says why not.
 
-    Plain-text pages go through the block classifier together (a page's result does not
-    depend on the others); HTML pages one by one."""
+    Plain-text pages (lines longer than ``max_line_chars`` broken at a space) go
+    through the block classifier together (a page's result does not depend on the
+    others); HTML pages one by one."""
     results: list[ExtractedDocument | ErrorRecord | None] = []
-    texts: dict[int, tuple[RawDocument, str]] = {}
+    texts: dict[int, tuple[RawDocument, str, str]] = {}
     for raw in raws:
+        input_format = raw.input_format or raw.format
         try:
-            text, _encoding = decode(raw.content, is_html=raw.format == "html")
+            text, encoding = decode(raw.content, is_html=raw.format == "html", declared=raw.charset)
         except DecodeError as exc:
-            results.append(ErrorRecord(raw.uri, "clean", "DecodeError", f"{exc}; if this is a text file, save it as UTF-8"))
+            results.append(ErrorRecord(raw.uri, "clean", "DecodeError",
+                                       f"{exc}; if this is a text file, save it as UTF-8", input_format))
             continue
         if not text.strip():
-            results.append(ErrorRecord(raw.uri, "clean", "EmptyDocument", "the file is empty or holds only whitespace"))
+            what = "is empty" if not text else "holds only whitespace"
+            results.append(ErrorRecord(raw.uri, "clean", "EmptyDocument", f"the input {what}; there is no text to clean",
+                                       input_format))
         elif raw.format == "html":
-            results.append(_document(raw, text, extract_html(text, raw.url)))
+            results.append(_document(raw, text, encoding, extract_html(text, raw.url)))
         else:
-            texts[len(results)] = (raw, text)
+            texts[len(results)] = (raw, wrap_long_lines(text, max_line_chars), encoding)
             results.append(None)
-    extractions = extract_articles([text for _, text in texts.values()])
-    for (k, (raw, text)), extraction in zip(texts.items(), extractions):
-        results[k] = _document(raw, text, extraction)
+    extractions = extract_articles([text for _, text, _ in texts.values()])
+    for (k, (raw, text, encoding)), extraction in zip(texts.items(), extractions):
+        results[k] = _document(raw, text, encoding, extraction)
     return results
 
 
@@ -60,9 +69,14 @@ def extract_document(raw: RawDocument) -> ExtractedDocument | ErrorRecord:
     return extract_documents([raw])[0]
 
 
-def _document(raw: RawDocument, text: str, extraction: Extraction) -> ExtractedDocument | ErrorRecord:
+def _document(raw: RawDocument, text: str, encoding: str, extraction: Extraction) -> ExtractedDocument | ErrorRecord:
+    input_format = raw.input_format or raw.format
     if not extraction.paragraphs:
-        return no_article_text(raw.uri, "clean", extraction)
+        return no_article_text(raw.uri, "clean", extraction, input_format)
+    if (raw.title and not extraction.title) or (raw.published and not extraction.published):
+        # What the page says wins; the container (WARC date, JSONL fields) fills the gaps.
+        extraction = replace(extraction, title=extraction.title or raw.title,
+                             published=extraction.published or raw.published)
     return ExtractedDocument(
         doc_id=doc_id_for(raw.uri, raw.content),
         uri=raw.uri,
@@ -71,16 +85,21 @@ def _document(raw: RawDocument, text: str, extraction: Extraction) -> ExtractedD
         extraction=extraction,
         url=extraction.url or raw.url,
         raw_chars=len(text),
+        encoding=encoding,
+        input_format=input_format,
     )
 
 
 class _CleanFn(beam.DoFn):
+    def __init__(self, max_line_chars: int) -> None:
+        self._max_line_chars = max_line_chars
+
     def setup(self) -> None:
         self.stats = StageStats("clean")
 
     def process(self, raws: list[RawDocument]):
         with self.stats.timed():
-            results = extract_documents(raws)
+            results = extract_documents(raws, self._max_line_chars)
         for result in results:
             if isinstance(result, ErrorRecord):
                 self.stats.count("errors")
@@ -98,9 +117,13 @@ class CleanDocuments(beam.PTransform):
 
     BATCH = 64
 
+    def __init__(self, max_line_chars: int = ReadParams.max_line_chars) -> None:
+        super().__init__()
+        self._max_line_chars = max_line_chars
+
     def expand(self, raw_documents):
         return (
             raw_documents
             | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.BATCH)
-            | "Clean" >> beam.ParDo(_CleanFn()).with_outputs(ERRORS, main="documents")
+            | "Clean" >> beam.ParDo(_CleanFn(self._max_line_chars)).with_outputs(ERRORS, main="documents")
         )

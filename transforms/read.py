@@ -1,24 +1,33 @@
 """Stage 1, read: expand the input patterns and read every matched file.
 
-Each matched file becomes a ``RawDocument`` or, when it cannot be read or has a format
-cleanwire does not handle, an ``ErrorRecord`` on the ``errors`` output.
+Single-page files (``.txt``, ``.html``, and their ``.gz``) become one ``RawDocument``
+each; multi-record files (WARC, WET, JSONL) one per page record, read as a stream,
+and large splittable files are cut into byte ranges that different workers read.
+Every input (a single-page file, or a record) becomes a ``RawDocument`` or an
+``ErrorRecord`` on the ``errors`` output: unreadable files, records that cannot be
+parsed, pages over the size limit and formats cleanwire does not read included.
 """
 
 from __future__ import annotations
 
+import gzip
 import posixpath
+import zlib
 from dataclasses import dataclass
 
 import apache_beam as beam
+from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from cleanwire.model import ErrorRecord, RawDocument
+from cleanwire.params import ReadParams
+from cleanwire.readers import FORMATS, MULTI_RECORD, BadRecord, domain_of, input_format, locator, read_ranges
+from cleanwire.readers import jsonl, warc
 from transforms.stats import StageStats
 
 __all__ = ["ERRORS", "FORMATS", "InputSpec", "ReadInputs", "source_for"]
 
 ERRORS = "errors"
-FORMATS = {".txt": "text", ".text": "text", ".html": "html", ".htm": "html"}
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,17 @@ class InputSpec:
 
     pattern: str
     root: str
+
+
+@dataclass(frozen=True)
+class _ReadTask:
+    """One byte range of one matched file."""
+
+    path: str
+    root: str
+    size: int
+    start: int = 0
+    end: int | None = None
 
 
 def source_for(path: str, root: str) -> str:
@@ -46,46 +66,116 @@ def source_for(path: str, root: str) -> str:
 class _MatchPattern(beam.DoFn):
     def process(self, spec: InputSpec):
         for metadata in FileSystems.match([spec.pattern])[0].metadata_list:
-            yield metadata.path, spec.root
+            yield metadata.path, (spec.root, metadata.size_in_bytes)
+
+
+def _plan(item, split_bytes: int):
+    path, (root, size) = item
+    _, extension = input_format(path)
+    for start, end in read_ranges(size, extension, split_bytes):
+        yield _ReadTask(path, root, size, start, end)
 
 
 class _ReadFile(beam.DoFn):
+    """Read one range of one file: documents, and error rows tagged ``errors``."""
+
+    def __init__(self, params: ReadParams) -> None:
+        self._params = params
+
     def setup(self) -> None:
         self.stats = StageStats("read")
+        self._fields = jsonl.parse_fields(",".join(f"{k}={v}" for k, v in self._params.jsonl_fields))
 
-    def process(self, element):
-        path, root = element
-        self.stats.count("files")
-        extension = posixpath.splitext(path)[1].lower()
-        file_format = FORMATS.get(extension)
+    def _error(self, uri: str, file_format: str | None, error_class: str, message: str):
+        self.stats.count("errors")
+        self.stats.count(f"inputs_{file_format or 'other'}")
+        return beam.pvalue.TaggedOutput(ERRORS, ErrorRecord(uri, "read", error_class, message, file_format or "other"))
+
+    def process(self, task: _ReadTask):
+        file_format, extension = input_format(task.path)
+        if task.start == 0:
+            self.stats.count("files")
         if file_format is None:
-            self.stats.count("errors")
-            yield beam.pvalue.TaggedOutput(ERRORS, ErrorRecord(
-                path, "read", "UnsupportedFormat",
-                f"cleanwire does not read '{extension or 'extensionless'}' files; "
-                f"give it {', '.join(sorted(FORMATS))} files, or leave this file out of the input",
-            ))
+            yield self._error(
+                task.path, None, "UnsupportedFormat",
+                f"cleanwire does not read '{extension or 'extensionless'}' files; give it "
+                f"{', '.join(sorted(FORMATS))} files, or leave this file out of the input",
+            )
             return
         with self.stats.timed():
             try:
-                with FileSystems.open(path, compression_type="uncompressed") as handle:
-                    content = handle.read()
-            except Exception as exc:  # any I/O failure becomes an error row, not a crash
-                self.stats.count("errors")
-                yield beam.pvalue.TaggedOutput(ERRORS, ErrorRecord(
-                    path, "read", type(exc).__name__, f"could not read the file: {exc}"))
-                return
+                if file_format in MULTI_RECORD:
+                    yield from self._read_records(task, file_format, extension)
+                else:
+                    yield from self._read_page(task, file_format, extension)
+            except (OSError, EOFError, zlib.error) as exc:  # the file itself cannot be opened or read
+                yield self._error(task.path, file_format, type(exc).__name__,
+                                  f"could not read the file: {exc}; check that it exists and is readable")
+
+    def _read_page(self, task: _ReadTask, file_format: str, extension: str):
+        limit = self._params.max_document_bytes
+        if task.size > limit and not extension.endswith(".gz"):
+            yield self._error(
+                task.path, file_format, "DocumentTooLarge",
+                f"the file holds {task.size:,} bytes, more than --max-document-bytes {limit:,}; it was not read "
+                "(raise the limit if it really is one page)",
+            )
+            return
+        with FileSystems.open(task.path, compression_type=CompressionTypes.UNCOMPRESSED) as raw:
+            if extension.endswith(".gz"):
+                try:
+                    content = gzip.GzipFile(fileobj=raw).read(limit + 1)
+                except (EOFError, zlib.error, OSError) as exc:
+                    yield self._error(task.path, file_format, "TruncatedFile",
+                                      f"the compressed file is damaged or cut short ({exc}); download or copy it again")
+                    return
+                if len(content) > limit:
+                    yield self._error(task.path, file_format, "DocumentTooLarge",
+                                      f"the file holds more than --max-document-bytes {limit:,} bytes uncompressed; "
+                                      "it was not read (raise the limit if it really is one page)")
+                    return
+            else:
+                content = raw.read()
         self.stats.count("bytes", len(content))
-        yield RawDocument(uri=path, source=source_for(path, root), format=file_format, content=content)
+        self.stats.count(f"inputs_{file_format}")
+        yield RawDocument(uri=task.path, source=source_for(task.path, task.root), format=file_format,
+                          content=content, input_format=file_format)
+
+    def _read_records(self, task: _ReadTask, file_format: str, extension: str):
+        limit = self._params.max_document_bytes
+        gzipped = extension.endswith(".gz")
+        with FileSystems.open(task.path, compression_type=CompressionTypes.UNCOMPRESSED) as raw:
+            if file_format == "jsonl":
+                stream = gzip.GzipFile(fileobj=raw) if gzipped else raw
+                records = jsonl.read_records(stream, task.start, task.end, self._fields, limit)
+            else:
+                records = warc.read_records(raw, task.start, task.end, gzipped, limit)
+            for record in records:
+                if isinstance(record, warc.Skipped):
+                    self.stats.count("skipped_records")
+                    continue
+                uri = locator(task.path, record.offset)
+                if isinstance(record, BadRecord):
+                    yield self._error(uri, file_format, record.error_class, record.message)
+                    continue
+                self.stats.count("bytes", len(record.content))
+                self.stats.count(f"inputs_{file_format}")
+                yield RawDocument(
+                    uri=uri, source=record.source or domain_of(record.url) or source_for(task.path, task.root),
+                    format=record.format, content=record.content, url=record.url, input_format=file_format,
+                    title=record.title, published=record.published, charset=record.charset,
+                )
 
 
 class ReadInputs(beam.PTransform):
     """Match ``specs`` and read the files: ``RawDocument``s, and ``ErrorRecord``s tagged
-    ``errors``.  A file matched by several patterns is read once."""
+    ``errors``.  A file matched by several patterns is read once; byte ranges of large
+    files are redistributed so that different workers read them."""
 
-    def __init__(self, specs: list[InputSpec]) -> None:
+    def __init__(self, specs: list[InputSpec], params: ReadParams | None = None) -> None:
         super().__init__()
         self._specs = specs
+        self._params = params or ReadParams()
 
     def expand(self, pbegin):
         return (
@@ -93,5 +183,7 @@ class ReadInputs(beam.PTransform):
             | "Patterns" >> beam.Create(self._specs)
             | "Match" >> beam.ParDo(_MatchPattern())
             | "OnePerFile" >> beam.CombinePerKey(min)
-            | "Read" >> beam.ParDo(_ReadFile()).with_outputs(ERRORS, main="documents")
+            | "Ranges" >> beam.FlatMap(_plan, self._params.split_bytes)
+            | "Spread" >> beam.Reshuffle()
+            | "Read" >> beam.ParDo(_ReadFile(self._params)).with_outputs(ERRORS, main="documents")
         )

@@ -34,7 +34,7 @@ def finish_document(doc: ExtractedDocument, recurring: AbstractSet[int]) -> tupl
     extraction = doc.extraction.without(recurring)
     dropped = sum(1 for before, after in zip(doc.extraction.status, extraction.status) if before == KEPT != after)
     if not extraction.paragraphs:
-        return no_article_text(doc.uri, "recurring", extraction), dropped
+        return no_article_text(doc.uri, "recurring", extraction, doc.input_format), dropped
     return CleanDocument(
         doc_id=doc.doc_id,
         uri=doc.uri,
@@ -46,6 +46,8 @@ def finish_document(doc: ExtractedDocument, recurring: AbstractSet[int]) -> tupl
         title=extraction.title,
         published=extraction.published,
         raw_chars=doc.raw_chars,
+        encoding=doc.encoding,
+        input_format=doc.input_format,
     ), dropped
 
 

@@ -32,6 +32,7 @@ PARTITION_SCHEMA = pa.schema([
     ("rank", pa.int64()), ("doc_id", pa.string()), ("uri", pa.string()), ("source", pa.string()),
     ("format", pa.string()), ("url", pa.string()), ("title", pa.string()), ("published", pa.timestamp("us", tz="UTC")),
     ("text", pa.string()), ("boilerplate", pa.list_(pa.string())), ("raw_chars", pa.int64()),
+    ("encoding", pa.string()), ("input_format", pa.string()),
     # passages: start, end, kind code, sentence number (see cleanwire.dedup.shingling);
     # shingles: the document's window hashes; windows: each passage's lo, hi into them.
     ("passages", pa.list_(pa.int64())), ("shingles", pa.list_(pa.uint32())), ("windows", pa.list_(pa.int64())),
@@ -54,6 +55,7 @@ def _table(batch: RankedBatch) -> pa.Table:
         "format": [d.format for d in docs], "url": [d.url for d in docs], "title": [d.title for d in docs],
         "published": [d.published for d in docs], "text": [d.text for d in docs],
         "boilerplate": [d.boilerplate for d in docs], "raw_chars": [d.raw_chars for d in docs],
+        "encoding": [d.encoding for d in docs], "input_format": [d.input_format or d.format for d in docs],
         "passages": [d.passages.ravel() for d in batch.shingled],
         "shingles": [d.shingles for d in batch.shingled],
         "windows": [np.stack((d.lo, d.hi), axis=1).ravel() for d in batch.shingled],

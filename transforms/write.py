@@ -36,7 +36,7 @@ def finish_table(name: str, table: pa.Table, run_id: str | None) -> pa.Table:
     if "run_id" in table.column_names:
         table = table.drop_columns(["run_id"])
     table = table.append_column("run_id", pa.array([run_id] * table.num_rows, type=pa.string()))
-    return table.cast(SCHEMAS[name])
+    return table.select(SCHEMAS[name].names).cast(SCHEMAS[name])
 
 
 def table_chunk(table: str, columns: dict, order, order2=None) -> pa.RecordBatch:

@@ -27,7 +27,7 @@ snippets there as trafilatura alone.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import numpy as np
 import trafilatura
@@ -38,6 +38,7 @@ from trafilatura.metadata import examine_meta, extract_meta_json, extract_title,
 from cleanwire.boilerplate.features import block_features, line_hashes
 from cleanwire.boilerplate.model import load_model
 from cleanwire.boilerplate.text import KEPT, METADATA, REMOVED, Extraction
+from cleanwire.text.metadata import parse_timestamp
 from cleanwire.text.normalize import normalize_line, normalize_text
 
 __all__ = [
@@ -48,16 +49,6 @@ __all__ = [
 RESCUE_SCORE = 1.0
 RESCUE_DISTANCE = 2
 DROP_SCORE = -6.0
-
-
-def _parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 _INVISIBLE = frozenset(("script", "style", "noscript", "template"))
@@ -175,7 +166,7 @@ def page_metadata(tree: etree._Element, url: str | None = None) -> tuple[str | N
     title = metadata.title or extract_title(tree)
     canonical = metadata.url or extract_url(tree, url)
     date = find_date(tree, original_date=True, extensive_search=False, url=canonical)
-    return (normalize_line(title) if title else None), canonical, _parse_date(date)
+    return (normalize_line(title) if title else None), canonical, parse_timestamp(date)
 
 
 def extract_html(html: str, url: str | None = None) -> Extraction:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import codecs
 import re
 
-__all__ = ["DecodeError", "decode"]
+import ftfy
+from charset_normalizer import from_bytes
+from ftfy.badness import is_bad
+
+__all__ = ["DecodeError", "decode", "wrap_long_lines"]
 
 _BOMS = [
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
@@ -13,6 +17,21 @@ _BOMS = [
 ]
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _UTF8_NAMES = frozenset({"utf-8", "utf8"})
+# Browsers read these labels as Windows-1252 (WHATWG Encoding Standard), and so do we:
+# pages that say Latin-1 use the 0x80-0x9F quotes and dashes all the time.
+_WESTERN = frozenset({"ascii", "latin_1", "iso8859_1", "cp1252", "iso8859_15", "mac_roman", "cp850", "cp437"})
+_MULTIBYTE_UTF8 = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+_NEWLINES = re.compile(r"\r\n?")
+# UTF-8 read as Windows-1252 turns every multi-byte sequence into a lead character
+# (U+00C2 to U+00F4) followed by a character of the bytes 0x80-0xBF: the cheap test
+# that decides whether ftfy needs to look at all.
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
+_SAMPLE = 8192
 
 
 _BYTE_CHARS = [bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256)]
@@ -32,40 +51,103 @@ class DecodeError(ValueError):
 
 
 def _looks_binary(content: bytes) -> bool:
-    sample = content[:4096]
-    return b"\0" in sample
+    """NUL bytes, or more than 2 % control bytes that text never holds, in the first 8 KB."""
+    sample = content[:_SAMPLE]
+    return b"\0" in sample or len(_CONTROL_BYTES.findall(sample)) > 0.02 * len(sample)
 
 
-def decode(content: bytes, is_html: bool = False) -> tuple[str, str]:
-    """Return ``(text, encoding)`` for ``content``.
+def _python_name(label: str) -> str | None:
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return "cp1252" if name.replace("-", "_") in _WESTERN else name
 
-    Order: a byte-order mark; for HTML a charset declared in a ``<meta>`` tag other
-    than UTF-8; UTF-8, where a byte that is not part of a valid UTF-8 sequence is read
-    as Windows-1252 (pages that declare UTF-8 often hold a few stray Latin-1 bytes, and
-    a legacy Western page has almost no valid multi-byte UTF-8 sequences, so it comes
-    out as Windows-1252 throughout).  Raises ``DecodeError`` for data that looks binary (NUL bytes without a
-    UTF-16/32 byte-order mark).
+
+def decode(content: bytes, is_html: bool = False, declared: str | None = None) -> tuple[str, str]:
+    """Return ``(text, encoding)`` for ``content``, with newlines as ``\\n``.
+
+    Order: a byte-order mark; the ``declared`` charset (say, of an HTTP header) or, for
+    HTML, one declared in a ``<meta>`` tag, when the bytes decode with it; UTF-8, where a
+    byte that is not part of a valid UTF-8 sequence is read as Windows-1252 (pages that
+    declare UTF-8 often hold a few stray Latin-1 bytes; ``encoding`` is then
+    ``utf-8+cp1252``); bytes with no valid multi-byte UTF-8 sequence at all are a legacy
+    single-byte encoding, detected by charset-normalizer (Western guesses are read as
+    Windows-1252, as browsers do).  UTF-8 text that holds mojibake (UTF-8 read as a
+    legacy encoding and saved again, as in ``Ã©``) is repaired by ftfy, which only
+    changes text it is confident about; ``encoding`` then ends in
+    ``+mojibake-repaired``.  Latin-1 and ASCII labels are reported as ``cp1252``.
+
+    Raises ``DecodeError`` for data that looks binary (NUL or other control bytes
+    without a UTF-16/32 byte-order mark).
     """
     for bom, encoding in _BOMS:
         if content.startswith(bom):
-            return content.decode(encoding), encoding.replace("-sig", "")
-    if _looks_binary(content):
-        raise DecodeError("the file holds binary data (NUL bytes), not text")
-    if is_html:
-        declared = _META_CHARSET.search(content[:4096])
-        if declared:
-            name = declared.group(1).decode("ascii", "replace").lower()
-            if name in _UTF8_NAMES:
-                return _utf8(content)
             try:
-                return content.decode(name), codecs.lookup(name).name
-            except (LookupError, UnicodeDecodeError):
-                pass
-    return _utf8(content)
+                text = content.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise DecodeError(f"the file starts with a {encoding} byte-order mark but is not {encoding}: {exc.reason}") from None
+            return _NEWLINES.sub("\n", text), encoding.replace("-sig", "")
+    if _looks_binary(content):
+        raise DecodeError("the file holds binary data (NUL or control bytes), not text")
+    labels = [declared] if declared else []
+    if is_html:
+        found = _META_CHARSET.search(content[:_SAMPLE])
+        if found:
+            labels.append(found.group(1).decode("ascii", "replace"))
+    for label in labels:
+        name = _python_name(label.strip().lower())
+        if name is None or name.replace("-", "") == "utf8":
+            break  # an unknown label or UTF-8: read as UTF-8 below
+        try:
+            return _NEWLINES.sub("\n", content.decode(name)), name
+        except UnicodeDecodeError:
+            continue
+    text, encoding = _undeclared(content)
+    if not text.isascii() and _MOJIBAKE_HINT.search(text) and is_bad(text):
+        fixed = ftfy.fix_encoding(text)
+        if fixed != text:
+            text, encoding = fixed, encoding + "+mojibake-repaired"
+    return _NEWLINES.sub("\n", text), encoding
 
 
-def _utf8(content: bytes) -> tuple[str, str]:
+def _undeclared(content: bytes) -> tuple[str, str]:
     try:
         return content.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
+        pass
+    if len(_MULTIBYTE_UTF8.findall(content)) * 4 >= len(_HIGH_BYTE.findall(content)):
+        # Mostly valid UTF-8 with a few stray single bytes.
         return content.decode("utf-8", errors="cleanwire-cp1252"), "utf-8+cp1252"
+    western = content.decode("utf-8", errors="cleanwire-cp1252")
+    best = from_bytes(content[: 4 * _SAMPLE]).best()
+    name = _python_name(best.encoding) if best is not None else None
+    if name is None or name == "cp1252":
+        return western, "cp1252"
+    try:
+        guessed = content.decode(name)
+    except UnicodeDecodeError:  # detection looked at a prefix only
+        guessed = content.decode(name, errors="replace")
+    # Short Western texts are often guessed as a sibling code page that reads them
+    # the same way; say Windows-1252 then, as a browser would.
+    return (western, "cp1252") if guessed == western else (guessed, name)
+
+
+def wrap_long_lines(text: str, max_chars: int) -> str:
+    """Break every line longer than ``max_chars`` at the last space before the limit
+    (or at the limit when there is none), so no line exceeds it.  No character other
+    than the replaced space is lost."""
+    if max_chars < 1 or all(len(line) <= max_chars for line in text.split("\n")):
+        return text
+    out = []
+    for line in text.split("\n"):
+        while len(line) > max_chars:
+            cut = line.rfind(" ", 0, max_chars + 1)
+            if cut <= 0:
+                out.append(line[:max_chars])
+                line = line[max_chars:]
+            else:
+                out.append(line[:cut])
+                line = line[cut + 1:]
+        out.append(line)
+    return "\n".join(out)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-__all__ = ["MONTH_NAMES", "looks_like_title", "parse_date_line"]
+__all__ = ["MONTH_NAMES", "looks_like_title", "parse_date_line", "parse_timestamp"]
 
 _MONTHS = {
     name: number
@@ -46,6 +46,19 @@ _DATE_PATTERNS = [
     re.compile(_PREFIX + _WEEKDAY + _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})" + _TIME, re.I),
 ]
 _TRAILER = re.compile(r"^[\s|·•,\-–—]*(?:(?:utc|gmt|[a-z]{3,4}t|[+-]\d{2}:?\d{2})\b)?[\s|·•,\-–—]*$", re.I)
+
+
+def parse_timestamp(value: str | None) -> datetime | None:
+    """An ISO 8601 date or time (``2026-11-22``, ``2026-11-22T08:15:00Z``, with or
+    without an offset), timezone-aware (UTC when it has no zone); None when ``value``
+    is empty or not ISO 8601."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def parse_date_line(line: str) -> datetime | None:

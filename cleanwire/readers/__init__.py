@@ -1,0 +1,95 @@
+"""Readers: from input files to records, one page each.  No Beam here.
+
+``input_format`` says how a file is read; ``read_ranges`` where a large file may be cut
+for several workers; ``jsonl.read_records`` and ``warc.read_records`` stream the
+records of one range of a multi-record file, so memory is bounded by a record, never
+by the file.  A record that cannot be read is a ``BadRecord`` (with its byte offset),
+and reading goes on after it where the format allows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+__all__ = [
+    "FORMATS", "MULTI_RECORD", "BadRecord", "Record", "SPLITTABLE", "domain_of", "input_format", "locator", "read_ranges",
+]
+
+# Extension -> input format.  Single-page formats first; .gz variants are read through
+# a decompressing stream.
+FORMATS = {
+    ".txt": "text", ".text": "text", ".html": "html", ".htm": "html",
+    ".txt.gz": "text", ".html.gz": "html", ".htm.gz": "html",
+    ".warc": "warc", ".warc.gz": "warc", ".wet": "wet", ".wet.gz": "wet",
+    ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".ndjson": "jsonl",
+}
+MULTI_RECORD = frozenset({"warc", "wet", "jsonl"})
+# Formats whose files can be cut at byte offsets and read range by range: JSONL
+# (records end at newlines) and gzipped WARC/WET (one gzip member per record, as
+# Common Crawl writes them).
+SPLITTABLE = frozenset({".jsonl", ".ndjson", ".warc.gz", ".wet.gz"})
+
+
+def input_format(path: str) -> tuple[str | None, str]:
+    """``(format, extension)`` of ``path``; format is None for files cleanwire does not read."""
+    name = path.rsplit("/", 1)[-1].lower()
+    for extension in sorted(FORMATS, key=len, reverse=True):
+        if name.endswith(extension):
+            return FORMATS[extension], extension
+    dot = name.rfind(".")
+    return None, name[dot:] if dot > 0 else ""
+
+
+def read_ranges(size: int, extension: str, split_bytes: int) -> list[tuple[int, int | None]]:
+    """Byte ranges ``[start, end)`` to read a file of ``size`` bytes in, each of about
+    ``split_bytes`` (``end`` None: to the end).  One range for formats that cannot be
+    cut, for small files and when ``split_bytes`` is 0."""
+    if extension not in SPLITTABLE or split_bytes <= 0 or size <= split_bytes:
+        return [(0, None)]
+    starts = list(range(0, size, split_bytes))
+    return [(start, start + split_bytes if start + split_bytes < size else None) for start in starts]
+
+
+def locator(path: str, offset: int) -> str:
+    """The ``uri`` of the record at byte ``offset`` of a multi-record file (for gzipped
+    files, the offset of its gzip member in the compressed file where the format has one
+    member per record, else in the uncompressed stream)."""
+    return f"{path}#offset={offset}"
+
+
+def domain_of(url: str | None) -> str | None:
+    """The host of ``url`` without a leading ``www.``, lower case; None if it has none."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+@dataclass
+class Record:
+    """One page of a multi-record file, with what the container says about it."""
+
+    offset: int
+    format: str  # "html" or "text"
+    content: bytes
+    url: str | None = None
+    title: str | None = None
+    published: datetime | None = None
+    source: str | None = None
+    charset: str | None = None
+
+
+@dataclass
+class BadRecord:
+    """A record, or the rest of a file, that could not be read."""
+
+    offset: int
+    error_class: str
+    message: str

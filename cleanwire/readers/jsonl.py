@@ -1,0 +1,107 @@
+"""JSON Lines exports: one JSON object per line, with the page's text or HTML."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import BinaryIO, Iterator, Mapping
+
+from cleanwire.readers import BadRecord, Record
+from cleanwire.text.metadata import parse_date_line, parse_timestamp
+
+__all__ = ["FIELDS", "parse_fields", "read_records", "skip_line"]
+
+FIELDS = ("text", "html", "url", "title", "published", "source")
+_CHUNK = 1 << 20
+
+
+def parse_fields(spec: str) -> dict[str, str]:
+    """Field names from ``text=body,url=link``: every field of ``FIELDS`` maps to
+    the JSON key named for it, or to its own name.  Raises ``ValueError`` naming an
+    unknown field or a malformed item."""
+    fields = {name: name for name in FIELDS}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, sep, key = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"expected FIELD=KEY in --jsonl-fields, got {item!r}")
+        if name.strip() not in fields:
+            raise ValueError(f"--jsonl-fields: unknown field {name.strip()!r}; use one of {', '.join(FIELDS)}")
+        fields[name.strip()] = key.strip()
+    return fields
+
+
+def skip_line(handle: BinaryIO) -> int:
+    """Read ``handle`` up to and including the next newline, a chunk at a time;
+    return the number of bytes read."""
+    skipped = 0
+    while True:
+        chunk = handle.readline(_CHUNK)
+        skipped += len(chunk)
+        if not chunk or chunk.endswith(b"\n"):
+            return skipped
+
+
+def _text_field(obj: Mapping, key: str) -> str | None:
+    value = obj.get(key)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def parse_record(line: bytes, offset: int, fields: Mapping[str, str]) -> Record | BadRecord:
+    """The record of one JSON line at byte ``offset``."""
+    try:
+        obj = json.loads(line)
+    except (ValueError, RecursionError) as exc:
+        where = f" at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        return BadRecord(offset, "MalformedJSON",
+                         f"the line is not valid JSON ({getattr(exc, 'msg', exc)}{where}); fix or remove the line")
+    if not isinstance(obj, dict):
+        return BadRecord(offset, "MalformedJSON", f"the line holds a JSON {type(obj).__name__}, not an object")
+    html, text = obj.get(fields["html"]), obj.get(fields["text"])
+    content, page_format = (html, "html") if isinstance(html, str) else (text, "text")
+    if not isinstance(content, str):
+        return BadRecord(
+            offset, "MissingField",
+            f"the record has no string field {fields['text']!r} or {fields['html']!r} "
+            f"(keys: {', '.join(sorted(map(str, obj))[:8]) or 'none'}); name the fields with --jsonl-fields text=KEY,html=KEY",
+        )
+    published = _text_field(obj, fields["published"])
+    return Record(
+        offset=offset, format=page_format, content=content.encode("utf-8", errors="surrogatepass"),
+        url=_text_field(obj, fields["url"]), title=_text_field(obj, fields["title"]),
+        published=(parse_timestamp(published) or parse_date_line(published)) if published else None,
+        source=_text_field(obj, fields["source"]), charset="utf-8",
+    )
+
+
+def read_records(
+    handle: BinaryIO, start: int, end: int | None, fields: Mapping[str, str], max_bytes: int,
+) -> Iterator[Record | BadRecord]:
+    """The records of the lines that start in ``[start, end)`` of ``handle`` (``end``
+    None: to the end of the file).  Blank lines are skipped; a line longer than
+    ``max_bytes`` is a ``DocumentTooLarge`` bad record and is never held in memory
+    whole; a stream that breaks off (truncated or corrupt gzip) ends with one bad
+    record for the rest of the file."""
+    position = start
+    try:
+        if start > 0:
+            handle.seek(start - 1)
+            position = start - 1 + skip_line(handle)
+        while end is None or position < end:
+            offset = position
+            line = handle.readline(max_bytes + 1)
+            if not line:
+                return
+            position += len(line)
+            if len(line) > max_bytes and not line.endswith(b"\n"):
+                position += skip_line(handle)
+                yield BadRecord(offset, "DocumentTooLarge",
+                                f"the line holds more than {max_bytes:,} bytes; raise --max-document-bytes to read it")
+                continue
+            if line.strip():
+                yield parse_record(line, offset, fields)
+    except (EOFError, zlib.error, OSError) as exc:
+        yield BadRecord(
+            position, "TruncatedFile",
+            f"the file breaks off after byte {position:,} of its content ({exc}); the records before were read, "
+            "the rest is lost: download or copy the file again",
+        )

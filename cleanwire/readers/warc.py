@@ -1,0 +1,130 @@
+"""WARC and WET files (as crawlers and Common Crawl write them), read with warcio.
+
+Pages are the ``response`` (and ``resource``) records with an HTML or plain-text
+payload and a 2xx status, and a WET file's ``conversion`` records; every other record
+(requests, metadata, images, redirects) is skipped and counted.  A record that cannot
+be parsed becomes a ``BadRecord`` and reading resumes at the next record.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass
+from typing import BinaryIO, Iterator
+
+from warcio.archiveiterator import ArchiveIterator
+
+from cleanwire.readers import BadRecord, Record
+from cleanwire.text.metadata import parse_timestamp
+
+__all__ = ["Skipped", "next_record_start", "read_records"]
+
+_PAGE_RECORDS = frozenset({"response", "resource", "conversion"})
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
+_GZIP_MAGIC = b"\x1f\x8b\x08"
+_WARC_LINE = re.compile(rb"(?:^|\n)WARC/1\.[01]\r?\n")
+_CHUNK = 1 << 20
+
+
+@dataclass
+class Skipped:
+    """A record that is not a page (``reason``: its type or why)."""
+
+    offset: int
+    reason: str
+
+
+def _is_member_start(handle: BinaryIO, offset: int) -> bool:
+    handle.seek(offset)
+    head = handle.read(4096)
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 16).startswith(b"WARC/")
+    except zlib.error:
+        return False
+
+
+def next_record_start(handle: BinaryIO, offset: int, gzipped: bool) -> int | None:
+    """The offset of the first record that starts at or after ``offset``: a gzip
+    member that holds a WARC header, or (uncompressed) a ``WARC/1.x`` line.  None at
+    the end of the file."""
+    position = offset
+    while True:
+        handle.seek(position)
+        chunk = handle.read(_CHUNK + 16)
+        if len(chunk) < 4:
+            return None
+        if gzipped:
+            found = chunk.find(_GZIP_MAGIC)
+            while found != -1 and found < _CHUNK:
+                if _is_member_start(handle, position + found):
+                    return position + found
+                found = chunk.find(_GZIP_MAGIC, found + 1)
+        else:
+            if position == 0 and chunk.startswith(b"WARC/1."):
+                return 0
+            match = _WARC_LINE.search(chunk)
+            if match and match.start() < _CHUNK:
+                return position + match.start() + (0 if chunk[match.start():match.start() + 1] == b"W" else 1)
+        if len(chunk) <= _CHUNK:
+            return None
+        position += _CHUNK
+
+
+def _page(record, offset: int, max_bytes: int) -> Record | BadRecord | Skipped:
+    kind = record.rec_type
+    if kind not in _PAGE_RECORDS:
+        return Skipped(offset, kind or "unknown")
+    headers = record.rec_headers
+    if kind == "response" and record.http_headers is not None:
+        status = record.http_headers.get_statuscode() or ""
+        if not status.startswith("2"):
+            return Skipped(offset, f"status {status or 'unknown'}")
+        content_type = record.http_headers.get_header("Content-Type") or ""
+    else:
+        content_type = headers.get_header("Content-Type") or ""
+    mime = content_type.split(";")[0].strip().lower()
+    if kind == "conversion" or mime == "text/plain":
+        page_format = "text"
+    elif "html" in mime:
+        page_format = "html"
+    else:
+        return Skipped(offset, "not a page")
+    if (record.length or 0) > max_bytes:
+        return BadRecord(offset, "DocumentTooLarge",
+                         f"the record holds {record.length:,} bytes, more than --max-document-bytes {max_bytes:,}")
+    charset = _CHARSET.search(content_type)
+    return Record(
+        offset=offset, format=page_format, content=record.content_stream().read(),
+        url=headers.get_header("WARC-Target-URI"),
+        published=parse_timestamp(headers.get_header("WARC-Date")),
+        charset="utf-8" if kind == "conversion" else (charset.group(1) if charset else None),
+    )
+
+
+def read_records(
+    handle: BinaryIO, start: int, end: int | None, gzipped: bool, max_bytes: int,
+) -> Iterator[Record | BadRecord | Skipped]:
+    """The records that start in ``[start, end)`` of the seekable raw (still
+    compressed) file ``handle``; ``end`` None: to the end.  A range that starts
+    inside a record begins at the next one.  Offsets are positions in the file as
+    stored (for ``.warc.gz``, where each record's gzip member starts)."""
+    position = next_record_start(handle, start, gzipped) if start > 0 else 0
+    while position is not None and (end is None or position < end):
+        handle.seek(position)
+        records = ArchiveIterator(handle)
+        offset = position
+        try:
+            for record in records:
+                offset = records.offset
+                if end is not None and offset >= end:
+                    return
+                yield _page(record, offset, max_bytes)
+            return
+        except Exception as exc:  # warcio raises many kinds for a damaged record; each is one bad record
+            offset = records.offset if records.offset >= offset else offset
+            yield BadRecord(
+                offset, "CorruptRecord",
+                f"the record cannot be read ({type(exc).__name__}: {str(exc)[:200]}); the records around it were read",
+            )
+            position = next_record_start(handle, offset + 1, gzipped)
