@@ -93,10 +93,17 @@ def _run_date(value: str) -> str:
         raise argparse.ArgumentTypeError(f"expected a date such as 2026-11-22, got {value!r}") from None
 
 
+class _OneLineErrors(argparse.ArgumentParser):
+    """Bad usage is one line on stderr (the problem and where to look) and status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (options: {self.prog} --help)\n")
+
+
 def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
     defaults = DedupParams()
     clean_defaults = CleanParams()
-    parser = argparse.ArgumentParser(
+    parser = _OneLineErrors(
         prog=prog,
         description="Strip boilerplate from scraped articles, find near-duplicate documents and "
         "passages across sources with MinHash, and write Parquet datasets to OUT: documents/, "

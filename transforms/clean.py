@@ -25,12 +25,12 @@ __all__ = ["CleanDocuments", "extract_document", "extract_documents", "no_articl
 
 def no_article_text(uri: str, stage: str, extraction: Extraction, input_format: str | None = None) -> ErrorRecord:
     """The error row of a document in which every line is boilerplate."""
-    return ErrorRecord(
-        uri, stage, "NoArticleText",
-        f"no article text was found: all {len(extraction.removed)} text blocks look like page chrome "
-        "(navigation, forms, notices, scripts) or recur across the source; check that the input holds an article",
-        input_format,
-    )
+    if not extraction.removed:
+        message = "the page shows no text at all (no body, or only scripts and styles); check that the input holds an article"
+    else:
+        message = (f"no article text was found: all {len(extraction.removed)} text blocks look like page chrome "
+                   "(navigation, forms, notices) or recur across the source; check that the input holds an article")
+    return ErrorRecord(uri, stage, "NoArticleText", message, input_format)
 
 
 def extract_documents(raws: list[RawDocument], max_line_chars: int = ReadParams.max_line_chars) -> list[ExtractedDocument | ErrorRecord]:

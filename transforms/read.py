@@ -10,7 +10,6 @@ parsed, pages over the size limit and formats cleanwire does not read included.
 
 from __future__ import annotations
 
-import gzip
 import posixpath
 import zlib
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from cleanwire.model import ErrorRecord, RawDocument
 from cleanwire.params import ReadParams
-from cleanwire.readers import FORMATS, MULTI_RECORD, BadRecord, domain_of, input_format, locator, read_ranges
+from cleanwire.readers import FORMATS, MULTI_RECORD, BadRecord, domain_of, gzip_stream, input_format, locator, read_ranges
 from cleanwire.readers import jsonl, warc
 from transforms.stats import StageStats
 
@@ -124,7 +123,7 @@ class _ReadFile(beam.DoFn):
         with FileSystems.open(task.path, compression_type=CompressionTypes.UNCOMPRESSED) as raw:
             if extension.endswith(".gz"):
                 try:
-                    content = gzip.GzipFile(fileobj=raw).read(limit + 1)
+                    content = gzip_stream(raw).read(limit + 1)
                 except (EOFError, zlib.error, OSError) as exc:
                     yield self._error(task.path, file_format, "TruncatedFile",
                                       f"the compressed file is damaged or cut short ({exc}); download or copy it again")
@@ -146,7 +145,7 @@ class _ReadFile(beam.DoFn):
         gzipped = extension.endswith(".gz")
         with FileSystems.open(task.path, compression_type=CompressionTypes.UNCOMPRESSED) as raw:
             if file_format == "jsonl":
-                stream = gzip.GzipFile(fileobj=raw) if gzipped else raw
+                stream = gzip_stream(raw) if gzipped else raw
                 records = jsonl.read_records(stream, task.start, task.end, self._fields, limit)
             else:
                 records = warc.read_records(raw, task.start, task.end, gzipped, limit)

@@ -9,12 +9,15 @@ and reading goes on after it where the format allows.
 
 from __future__ import annotations
 
+import io
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
 __all__ = [
-    "FORMATS", "MULTI_RECORD", "BadRecord", "Record", "SPLITTABLE", "domain_of", "input_format", "locator", "read_ranges",
+    "FORMATS", "MULTI_RECORD", "BadRecord", "Record", "SPLITTABLE", "domain_of", "gzip_stream", "input_format", "locator",
+    "read_ranges",
 ]
 
 # Extension -> input format.  Single-page formats first; .gz variants are read through
@@ -93,3 +96,43 @@ class BadRecord:
     offset: int
     error_class: str
     message: str
+
+
+class _GunzipStream(io.RawIOBase):
+    """The decompressed content of a gzip file of any number of members, chunk by
+    chunk, so that the data before a cut or damaged part can be used: the error
+    (``EOFError`` for a cut, ``zlib.error`` for damage) comes only when the reader
+    asks for what lies beyond it.  (``gzip.GzipFile`` reads ahead and may raise before
+    handing out data that decompressed fine.)"""
+
+    def __init__(self, raw) -> None:
+        self._raw = raw
+        self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            chunk = self._raw.read(1 << 16)
+            if not chunk:
+                if not self._inflater.eof:
+                    raise EOFError("the compressed stream ends before its end marker: the file was cut short")
+                return 0
+            while chunk:
+                if self._inflater.eof:
+                    self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                self._pending += self._inflater.decompress(chunk)
+                chunk = self._inflater.unused_data if self._inflater.eof else b""
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def gzip_stream(raw) -> io.BufferedReader:
+    """A buffered, line-readable stream of the decompressed content of the gzip file
+    ``raw`` (any number of members); a cut or damaged file raises only after the data
+    before the damage was read."""
+    return io.BufferedReader(_GunzipStream(raw), 1 << 16)

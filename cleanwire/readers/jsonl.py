@@ -51,7 +51,7 @@ def parse_record(line: bytes, offset: int, fields: Mapping[str, str]) -> Record 
     try:
         obj = json.loads(line)
     except (ValueError, RecursionError) as exc:
-        where = f" at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        where = f", character {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
         return BadRecord(offset, "MalformedJSON",
                          f"the line is not valid JSON ({getattr(exc, 'msg', exc)}{where}); fix or remove the line")
     if not isinstance(obj, dict):

@@ -95,20 +95,31 @@ def decode(content: bytes, is_html: bool = False, declared: str | None = None) -
         found = _META_CHARSET.search(content[:_SAMPLE])
         if found:
             labels.append(found.group(1).decode("ascii", "replace"))
+    text = encoding = None
     for label in labels:
         name = _python_name(label.strip().lower())
-        if name is None or name.replace("-", "") == "utf8":
-            break  # an unknown label or UTF-8: read as UTF-8 below
-        try:
-            return _NEWLINES.sub("\n", content.decode(name)), name
-        except UnicodeDecodeError:
-            continue
-    text, encoding = _undeclared(content)
+        if name is not None and name.replace("-", "") == "utf8":
+            text, encoding = _utf8(content)
+            break
+        if name is not None:
+            try:
+                return _NEWLINES.sub("\n", content.decode(name)), name
+            except UnicodeDecodeError:
+                continue
+    if text is None:
+        text, encoding = _undeclared(content)
     if not text.isascii() and _MOJIBAKE_HINT.search(text) and is_bad(text):
         fixed = ftfy.fix_encoding(text)
         if fixed != text:
             text, encoding = fixed, encoding + "+mojibake-repaired"
     return _NEWLINES.sub("\n", text), encoding
+
+
+def _utf8(content: bytes) -> tuple[str, str]:
+    try:
+        return content.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return content.decode("utf-8", errors="cleanwire-cp1252"), "utf-8+cp1252"
 
 
 def _undeclared(content: bytes) -> tuple[str, str]:
@@ -118,7 +129,7 @@ def _undeclared(content: bytes) -> tuple[str, str]:
         pass
     if len(_MULTIBYTE_UTF8.findall(content)) * 4 >= len(_HIGH_BYTE.findall(content)):
         # Mostly valid UTF-8 with a few stray single bytes.
-        return content.decode("utf-8", errors="cleanwire-cp1252"), "utf-8+cp1252"
+        return _utf8(content)
     western = content.decode("utf-8", errors="cleanwire-cp1252")
     best = from_bytes(content[: 4 * _SAMPLE]).best()
     name = _python_name(best.encoding) if best is not None else None

@@ -1,0 +1,139 @@
+"""One run over the bad-input corpus (tests/data/bad): every input is a document or an
+error row, exactly as tests/data/bad/expected.json says, and the run says so."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zlib
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.clean_dedup import run
+from tests.conftest import DATA
+
+BAD = DATA / "bad"
+EXPECTED = json.loads((BAD / "expected.json").read_text())
+
+
+def _write_huge(path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_bad_corpus", DATA / "make_bad_corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.write_huge(path)
+
+
+def _complete_gzip_lines(path: Path) -> int:
+    """Lines that decompress whole from a cut gzip file (found with zlib alone)."""
+    return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(path.read_bytes()).count(b"\n")
+
+
+@pytest.fixture(scope="module")
+def bad_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bad")
+    inputs = root / "in"
+    shutil.copytree(BAD, inputs, ignore=shutil.ignore_patterns("expected.json"))
+    _write_huge(inputs / "huge.txt")
+    assert (inputs / "huge.txt").stat().st_size == 50 * 1024 * 1024
+    status = run([str(inputs), "--output", str(root / "out"), "--fail-on-errors", "--log-format", "json"])
+    return root, status
+
+
+def _name(uri: str) -> str:
+    return Path(uri.split("#", 1)[0]).name
+
+
+def _by_marker(docs: list[dict]) -> dict[str, dict]:
+    found = {}
+    for doc in docs:
+        marker = doc["text"].split("\n")[0].split(":")[0]
+        if marker == doc["title"]:  # HTML pages start with their headline
+            marker = doc["text"].split("\n\n")[1].split(":")[0]
+        found.setdefault(marker.split(" (")[0], []).append(doc)  # "Gzip 7 (hash)" -> "Gzip 7"
+    return found
+
+
+def test_every_good_page_is_a_document_read_in_the_right_encoding(bad_run):
+    root, _ = bad_run
+    docs = pq.read_table(root / "out" / "documents").to_pylist()
+    by_marker = _by_marker(docs)
+    for expected in EXPECTED["documents"]:
+        [doc] = by_marker.pop(expected["marker"])
+        assert _name(doc["uri"]) == expected["file"], expected["marker"]
+        assert doc["input_format"] == expected["input_format"]
+        assert doc["encoding"] == expected["encoding"], expected["marker"]
+        assert "\r" not in doc["text"] and "\ufffd" not in doc["text"]
+        if "contains" in expected:
+            assert expected["contains"] in doc["text"], expected["marker"]
+        for key in ("title", "source", "url"):
+            if key in expected:
+                assert doc[key] == expected[key], (expected["marker"], key)
+        if "published" in expected:
+            assert doc["published"].isoformat() == expected["published"]
+    gzipped = EXPECTED["truncated_gzip_jsonl"]
+    rest = sorted(by_marker)
+    assert rest == sorted(f"{gzipped['marker_prefix']}{k}" for k in range(1, len(rest) + 1))
+    assert len(rest) == _complete_gzip_lines(BAD / gzipped["file"]) > 10  # no record before the cut is lost
+    assert all(_name(d["uri"]) == gzipped["file"] for marker in rest for d in by_marker[marker])
+
+
+def test_every_bad_input_is_one_error_row_with_a_reason(bad_run):
+    root, _ = bad_run
+    errors = pq.read_table(root / "out" / "errors").to_pylist()
+    found = sorted((_name(e["uri"]), e["stage"], e["error_class"], e["input_format"]) for e in errors)
+    expected = sorted((e["file"], e["stage"], e["error_class"], e["input_format"]) for e in EXPECTED["errors"])
+    assert found == expected
+    for error in errors:
+        assert len(error["error"]) > 30  # a sentence a person can act on
+    multi = [e["uri"] for e in errors if _name(e["uri"]) in ("crawl.warc.gz", "export.jsonl", "truncated.jsonl.gz")]
+    assert all("#offset=" in uri for uri in multi)
+    huge = next(e for e in errors if e["error_class"] == "DocumentTooLarge")
+    assert "--max-document-bytes" in huge["error"]
+
+
+def test_manifest_reconciles_inputs_per_format_and_the_run_says_what_happened(bad_run, capsys):
+    root, status = bad_run
+    assert status == 1  # --fail-on-errors, and there are error rows
+    manifest = json.loads((root / "out" / "manifest.json").read_text())
+    by_format = manifest["by_input_format"]
+    assert set(by_format) == {"text", "html", "jsonl", "warc", "wet", "other"}
+    for name, counts in by_format.items():
+        assert counts["inputs"] == counts["documents"] + counts["errors"], name
+    assert by_format["warc"] == {"inputs": 5, "documents": 4, "errors": 1}
+    assert by_format["wet"] == {"inputs": 2, "documents": 2, "errors": 0}
+    counts = manifest["counts"]
+    assert counts["errors"] == len(EXPECTED["errors"])
+    assert counts["inputs"] == counts["documents"] + counts["errors"]
+    assert counts["skipped_records"] == 3  # the WARC's request, image and redirect records
+
+
+def test_summary_line_and_exit_status(tmp_path, capsys):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("crlf.txt", "empty.txt", "export.jsonl"):
+        shutil.copy(BAD / name, inputs / name)
+    assert run([str(inputs), "--output", str(tmp_path / "a")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"cleanwire: 7 inputs -> 4 documents + 3 errors; wrote {tmp_path / 'a'}\n")
+    assert "  jsonl: 5 inputs -> 3 documents + 2 errors" in out and "  text:  2 inputs -> 1 documents + 1 errors" in out
+    assert run([str(inputs), "--output", str(tmp_path / "b"), "--fail-on-errors", "--quiet"]) == 1
+    assert run([str(inputs / "crlf.txt"), "--output", str(tmp_path / "c"), "--fail-on-errors", "--quiet"]) == 0
+
+
+def test_split_files_give_the_same_rows_as_whole_files(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("crawl.warc.gz", "export.jsonl"):
+        shutil.copy(BAD / name, inputs / name)
+    tables = {}
+    for split in ("0", "700"):
+        out = tmp_path / f"split{split}"
+        assert run([str(inputs), "--output", str(out), "--split-bytes", split, "--quiet"]) == 0
+        tables[split] = {name: pq.read_table(out / name).drop_columns(["run_id"]) for name in ("documents", "errors")}
+    assert tables["0"]["documents"].num_rows == 7
+    for name in ("documents", "errors"):
+        assert tables["700"][name].equals(tables["0"][name]), name
