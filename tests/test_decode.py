@@ -26,3 +26,35 @@ def test_legacy_cp1252_text_and_declared_charsets():
 def test_binary_data_is_refused():
     with pytest.raises(DecodeError):
         decode(b"\x00\x01\x02binary")
+
+
+def test_undeclared_cyrillic_is_detected():
+    text = "Мэр города заявил, что новый паром начнёт работу весной, а цены на билеты не изменятся до конца года."
+    assert decode(text.encode("cp1251")) == (text, "cp1251")
+
+
+def test_declared_charset_of_a_container_wins():
+    text = "Zażółć gęślą jaźń - krótki tekst."
+    assert decode(text.encode("iso-8859-2"), declared="ISO-8859-2") == (text, "iso8859-2")
+
+
+def test_latin1_labels_are_read_as_windows_1252_like_browsers_do():
+    page = b'<meta charset="iso-8859-1"><p>\x93quoted\x94 caf\xe9</p>'
+    assert decode(page, is_html=True) == ('<meta charset="iso-8859-1"><p>“quoted” café</p>', "cp1252")
+
+
+def test_utf16_with_bom_and_newlines():
+    assert decode("a\r\nb\rc – ü".encode("utf-16")) == ("a\nb\nc – ü", "utf-16")
+
+
+def test_mojibake_is_repaired_and_clean_text_left_alone():
+    original = "The mayor’s café – “a fair deal”."
+    assert decode(original.encode("utf-8").decode("latin-1").encode("utf-8")) == (original, "utf-8+mojibake-repaired")
+    assert decode(original.encode("utf-8")) == (original, "utf-8")
+    # Text that merely contains the letters mojibake is made of stays as written.
+    assert decode("Ã la carte, said Âge.".encode("utf-8"))[1] == "utf-8"
+
+
+def test_binary_with_control_bytes_but_no_nul_is_refused():
+    with pytest.raises(DecodeError):
+        decode(bytes(range(1, 32)) * 40)

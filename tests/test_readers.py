@@ -1,0 +1,163 @@
+"""The readers as pure functions: formats, byte ranges, JSONL and WARC records, gzip streams."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from cleanwire.readers import BadRecord, Record, domain_of, gzip_stream, input_format, read_ranges
+from cleanwire.readers import jsonl, warc
+from cleanwire.text.decode import wrap_long_lines
+
+FIELDS = jsonl.parse_fields("")
+
+
+def test_input_format_knows_compound_extensions():
+    assert input_format("/a/b/crawl-00001.warc.gz") == ("warc", ".warc.gz")
+    assert input_format("x.WET") == ("wet", ".wet")
+    assert input_format("dump.jsonl.gz") == ("jsonl", ".jsonl.gz")
+    assert input_format("page.html.gz") == ("html", ".html.gz")
+    assert input_format("notes.pdf") == (None, ".pdf")
+    assert input_format("README") == (None, "")
+
+
+def test_read_ranges_cover_the_file_once():
+    ranges = read_ranges(1000, ".jsonl", 300)
+    assert ranges == [(0, 300), (300, 600), (600, 900), (900, None)]
+    assert read_ranges(1000, ".jsonl.gz", 300) == [(0, None)]  # a gzip stream cannot be entered midway
+    assert read_ranges(1000, ".warc", 300) == [(0, None)]
+    assert read_ranges(1000, ".warc.gz", 0) == [(0, None)]
+    assert read_ranges(300, ".warc.gz", 300) == [(0, None)]
+
+
+def test_domain_of():
+    assert domain_of("https://www.BBC.co.uk/news/1") == "bbc.co.uk"
+    assert domain_of("http://news.example.org:8080/x") == "news.example.org"
+    assert domain_of("not a url") is None and domain_of(None) is None
+
+
+def test_parse_fields():
+    assert jsonl.parse_fields("text=body, url=link")["text"] == "body"
+    assert jsonl.parse_fields("")["html"] == "html"
+    with pytest.raises(ValueError, match="unknown field"):
+        jsonl.parse_fields("content=x")
+    with pytest.raises(ValueError, match="FIELD=KEY"):
+        jsonl.parse_fields("text")
+
+
+def _jsonl(n: int) -> bytes:
+    lines = [json.dumps({"text": f"record {k} " + "word " * (k % 7), "url": f"https://e.com/{k}"}) for k in range(n)]
+    lines.insert(3, "")
+    lines.insert(5, "{broken")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize("split", [1, 17, 64, 100, 10_000])
+def test_jsonl_ranges_read_every_line_exactly_once(split):
+    data = _jsonl(40)
+    whole = list(jsonl.read_records(io.BytesIO(data), 0, None, FIELDS, 10_000))
+    pieces = []
+    for start, end in read_ranges(len(data), ".jsonl", split):
+        pieces += jsonl.read_records(io.BytesIO(data), start, end, FIELDS, 10_000)
+    assert pieces == whole
+    assert sum(isinstance(r, Record) for r in whole) == 40
+    assert [r.error_class for r in whole if isinstance(r, BadRecord)] == ["MalformedJSON"]
+    assert all(data[r.offset:].startswith(b"{") for r in whole)  # offsets point at the line
+
+
+def test_jsonl_overlong_line_is_a_bad_record_and_reading_goes_on():
+    data = json.dumps({"text": "x" * 5000}).encode() + b"\n" + json.dumps({"text": "short one"}).encode() + b"\n"
+    records = list(jsonl.read_records(io.BytesIO(data), 0, None, FIELDS, 1000))
+    assert [type(r).__name__ for r in records] == ["BadRecord", "Record"]
+    assert records[0].error_class == "DocumentTooLarge" and records[1].content == b"short one"
+
+
+def test_jsonl_record_fields_and_renamed_keys():
+    fields = jsonl.parse_fields("text=body,published=date")
+    line = json.dumps({"body": "Hello", "date": "2026-11-20", "title": " T ", "source": "wire"}).encode()
+    record = jsonl.parse_record(line, 7, fields)
+    assert (record.content, record.title, record.source, record.offset) == (b"Hello", "T", "wire", 7)
+    assert record.published.isoformat() == "2026-11-20T00:00:00+00:00"
+    missing = jsonl.parse_record(json.dumps({"text": "x"}).encode(), 0, fields)
+    assert missing.error_class == "MissingField" and "--jsonl-fields" in missing.message
+
+
+def test_gzip_stream_gives_the_data_before_a_cut_then_fails():
+    payload = b"".join(f"line {k} {'abcdefghij'[k % 10] * (k % 50)}\n".encode() for k in range(20_000))
+    cut = gzip.compress(payload, mtime=0)
+    cut = cut[: len(cut) // 2]
+    stream = gzip_stream(io.BytesIO(cut))
+    lines = []
+    with pytest.raises(EOFError):
+        while line := stream.readline():
+            lines.append(line)
+    assert len(lines) > 5_000 and b"".join(lines) == payload[: len(b"".join(lines))]
+
+
+def test_gzip_stream_reads_concatenated_members():
+    data = gzip.compress(b"one\n", mtime=0) + gzip.compress(b"two\n", mtime=0)
+    assert gzip_stream(io.BytesIO(data)).read() == b"one\ntwo\n"
+
+
+def _warc(n: int, gzipped: bool = True) -> tuple[bytes, list[int]]:
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=gzipped)
+    offsets = []
+    for k in range(n):
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=iso-8859-1")], protocol="HTTP/1.1")
+        offsets.append(buffer.tell())
+        writer.write_record(writer.create_warc_record(
+            f"https://site{k % 3}.example/{k}", "response", payload=io.BytesIO(f"<p>page {k}</p>".encode()),
+            http_headers=headers, warc_headers_dict={"WARC-Date": "2026-11-20T08:00:00Z"}))
+        writer.write_record(writer.create_warc_record(f"https://site{k % 3}.example/{k}", "request",
+                                                      payload=io.BytesIO(b"GET / HTTP/1.1\r\n\r\n")))
+    return buffer.getvalue(), offsets
+
+
+def test_warc_pages_with_their_container_metadata():
+    data, offsets = _warc(3, gzipped=False)
+    records = list(warc.read_records(io.BytesIO(data), 0, None, False, 10_000))
+    pages = [r for r in records if isinstance(r, Record)]
+    assert [p.offset for p in pages] == offsets
+    assert [type(r).__name__ for r in records].count("Skipped") == 3
+    assert pages[1].url == "https://site1.example/1" and pages[1].charset == "iso-8859-1"
+    assert pages[0].content == b"<p>page 0</p>" and pages[0].published.isoformat() == "2026-11-20T08:00:00+00:00"
+
+
+@pytest.mark.parametrize("split", [200, 999, 5000])
+def test_gzipped_warc_ranges_read_every_record_once(split):
+    data, offsets = _warc(12)
+    pieces = []
+    for start, end in read_ranges(len(data), ".warc.gz", split):
+        pieces += [r.offset for r in warc.read_records(io.BytesIO(data), start, end, True, 10_000) if isinstance(r, Record)]
+    assert pieces == offsets
+
+
+def test_a_corrupt_warc_record_is_reported_and_the_rest_are_read():
+    data, offsets = _warc(5)
+    damaged = bytearray(data)
+    damaged[offsets[2] + 50: offsets[2] + 70] = b"\xff" * 20
+    records = list(warc.read_records(io.BytesIO(bytes(damaged)), 0, None, True, 10_000))
+    assert [r.offset for r in records if isinstance(r, Record)] == offsets[:2] + offsets[3:]
+    [bad] = [r for r in records if isinstance(r, BadRecord)]
+    assert bad.offset == offsets[2] and bad.error_class == "CorruptRecord"
+
+
+def test_oversized_warc_record_is_not_read():
+    data, offsets = _warc(2)
+    records = [r for r in warc.read_records(io.BytesIO(data), 0, None, True, 10) if not isinstance(r, warc.Skipped)]
+    assert [r.error_class for r in records] == ["DocumentTooLarge", "DocumentTooLarge"]
+
+
+def test_wrap_long_lines_keeps_every_word():
+    text = "short line\n" + " ".join(f"w{k}" for k in range(3000)) + "\nend"
+    wrapped = wrap_long_lines(text, 100)
+    assert max(len(line) for line in wrapped.split("\n")) <= 100
+    assert wrapped.split() == text.split()
+    assert wrap_long_lines("x" * 250, 100).split("\n") == ["x" * 100, "x" * 100, "x" * 50]
+    assert wrap_long_lines(text, 100_000) == text
