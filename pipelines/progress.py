@@ -128,7 +128,7 @@ class Reporter:
                                         "elapsed_seconds": round(elapsed, 1)})
                 return
             share = f" ({100 * read / total:.0f}%)" if total else ""
-            line = (f"cleanwire: {elapsed:6.1f}s  read {read:,}{f'/{total:,}' if total else ''} inputs{share}"
+            line = (f"cleanwire: {elapsed:6.1f}s  read {read:,}{f'/{total:,}' if total else ''} files{share}"
                     f" · {_STAGE_NAMES.get(running, running) if running else 'starting'}")
             if self.live:
                 self.err.write("\r\x1b[K" + line)

@@ -157,9 +157,10 @@ def test_incomplete_output_is_never_published(seed_run):
 
     manifest = json.loads((seed_run / "manifest.json").read_text())
     files = table_files(str(seed_run))
-    assert _reconcile(manifest["stages"], files)["documents"] == 2
-    lost_one = {**manifest["stages"], "read": {**manifest["stages"]["read"], "files": 3}}
-    with pytest.raises(IncompleteOutputError, match="3 inputs but 2 document rows and 0 error rows"):
+    rows, by_format = _reconcile(manifest["stages"], files)
+    assert rows["documents"] == 2 and by_format == {"text": {"inputs": 2, "documents": 2, "errors": 0}}
+    lost_one = {**manifest["stages"], "read": {**manifest["stages"]["read"], "inputs_text": 3}}
+    with pytest.raises(IncompleteOutputError, match="text: 3 inputs but 2 document rows and 0 error rows"):
         _reconcile(lost_one, files)
 
 

@@ -165,7 +165,7 @@ def test_cluster_links_stops_chains():
 
 def test_write_tables_writes_sorted_files(tmp_path: Path):
     def chunk(uri, order):
-        return ("errors", 0), table_chunk("errors", {"uri": [uri], "stage": ["read"], "error_class": ["X"], "error": ["e"]}, [order])
+        return ("errors", 0), table_chunk("errors", {"uri": [uri], "stage": ["read"], "error_class": ["X"], "error": ["e"], "input_format": ["text"]}, [order])
     for name in ("errors",):
         (tmp_path / name).mkdir()
     with TestPipeline() as p:
