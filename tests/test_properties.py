@@ -112,10 +112,6 @@ def test_normalize_text_gives_the_stored_form_and_keeps_lines_letters_and_digits
     assert _alnum(out) == _alnum(raw)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: normalize_text documents that it removes control characters, but keeps the C1 controls "
-    "U+0080-U+009F (other than U+0085); decode's Windows-1252 fallback produces five of them "
-    "(bytes 0x81 0x8D 0x8F 0x90 0x9D)"))
 @examples(100)
 @example("\x80")
 @given(unicode_text)
@@ -131,10 +127,6 @@ def test_normalize_text_is_idempotent_on_text_without_invisible_characters(raw):
     assert unicodedata.is_normalized("NFKC", once)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: normalize_text removes zero-width/soft-hyphen characters after NFKC, which can leave a "
-    "base letter next to a combining mark (or two Hangul jamo): the result is not NFKC and a second "
-    "call changes it, e.g. 'e\\u200b\\u0301' -> 'e\\u0301' -> '\\u00e9'"))
 @examples(200)
 @example("e\u200b\u0301")
 @given(unicode_text)
@@ -227,10 +219,6 @@ _CODEC_LABELS = sorted(
 )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: a declared charset that names a Python codec which is not a text encoding ('rot13', "
-    "'base64', 'hex', 'zlib' ...) raises LookupError, and 'undefined' and 'punycode' raise "
-    "UnicodeError, instead of falling back to UTF-8 (decode catches only UnicodeDecodeError)"))
 @examples(300)
 @example(b"x", "undefined")
 @example(b"", "punycode")
@@ -512,8 +500,7 @@ def test_extract_articles_accounts_for_every_line_and_pages_are_independent(raws
         assert len(result.status) == len(lines) == len(result.hashes)
         assert set(result.status) <= {KEPT, REMOVED, METADATA}
         assert result.status.count(METADATA) <= 2
-        plain = [k for k, line in enumerate(lines) if "·" not in line and "•" not in line]  # see the xfail below
-        assert np.array_equal(result.hashes[plain], line_hashes([lines[k] for k in plain]))
+        assert np.array_equal(result.hashes, line_hashes(list(lines)))
         assert result.text == "\n\n".join(result.paragraphs)
         assert not any(result.status[k] == KEPT and value in recurring for k, value in enumerate(result.hashes.tolist()))
         if result.title is not None:
@@ -522,11 +509,6 @@ def test_extract_articles_accounts_for_every_line_and_pages_are_independent(raws
         assert _same_extraction(result, extract_article(raw, recurring))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: Extraction.hashes is documented as the lines' line_hashes values, but block_features hashes "
-    "a line after replacing the menu separators '·' and '•' by '|', so a line holding them gets another "
-    "hash: recurring=line_hashes([line]) does not remove it, and text and HTML pages (html.py uses "
-    "line_hashes) count such recurring lines under different hashes"))
 @examples(100)
 @example(["Home · News"])
 @given(st.lists(junk_line, min_size=1, max_size=8))

@@ -208,13 +208,19 @@ def line_hashes(lines: list[str]) -> np.ndarray:
 
     The normalised form is the line's letters, digits and non-ASCII characters, without
     spaces: ASCII letters lower-cased, every ASCII digit read as 0, other ASCII
-    characters dropped; so case, spacing, ASCII punctuation and numbers ("3 comments",
-    "© 2024") do not make two lines different.  ``lines`` hold no newline.  The hash is the same in every
-    process and run; it is 0 for a line without letters, digits or non-ASCII characters.
+    characters dropped (the menu separators ``·`` and ``•`` count as ASCII punctuation);
+    so case, spacing, punctuation and numbers ("3 comments", "© 2024") do not make two
+    lines different.  ``lines`` hold no newline.  The hash is the same in every process
+    and run, and equals ``block_features``'s; it is 0 for a line without letters, digits
+    or non-ASCII characters.
     """
     if not lines:
         return np.zeros(0, dtype=np.uint64)
-    folded = "\n".join(lines).encode("utf-8", "surrogatepass").translate(_FOLD)
+    encoded = "\n".join(lines).encode("utf-8", "surrogatepass")
+    for separator in _SEPARATORS:
+        if separator in encoded:
+            encoded = encoded.replace(separator, b"|")
+    folded = encoded.translate(_FOLD)
     return _hash_folded(folded.translate(None, b" ").split(b"\n"))
 
 

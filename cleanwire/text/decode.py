@@ -57,10 +57,15 @@ def _looks_binary(content: bytes) -> bool:
 
 
 def _python_name(label: str) -> str | None:
+    """Python's name of the text encoding ``label`` names; None for an unknown label and
+    for codecs that are not text encodings (rot13, base64, zlib, ...)."""
     try:
-        name = codecs.lookup(label).name
+        info = codecs.lookup(label)
     except LookupError:
         return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in ("undefined", "punycode", "idna"):
+        return None
+    name = info.name
     return "cp1252" if name.replace("-", "_") in _WESTERN else name
 
 
@@ -104,7 +109,7 @@ def decode(content: bytes, is_html: bool = False, declared: str | None = None) -
         if name is not None:
             try:
                 return _NEWLINES.sub("\n", content.decode(name)), name
-            except UnicodeDecodeError:
+            except (UnicodeError, LookupError):  # the label lies, or names a codec that cannot decode
                 continue
     if text is None:
         text, encoding = _undeclared(content)

@@ -27,6 +27,9 @@ _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _LINE_BREAKS = ("\r\n", "\r", "\u2028", "\u2029", "\x0b", "\x0c", "\x85")
 _CONTROL_BYTES = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20)) + b"\x7f"
 _CONTROL_TO_SPACE = bytes.maketrans(_CONTROL_BYTES, b" " * len(_CONTROL_BYTES))
+# C1 controls (U+0085, NEL, is a line break above); a Windows-1252 reading of bytes it
+# leaves undefined gives five of them.  UTF-8 encodes them all after a 0xC2 byte.
+_C1_CONTROLS = re.compile("[\u0080-\u0084\u0086-\u009f]")
 # After NFKC and the control characters, the only horizontal whitespace left besides
 # the space is the tab and U+1680 (NFKC maps every other space character to U+0020).
 _OTHER_SPACES = ("\t", "\u1680")
@@ -52,6 +55,11 @@ def normalize_text(text: str) -> str:
     """
     # str.replace and bytes.translate scan at memory speed; a regex or str.translate
     # with a dict costs milliseconds per page, which the clean stage cannot afford.
+    # Invisible characters go before NFKC: removed after it, they could leave a letter
+    # beside a combining mark that NFKC would have composed (not idempotent).
+    for char in _INVISIBLE:
+        if char in text:
+            text = text.replace(char, "")
     if not unicodedata.is_normalized("NFKC", text):
         # NFKC never acts across a newline, and a page usually has a few lines that need
         # it ("…"): normalising just those is several times cheaper than the whole text.
@@ -62,13 +70,12 @@ def normalize_text(text: str) -> str:
     for chars in _LINE_BREAKS:
         if chars in text:
             text = text.replace(chars, "\n")
-    for char in _INVISIBLE:
-        if char in text:
-            text = text.replace(char, "")
     encoded = text.encode("utf-8", "surrogatepass")
     cleaned = encoded.translate(_CONTROL_TO_SPACE)
     if cleaned != encoded:
         text = cleaned.decode("utf-8", "surrogatepass")
+    if b"\xc2" in cleaned and _C1_CONTROLS.search(text):
+        text = _C1_CONTROLS.sub(" ", text)
     for char in _OTHER_SPACES:
         if char in text:
             text = text.replace(char, " ")
