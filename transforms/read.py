@@ -91,6 +91,9 @@ class _ReadFile(beam.DoFn):
         return beam.pvalue.TaggedOutput(ERRORS, ErrorRecord(uri, "read", error_class, message, file_format or "other"))
 
     def process(self, task: _ReadTask):
+        yield from self.stats.timed_items(self._read(task))
+
+    def _read(self, task: _ReadTask):
         file_format, extension = input_format(task.path)
         if task.start == 0:
             self.stats.count("files")
@@ -101,15 +104,14 @@ class _ReadFile(beam.DoFn):
                 f"{', '.join(sorted(FORMATS))} files, or leave this file out of the input",
             )
             return
-        with self.stats.timed():
-            try:
-                if file_format in MULTI_RECORD:
-                    yield from self._read_records(task, file_format, extension)
-                else:
-                    yield from self._read_page(task, file_format, extension)
-            except (OSError, EOFError, zlib.error) as exc:  # the file itself cannot be opened or read
-                yield self._error(task.path, file_format, type(exc).__name__,
-                                  f"could not read the file: {exc}; check that it exists and is readable")
+        try:
+            if file_format in MULTI_RECORD:
+                yield from self._read_records(task, file_format, extension)
+            else:
+                yield from self._read_page(task, file_format, extension)
+        except (OSError, EOFError, zlib.error) as exc:  # the file itself cannot be opened or read
+            yield self._error(task.path, file_format, type(exc).__name__,
+                              f"could not read the file: {exc}; check that it exists and is readable")
 
     def _read_page(self, task: _ReadTask, file_format: str, extension: str):
         limit = self._params.max_document_bytes
