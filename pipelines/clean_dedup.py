@@ -391,6 +391,9 @@ def accounting(stages: dict, files: dict) -> dict[str, dict[str, int]]:
     }
 
 
+_DOCUMENT_STAGES = ("clean", "recurring", "rank", "sign", "stage", "assemble")
+
+
 def _reconcile(stages: dict, files: dict) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
     """Check that every input became a document row or an error row, per input format,
     and that the files hold every document and passage produced; return the row counts
@@ -408,8 +411,13 @@ def _reconcile(stages: dict, files: dict) -> tuple[dict[str, int], dict[str, dic
     if rows["pairs"] != pairs:
         problems.append(f"{pairs} verified pairs but {rows['pairs']} written")
     if problems:
+        # Where documents went missing: each stage's count of the documents it handled.
+        trail = ", ".join(
+            f"{stage} {int(stages[stage]['documents'])}" for stage in _DOCUMENT_STAGES
+            if "documents" in stages.get(stage, {})
+        )
         raise IncompleteOutputError(
-            "the output is incomplete (" + "; ".join(problems) + "); nothing was published. "
+            "the output is incomplete (" + "; ".join(problems) + f"; documents per stage: {trail}); nothing was published. "
             "This is a bug or a runner failure: please report it with the command line."
         )
     return rows, by_format
