@@ -1,5 +1,5 @@
 """One run over the bad-input corpus (tests/data/bad): every input is a document or an
-error row, exactly as tests/data/bad/expected.json says, and the run says so."""
+error row, exactly as tests/data/bad_expected.json says, and the run says so."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pipelines.clean_dedup import run
 from tests.conftest import DATA
 
 BAD = DATA / "bad"
-EXPECTED = json.loads((BAD / "expected.json").read_text())
+EXPECTED = json.loads((DATA / "bad_expected.json").read_text())
 
 
 def _write_huge(path: Path) -> None:
@@ -36,7 +36,7 @@ def _complete_gzip_lines(path: Path) -> int:
 def bad_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("bad")
     inputs = root / "in"
-    shutil.copytree(BAD, inputs, ignore=shutil.ignore_patterns("expected.json"))
+    shutil.copytree(BAD, inputs)
     _write_huge(inputs / "huge.txt")
     assert (inputs / "huge.txt").stat().st_size == 50 * 1024 * 1024
     status = run([str(inputs), "--output", str(root / "out"), "--fail-on-errors", "--log-format", "json"])

@@ -2,7 +2,7 @@
 
 Every file is small and made here, so what each one holds is plain to read.  The
 50 MB text file is not committed: ``write_huge`` makes it where a test needs it.
-``expected.json`` says what a run over the corpus must yield.
+``tests/data/bad_expected.json`` says what a run over the corpus must yield.
 """
 
 from __future__ import annotations
