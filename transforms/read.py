@@ -151,7 +151,8 @@ class _ReadFile(beam.DoFn):
                 records = jsonl.read_records(stream, task.start, task.end, self._fields, limit)
             else:
                 records = warc.read_records(raw, task.start, task.end, gzipped, limit)
-            for record in records:
+            seen = 0
+            for seen, record in enumerate(records, 1):
                 if isinstance(record, warc.Skipped):
                     self.stats.count("skipped_records")
                     continue
@@ -166,6 +167,9 @@ class _ReadFile(beam.DoFn):
                     format=record.format, content=record.content, url=record.url, input_format=file_format,
                     title=record.title, published=record.published, charset=record.charset,
                 )
+        if not seen and task.start == 0 and task.end is None:
+            yield self._error(task.path, file_format, "EmptyDocument",
+                              "the file holds no records (it is empty or only blank lines); check the export")
 
 
 class ReadInputs(beam.PTransform):

@@ -1,4 +1,5 @@
-"""Write the bad-input corpus tests/data/bad (run from anywhere; deterministic).
+"""Write the bad-input corpus tests/data/bad (run from anywhere; deterministic but for the
+WARC record ids and dates warcio makes up, which no test depends on).
 
 Every file is small and made here, so what each one holds is plain to read.  The
 50 MB text file is not committed: ``write_huge`` makes it where a test needs it.
@@ -118,6 +119,7 @@ def main() -> None:
     HERE.joinpath("mojibake.txt").write_bytes(article("Mojibake", _QUOTES).encode("utf-8").decode("latin-1").encode("utf-8"))
     HERE.joinpath("crlf.txt").write_bytes(article("Windows newlines").replace("\n", "\r\n").encode())
     HERE.joinpath("empty.txt").write_bytes(b"")
+    HERE.joinpath("empty.jsonl").write_bytes(b"\n\n")
     HERE.joinpath("whitespace.txt").write_bytes(b"  \n\t\n\r\n   \n")
     HERE.joinpath("no_body.html").write_text("<!DOCTYPE html><html><head><title>Nothing here</title></head></html>\n")
     HERE.joinpath("all_script.html").write_text(
