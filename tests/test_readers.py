@@ -10,7 +10,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from cleanwire.readers import BadRecord, Record, domain_of, gzip_stream, input_format, read_ranges
+from cleanwire.readers import BadRecord, Record, TruncatedStreamError, domain_of, gzip_stream, input_format, read_ranges
 from cleanwire.readers import jsonl, warc
 from cleanwire.text.decode import wrap_long_lines
 
@@ -93,7 +93,7 @@ def test_gzip_stream_gives_the_data_before_a_cut_then_fails():
     cut = cut[: len(cut) // 2]
     stream = gzip_stream(io.BytesIO(cut))
     lines = []
-    with pytest.raises(EOFError):
+    with pytest.raises(TruncatedStreamError):
         while line := stream.readline():
             lines.append(line)
     assert len(lines) > 5_000 and b"".join(lines) == payload[: len(b"".join(lines))]
@@ -161,3 +161,14 @@ def test_wrap_long_lines_keeps_every_word():
     assert wrapped.split() == text.split()
     assert wrap_long_lines("x" * 250, 100).split("\n") == ["x" * 100, "x" * 100, "x" * 50]
     assert wrap_long_lines(text, 100_000) == text
+
+
+def test_a_warc_gzipped_as_one_stream_is_read_whole_by_the_first_range():
+    plain, _ = _warc(6, gzipped=False)
+    data = gzip.compress(plain, mtime=0)
+    pages = [r for r in warc.read_records(io.BytesIO(data), 0, len(data) // 2, True, 10_000) if isinstance(r, Record)]
+    assert [p.url for p in pages] == [f"https://site{k % 3}.example/{k}" for k in range(6)]
+    assert not list(warc.read_records(io.BytesIO(data), len(data) // 2, None, True, 10_000))
+    cut = list(warc.read_records(io.BytesIO(data[: len(data) * 2 // 3]), 0, None, True, 10_000))
+    assert isinstance(cut[-1], BadRecord) and cut[-1].error_class == "TruncatedFile"
+    assert 0 < sum(isinstance(r, Record) for r in cut) < 6

@@ -16,8 +16,8 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 __all__ = [
-    "FORMATS", "MULTI_RECORD", "BadRecord", "Record", "SPLITTABLE", "domain_of", "gzip_stream", "input_format", "locator",
-    "read_ranges",
+    "FORMATS", "MULTI_RECORD", "BadRecord", "Record", "SPLITTABLE", "TruncatedStreamError", "domain_of", "gzip_stream",
+    "input_format", "locator", "read_ranges",
 ]
 
 # Extension -> input format.  Single-page formats first; .gz variants are read through
@@ -98,10 +98,15 @@ class BadRecord:
     message: str
 
 
+class TruncatedStreamError(OSError):
+    """A compressed stream ends before its end marker.  (Not an ``EOFError``: readers
+    such as warcio take that for the normal end of their input.)"""
+
+
 class _GunzipStream(io.RawIOBase):
     """The decompressed content of a gzip file of any number of members, chunk by
     chunk, so that the data before a cut or damaged part can be used: the error
-    (``EOFError`` for a cut, ``zlib.error`` for damage) comes only when the reader
+    (``TruncatedStreamError`` for a cut, ``zlib.error`` for damage) comes only when the reader
     asks for what lies beyond it.  (``gzip.GzipFile`` reads ahead and may raise before
     handing out data that decompressed fine.)"""
 
@@ -118,7 +123,7 @@ class _GunzipStream(io.RawIOBase):
             chunk = self._raw.read(1 << 16)
             if not chunk:
                 if not self._inflater.eof:
-                    raise EOFError("the compressed stream ends before its end marker: the file was cut short")
+                    raise TruncatedStreamError("the compressed stream ends before its end marker: the file was cut short")
                 return 0
             while chunk:
                 if self._inflater.eof:

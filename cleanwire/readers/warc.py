@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 
-from cleanwire.readers import BadRecord, Record
+from cleanwire.readers import BadRecord, Record, gzip_stream
 from cleanwire.text.metadata import parse_timestamp
 
 __all__ = ["Skipped", "next_record_start", "read_records"]
@@ -102,14 +103,37 @@ def _page(record, offset: int, max_bytes: int) -> Record | BadRecord | Skipped:
     )
 
 
+def _single_stream(handle: BinaryIO, skip: int, max_bytes: int) -> Iterator[Record | BadRecord | Skipped]:
+    """The records of a WARC gzipped as one stream, after the first ``skip``; offsets
+    are positions in the decompressed stream.  A cut or damaged stream ends with one
+    bad record."""
+    handle.seek(0)
+    records = ArchiveIterator(gzip_stream(handle))
+    offset = 0
+    try:
+        for k, record in enumerate(records):
+            offset = records.offset
+            if k >= skip:
+                yield _page(record, offset, max_bytes)
+    except Exception as exc:  # as in read_records, but a single stream cannot be resumed
+        yield BadRecord(
+            records.offset if records.offset >= offset else offset, "TruncatedFile",
+            f"the file (one gzip stream) breaks off or is damaged here ({type(exc).__name__}: {str(exc)[:200]}); "
+            "the records before were read, the rest is lost",
+        )
+
+
 def read_records(
     handle: BinaryIO, start: int, end: int | None, gzipped: bool, max_bytes: int,
 ) -> Iterator[Record | BadRecord | Skipped]:
     """The records that start in ``[start, end)`` of the seekable raw (still
     compressed) file ``handle``; ``end`` None: to the end.  A range that starts
     inside a record begins at the next one.  Offsets are positions in the file as
-    stored (for ``.warc.gz``, where each record's gzip member starts)."""
+    stored (for ``.warc.gz``, where each record's gzip member starts; for a ``.warc.gz``
+    that is one gzip stream, positions in the decompressed stream: such a file is read
+    whole by the range that starts at 0, and other ranges find no record)."""
     position = next_record_start(handle, start, gzipped) if start > 0 else 0
+    yielded = 0
     while position is not None and (end is None or position < end):
         handle.seek(position)
         records = ArchiveIterator(handle)
@@ -120,8 +144,14 @@ def read_records(
                 if end is not None and offset >= end:
                     return
                 yield _page(record, offset, max_bytes)
+                yielded += 1
             return
         except Exception as exc:  # warcio raises many kinds for a damaged record; each is one bad record
+            if isinstance(exc, ArchiveLoadFailed) and gzipped and start == 0 and "non-chunked gzip" in str(exc):
+                # The whole file is one gzip stream (``gzip crawl.warc``), not a member
+                # per record: it cannot be cut, so the first range reads all of it.
+                yield from _single_stream(handle, yielded, max_bytes)
+                return
             offset = records.offset if records.offset >= offset else offset
             yield BadRecord(
                 offset, "CorruptRecord",
