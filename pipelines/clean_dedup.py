@@ -16,6 +16,7 @@ import platform
 import re
 import sys
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from importlib import metadata
@@ -181,8 +182,8 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
     scale.add_argument("--max-partitions", type=int, default=1_024,
                        help="most work units (default %(default)s; beyond it partitions grow instead)")
     scale.add_argument("--rows-per-file", type=int, default=5_000,
-                       help="documents per output file of documents/ and passages/; a block's passages go to "
-                       "the file with the same number (default %(default)s)")
+                       help="documents per output file of documents/ and passages/ (a block's passages go to "
+                       "the file with the same number), and error rows per file of errors/ (default %(default)s)")
     runs = parser.add_argument_group("scheduled runs (see the README's Scheduled runs)")
     runs.add_argument("--history", metavar="DIR",
                       help="match against everything earlier runs committed to the history store DIR, and add this "
@@ -291,10 +292,13 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
 
 # --- pipeline ----------------------------------------------------------------------
 
-def _error_chunk(error):
+def _error_chunk(error, errors: int, rows_per_file: int):
+    """The row of ``error`` keyed by its output file: ``errors / rows_per_file`` files
+    (one for most runs), chosen by a hash of the uri, so that no worker holds them all."""
     columns = {"uri": [error.uri], "stage": [error.stage], "error_class": [error.error_class], "error": [error.error],
                "input_format": [error.input_format or "other"]}
-    return ("errors", 0), table_chunk("errors", columns, [0])
+    files = max(1, -(-errors // rows_per_file))
+    return ("errors", zlib.crc32(error.uri.encode("utf-8", "surrogatepass")) % files), table_chunk("errors", columns, [0])
 
 
 def build(pipeline: beam.Pipeline, config: RunConfig, staging: str, plan: history.HistoryPlan | None = None) -> None:
@@ -328,11 +332,10 @@ def build(pipeline: beam.Pipeline, config: RunConfig, staging: str, plan: histor
         PASSAGE: passage_links | "ClusterPassages" >> ClusterLinks(PASSAGE, config.rows_per_file, index, later),
         DOCUMENT: document_links | "ClusterDocuments" >> ClusterLinks(DOCUMENT, config.rows_per_file, index, later),
     } | "Assemble" >> AssembleRecords(staging, config.rows_per_file, index, staged, run_id, history=later)
-    errors = (
-        (read.errors, extracted.errors, cleaned["errors"]) | "AllErrors" >> beam.Flatten()
-        | "ErrorRows" >> beam.Map(_error_chunk)
-    )
-    errors | "WriteErrors" >> WriteTables(staging, run_id)
+    errors = (read.errors, extracted.errors, cleaned["errors"]) | "AllErrors" >> beam.Flatten()
+    error_count = errors | "CountErrors" >> beam.combiners.Count.Globally()
+    rows = errors | "ErrorRows" >> beam.Map(_error_chunk, beam.pvalue.AsSingleton(error_count), config.rows_per_file)
+    rows | "WriteErrors" >> WriteTables(staging, run_id)
 
 
 # --- run ---------------------------------------------------------------------------

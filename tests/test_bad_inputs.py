@@ -137,3 +137,16 @@ def test_split_files_give_the_same_rows_as_whole_files(tmp_path):
     assert tables["0"]["documents"].num_rows == 7
     for name in ("documents", "errors"):
         assert tables["700"][name].equals(tables["0"][name]), name
+
+
+def test_many_error_rows_are_spread_over_files(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    names = ("empty.txt", "whitespace.txt", "binary.txt", "notes.pdf", "no_body.html", "all_script.html")
+    for name in names:
+        shutil.copy(BAD / name, inputs / name)
+    out = tmp_path / "out"
+    assert run([str(inputs), "--output", str(out), "--rows-per-file", "1", "--quiet"]) == 0
+    files = sorted((out / "errors").glob("*.parquet"))
+    assert 2 <= len(files) <= len(names)  # at most one file per row; all in one has odds of 1 in 7,776
+    assert sorted(_name(uri) for uri in pq.read_table(out / "errors").column("uri").to_pylist()) == sorted(names)
