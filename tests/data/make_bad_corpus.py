@@ -111,6 +111,7 @@ def main() -> None:
     HERE.joinpath("binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(range(256)) * 8)
     HERE.joinpath("invalid_utf8.txt").write_bytes(article("Invalid UTF-8", _QUOTES).encode() + b"Stray byte: \xff\xfe caf\xe9.\n")
     HERE.joinpath("latin1_declared.html").write_bytes(page("Latin-1 declared", _GERMAN.replace("–", "-").replace("„", '"').replace("“", '"'), "iso-8859-1").encode("latin-1"))
+    HERE.joinpath("latin1_undeclared.html").write_bytes(page("Latin-1 undeclared page", _GERMAN.replace("–", "-").replace("„", '"').replace("“", '"'), None).encode("latin-1"))
     HERE.joinpath("latin1_undeclared.txt").write_bytes(article("Latin-1 undeclared", _GERMAN.replace("–", "-").replace("„", '"').replace("“", '"')).encode("latin-1"))
     HERE.joinpath("cp1252_declared.html").write_bytes(page("Windows-1252 declared", _QUOTES, "windows-1252").encode("cp1252"))
     HERE.joinpath("cp1252_undeclared.html").write_bytes(page("Windows-1252 undeclared", _QUOTES, None).encode("cp1252"))
