@@ -10,7 +10,9 @@ import pytest
 import trafilatura
 
 from cleanwire.boilerplate.features import FEATURE_NAMES, block_features, line_hashes, page_bounds, window_mean
-from cleanwire.boilerplate.html import KEPT, METADATA, REMOVED, merge_lines, page_metadata, visible_blocks
+from cleanwire.boilerplate.html import (
+    KEPT, METADATA, REMOVED, extract_html, extract_html_pages, merge_lines, page_metadata, visible_blocks,
+)
 from cleanwire.boilerplate.model import CONTEXT_NAMES, WEIGHTS, BlockModel, best_run, context_features
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -115,3 +117,17 @@ def test_page_metadata_reads_title_url_and_date():
     assert title.startswith("Harbour cranes return to work after storm")
     assert url == "https://www.coastalherald.example/news/harbour-cranes-return"
     assert str(published)[:10] == "2024-03-18"
+
+
+def test_html_pages_extracted_in_a_batch_are_extracted_as_one_by_one():
+    data = Path(__file__).resolve().parent / "data"
+    pages = [((data / "wire_story.html").read_text(), "https://www.coastalherald.example/news/harbour-cranes-return")]
+    pages += [(path.read_bytes().decode("cp1252"), None) for path in sorted((data / "bad").glob("*.html"))]
+    pages.append(("<html><body><p>" + " ".join(["word"] * 40) + ".</p></body></html>", None))
+    batch = extract_html_pages(pages)
+    assert len(batch) == len(pages)
+    for (html, url), together in zip(pages, batch):
+        alone = extract_html(html, url)
+        assert (together.lines, together.status, together.title, together.url) == (alone.lines, alone.status, alone.title, alone.url)
+        assert np.array_equal(together.hashes, alone.hashes)
+    assert KEPT in batch[0].status and REMOVED in batch[0].status

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import apache_beam as beam
 
-from cleanwire.boilerplate.html import extract_html
+from cleanwire.boilerplate.html import extract_html_pages
 from cleanwire.boilerplate.text import Extraction, extract_articles
 from cleanwire.model import ErrorRecord, ExtractedDocument, RawDocument, doc_id_for
 from cleanwire.params import ReadParams
@@ -37,10 +37,11 @@ def extract_documents(raws: list[RawDocument], max_line_chars: int = ReadParams.
     """Decode each of ``raws`` and extract its article; an ``ErrorRecord`` says why not.
 
     Plain-text pages (lines longer than ``max_line_chars`` broken at a space) go
-    through the block classifier together (a page's result does not depend on the
-    others); HTML pages one by one."""
+    through the block classifier together, and so do HTML pages for the classifier's
+    review (a page's result does not depend on the others)."""
     results: list[ExtractedDocument | ErrorRecord | None] = []
     texts: dict[int, tuple[RawDocument, str, str]] = {}
+    pages: dict[int, tuple[RawDocument, str, str]] = {}
     for raw in raws:
         input_format = raw.input_format or raw.format
         try:
@@ -54,12 +55,14 @@ def extract_documents(raws: list[RawDocument], max_line_chars: int = ReadParams.
             results.append(ErrorRecord(raw.uri, "clean", "EmptyDocument", f"the input {what}; there is no text to clean",
                                        input_format))
         elif raw.format == "html":
-            results.append(_document(raw, text, encoding, extract_html(text, raw.url)))
+            pages[len(results)] = (raw, text, encoding)
+            results.append(None)
         else:
             texts[len(results)] = (raw, wrap_long_lines(text, max_line_chars), encoding)
             results.append(None)
     extractions = extract_articles([text for _, text, _ in texts.values()])
-    for (k, (raw, text, encoding)), extraction in zip(texts.items(), extractions):
+    extractions += extract_html_pages([(text, raw.url) for raw, text, _ in pages.values()])
+    for (k, (raw, text, encoding)), extraction in zip([*texts.items(), *pages.items()], extractions):
         results[k] = _document(raw, text, encoding, extraction)
     return results
 

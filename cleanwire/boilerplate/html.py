@@ -27,7 +27,9 @@ snippets there as trafilatura alone.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Sequence
 
 import numpy as np
 import trafilatura
@@ -42,7 +44,8 @@ from cleanwire.text.metadata import parse_timestamp
 from cleanwire.text.normalize import normalize_line, normalize_text
 
 __all__ = [
-    "DROP_SCORE", "RESCUE_DISTANCE", "RESCUE_SCORE", "extract_html", "merge_lines", "page_metadata", "review_lines",
+    "DROP_SCORE", "RESCUE_DISTANCE", "RESCUE_SCORE", "extract_html", "extract_html_pages", "merge_lines", "page_metadata",
+    "review_lines",
     "visible_blocks",
 ]
 
@@ -141,12 +144,17 @@ def review_lines(lines: list[str], status: list[int]) -> list[int]:
     lines it scores below ``DROP_SCORE`` become removed, removed lines within
     ``RESCUE_DISTANCE`` lines of the kept ones that it scores above ``RESCUE_SCORE``
     become kept.  A page without kept lines is left as it is."""
+    if KEPT not in status:
+        return list(status)
+    return _reviewed(status, load_model().scores(block_features([lines])))
+
+
+def _reviewed(status: list[int], scores: np.ndarray) -> list[int]:
     state = np.array(status)
     kept = np.flatnonzero(state == KEPT)
     if not kept.size:
         return list(status)
-    scores = load_model().scores(block_features([lines]))
-    index = np.arange(len(lines))
+    index = np.arange(len(status))
     near = (index >= kept[0] - RESCUE_DISTANCE) & (index <= kept[-1] + RESCUE_DISTANCE)
     state[(state == KEPT) & (scores < DROP_SCORE)] = REMOVED
     state[(state == REMOVED) & near & (scores > RESCUE_SCORE)] = KEPT
@@ -169,18 +177,19 @@ def page_metadata(tree: etree._Element, url: str | None = None) -> tuple[str | N
     return (normalize_line(title) if title else None), canonical, parse_timestamp(date)
 
 
-def extract_html(html: str, url: str | None = None) -> Extraction:
-    """Extract the article of an HTML page: its lines with their status, and metadata.
+@dataclass
+class _Page:
+    lines: list[str]
+    status: list[int]
+    title: str | None
+    url: str | None
+    published: datetime | None
 
-    ``url`` is the page's address when known (it helps metadata extraction).  Title,
-    publication date (original, not last-modified) and canonical URL come from
-    trafilatura's metadata extraction.  The kept lines are trafilatura's paragraphs;
-    the removed lines are the visible text blocks that are not part of the article;
-    the block classifier reviews both (``review_lines``).
-    """
+
+def _merged_page(html: str, url: str | None) -> _Page | None:
     tree = trafilatura.load_html(html)
     if tree is None:
-        return Extraction(lines=(), status=(), hashes=np.zeros(0, dtype=np.uint64))
+        return None
     visible = visible_blocks(tree)
     title, canonical, published = page_metadata(tree, url)
     document = trafilatura.bare_extraction(
@@ -189,8 +198,37 @@ def extract_html(html: str, url: str | None = None) -> Extraction:
     text = normalize_text(document.text or "") if document is not None else ""
     paragraphs = [line for line in text.split("\n") if line]
     lines, status = merge_lines(visible, paragraphs, title)
-    status = review_lines(lines, status)
-    return Extraction(
-        lines=tuple(lines), status=tuple(status), hashes=line_hashes(lines), title=title, published=published,
-        url=canonical,
-    )
+    return _Page(lines, status, title, canonical, published)
+
+
+def extract_html_pages(pages: Sequence[tuple[str, str | None]]) -> list[Extraction]:
+    """Extract the article of each ``(html, url)`` page: its lines with their status,
+    and metadata.
+
+    ``url`` is the page's address when known (it helps metadata extraction).  Title,
+    publication date (original, not last-modified) and canonical URL come from
+    trafilatura's metadata extraction.  The kept lines are trafilatura's paragraphs;
+    the removed lines are the visible text blocks that are not part of the article;
+    the block classifier reviews both (``review_lines``), for all pages in one batch.
+    A page's result does not depend on the other pages.
+    """
+    merged = [_merged_page(html, url) for html, url in pages]
+    reviewed = [page for page in merged if page is not None and KEPT in page.status]
+    if reviewed:
+        table = block_features([page.lines for page in reviewed])
+        scores = load_model().scores(table)
+        for k, page in enumerate(reviewed):
+            page.status = _reviewed(page.status, scores[table.starts[k]:table.starts[k + 1]])
+    empty = Extraction(lines=(), status=(), hashes=np.zeros(0, dtype=np.uint64))
+    return [
+        empty if page is None else Extraction(
+            lines=tuple(page.lines), status=tuple(page.status), hashes=line_hashes(page.lines), title=page.title,
+            published=page.published, url=page.url,
+        )
+        for page in merged
+    ]
+
+
+def extract_html(html: str, url: str | None = None) -> Extraction:
+    """``extract_html_pages`` of one page."""
+    return extract_html_pages([(html, url)])[0]
