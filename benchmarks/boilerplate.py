@@ -26,7 +26,7 @@ from typing import Callable
 
 import trafilatura
 
-from cleanwire.boilerplate.html import extract_html
+from cleanwire.boilerplate.html import extract_html_pages
 from cleanwire.boilerplate.text import extract_articles
 from cleanwire.text.decode import decode
 
@@ -81,8 +81,10 @@ def cleanwire_text(pages: list[dict]) -> list[str]:
 
 
 def cleanwire_html(pages: list[dict]) -> list[str]:
-    """cleanwire's HTML mode on the pages' bytes (decoded as the pipeline does)."""
-    return [extract_html(decode(page["html"], is_html=True)[0]).text for page in pages]
+    """cleanwire's HTML mode on the pages' bytes (decoded as the pipeline does), in
+    batches as the pipeline runs it."""
+    decoded = [(decode(page["html"], is_html=True)[0], None) for page in pages]
+    return [e.text for k in range(0, len(decoded), BATCH) for e in extract_html_pages(decoded[k:k + BATCH])]
 
 
 def trafilatura_alone(pages: list[dict]) -> list[str]:
