@@ -58,10 +58,13 @@ class RawDocument:
     format: str  # "text" or "html"
     content: bytes
     url: str | None = None
-    input_format: str = ""  # the reader: text, html, warc, wet or jsonl ("" : same as format)
+    input_format: str = ""  # the reader: text, html, warc, wet or jsonl (default: the page's format)
     title: str | None = None  # what a container (WARC, JSONL) says, used when the page does not
     published: datetime | None = None
     charset: str | None = None  # declared by the container (HTTP header)
+
+    def __post_init__(self) -> None:
+        self.input_format = self.input_format or self.format
 
 
 @dataclass
@@ -72,7 +75,7 @@ class ErrorRecord:
     stage: str
     error_class: str
     error: str
-    input_format: str | None = None
+    input_format: str = "other"  # the reader's format; "other" for a file no reader takes
 
 
 @dataclass
@@ -91,6 +94,9 @@ class ExtractedDocument:
     encoding: str = "utf-8"
     input_format: str = ""
 
+    def __post_init__(self) -> None:
+        self.input_format = self.input_format or self.format
+
 
 @dataclass
 class CleanDocument:
@@ -108,6 +114,9 @@ class CleanDocument:
     raw_chars: int = 0
     encoding: str = "utf-8"
     input_format: str = ""
+
+    def __post_init__(self) -> None:
+        self.input_format = self.input_format or self.format
 
     def order_key(self) -> tuple:
         """Canonical order: dated documents first, earliest first; then by uri."""

@@ -22,6 +22,7 @@ from datetime import date, datetime, timezone
 from importlib import metadata
 
 import apache_beam as beam
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
@@ -296,7 +297,7 @@ def _error_chunk(error, errors: int, rows_per_file: int):
     """The row of ``error`` keyed by its output file: ``errors / rows_per_file`` files
     (one for most runs), chosen by a hash of the uri, so that no worker holds them all."""
     columns = {"uri": [error.uri], "stage": [error.stage], "error_class": [error.error_class], "error": [error.error],
-               "input_format": [error.input_format or "other"]}
+               "input_format": [error.input_format]}
     files = max(1, -(-errors // rows_per_file))
     return ("errors", zlib.crc32(error.uri.encode("utf-8", "surrogatepass")) % files), table_chunk("errors", columns, [0])
 
@@ -379,8 +380,8 @@ def _rows_by_format(paths: list[str]) -> dict[str, int]:
     for path in paths:
         with FileSystems.open(path) as handle:
             column = pq.read_table(handle, columns=["input_format"]).column("input_format")
-        for value in column.to_pylist():
-            counts[value] = counts.get(value, 0) + 1
+        for entry in pc.value_counts(column).to_pylist():
+            counts[entry["values"]] = counts.get(entry["values"], 0) + entry["counts"]
     return counts
 
 

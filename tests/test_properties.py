@@ -348,16 +348,22 @@ def _covered(text: str, ranges: list[tuple[int, int]]) -> np.ndarray:
     return covered
 
 
+def _assert_in_order(ranges, length: int) -> None:
+    """Ranges are in order, non-empty, not overlapping and within the text."""
+    previous_end = 0
+    for a, b in ranges:
+        assert previous_end <= a < b <= length
+        previous_end = b
+
+
 @examples(400)
 @given(any_text)
 def test_sentences_tile_the_text_without_losing_a_word(text):
     ranges = sentences(text)
-    previous_end = 0
+    _assert_in_order(ranges, len(text))
     for a, b in ranges:
-        assert previous_end <= a < b <= len(text)  # in order, non-empty, not overlapping
         assert not text[a].isspace() and not text[b - 1].isspace()  # no surrounding whitespace
         assert "\n" not in text[a:b]  # a line break always ends a sentence
-        previous_end = b
     covered = _covered(text, ranges)
     assert all(covered[i] for i, c in enumerate(text) if not c.isspace()), "a non-space character is in no sentence"
     index = index_text(text)
@@ -399,11 +405,9 @@ _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 @given(any_text)
 def test_paragraphs_and_quotations_stay_inside_the_text(text):
     blocks = paragraphs(text)
-    previous_end = 0
+    _assert_in_order(blocks, len(text))
     for a, b in blocks:
-        assert previous_end <= a < b <= len(text)
         assert not _BLANK_LINE.search(text[a:b]) and text[a:b] == text[a:b].strip()
-        previous_end = b
     covered = _covered(text, blocks)
     assert all(covered[i] for i, c in enumerate(text) if not c.isspace())
     for a, b in quote_spans(text):

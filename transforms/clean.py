@@ -23,7 +23,7 @@ from transforms.stats import StageStats
 __all__ = ["CleanDocuments", "extract_document", "extract_documents", "no_article_text"]
 
 
-def no_article_text(uri: str, stage: str, extraction: Extraction, input_format: str | None = None) -> ErrorRecord:
+def no_article_text(uri: str, stage: str, extraction: Extraction, input_format: str) -> ErrorRecord:
     """The error row of a document in which every line is boilerplate."""
     if not extraction.removed:
         message = "the page shows no text at all (no body, or only scripts and styles); check that the input holds an article"
@@ -43,17 +43,16 @@ def extract_documents(raws: list[RawDocument], max_line_chars: int = ReadParams.
     texts: dict[int, tuple[RawDocument, str, str]] = {}
     pages: dict[int, tuple[RawDocument, str, str]] = {}
     for raw in raws:
-        input_format = raw.input_format or raw.format
         try:
             text, encoding = decode(raw.content, is_html=raw.format == "html", declared=raw.charset)
         except DecodeError as exc:
             results.append(ErrorRecord(raw.uri, "clean", "DecodeError",
-                                       f"{exc}; if this is a text file, save it as UTF-8", input_format))
+                                       f"{exc}; if this is a text file, save it as UTF-8", raw.input_format))
             continue
         if not text.strip():
             what = "is empty" if not text else "holds only whitespace"
             results.append(ErrorRecord(raw.uri, "clean", "EmptyDocument", f"the input {what}; there is no text to clean",
-                                       input_format))
+                                       raw.input_format))
         elif raw.format == "html":
             pages[len(results)] = (raw, text, encoding)
             results.append(None)
@@ -73,9 +72,8 @@ def extract_document(raw: RawDocument) -> ExtractedDocument | ErrorRecord:
 
 
 def _document(raw: RawDocument, text: str, encoding: str, extraction: Extraction) -> ExtractedDocument | ErrorRecord:
-    input_format = raw.input_format or raw.format
     if not extraction.paragraphs:
-        return no_article_text(raw.uri, "clean", extraction, input_format)
+        return no_article_text(raw.uri, "clean", extraction, raw.input_format)
     if (raw.title and not extraction.title) or (raw.published and not extraction.published):
         # What the page says wins; the container (WARC date, JSONL fields) fills the gaps.
         extraction = replace(extraction, title=extraction.title or raw.title,
@@ -89,7 +87,7 @@ def _document(raw: RawDocument, text: str, encoding: str, extraction: Extraction
         url=extraction.url or raw.url,
         raw_chars=len(text),
         encoding=encoding,
-        input_format=input_format,
+        input_format=raw.input_format,
     )
 
 

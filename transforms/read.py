@@ -83,7 +83,7 @@ class _ReadFile(beam.DoFn):
 
     def setup(self) -> None:
         self.stats = StageStats("read")
-        self._fields = jsonl.parse_fields(",".join(f"{k}={v}" for k, v in self._params.jsonl_fields))
+        self._fields = {**{name: name for name in jsonl.FIELDS}, **dict(self._params.jsonl_fields)}
 
     def _error(self, uri: str, file_format: str | None, error_class: str, message: str):
         self.stats.count("errors")

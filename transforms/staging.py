@@ -55,7 +55,7 @@ def _table(batch: RankedBatch) -> pa.Table:
         "format": [d.format for d in docs], "url": [d.url for d in docs], "title": [d.title for d in docs],
         "published": [d.published for d in docs], "text": [d.text for d in docs],
         "boilerplate": [d.boilerplate for d in docs], "raw_chars": [d.raw_chars for d in docs],
-        "encoding": [d.encoding for d in docs], "input_format": [d.input_format or d.format for d in docs],
+        "encoding": [d.encoding for d in docs], "input_format": [d.input_format for d in docs],
         "passages": [d.passages.ravel() for d in batch.shingled],
         "shingles": [d.shingles for d in batch.shingled],
         "windows": [np.stack((d.lo, d.hi), axis=1).ravel() for d in batch.shingled],

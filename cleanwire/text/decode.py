@@ -132,10 +132,11 @@ def _undeclared(content: bytes) -> tuple[str, str]:
         return content.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    # Read leniently once: valid UTF-8 sequences as UTF-8, other bytes as Windows-1252.
+    lenient = content.decode("utf-8", errors="cleanwire-cp1252")
     if len(_MULTIBYTE_UTF8.findall(content)) * 4 >= len(_HIGH_BYTE.findall(content)):
-        # Mostly valid UTF-8 with a few stray single bytes.
-        return _utf8(content)
-    western = content.decode("utf-8", errors="cleanwire-cp1252")
+        return lenient, "utf-8+cp1252"  # mostly valid UTF-8 with a few stray single bytes
+    western = lenient  # hardly any valid UTF-8 sequence: this is a Windows-1252 reading
     best = from_bytes(content[: 4 * _SAMPLE]).best()
     name = _python_name(best.encoding) if best is not None else None
     if name is None or name == "cp1252":
