@@ -13,8 +13,16 @@ from cleanwire.text.tokens import fmix64
 
 __all__ = [
     "CleanDocument", "ErrorRecord", "ExtractedDocument", "PartitionIndex", "RankedBatch", "RawDocument",
-    "cluster_id_for", "cluster_ids", "doc_id_for", "history_partition",
+    "cluster_id_for", "cluster_ids", "doc_id_for", "history_partition", "order_key",
 ]
+
+
+def order_key(published: datetime | None, uri: str, doc_id: str) -> tuple:
+    """A document's place in canonical order: dated documents first, earliest first;
+    then by ``uri`` (and ``doc_id``, so that no two documents tie)."""
+    if published is None:
+        return (1, 0, uri, doc_id)
+    return (0, int(published.timestamp() * 1_000_000), uri, doc_id)
 
 
 def doc_id_for(uri: str, content: bytes) -> str:
@@ -97,6 +105,10 @@ class ExtractedDocument:
     def __post_init__(self) -> None:
         self.input_format = self.input_format or self.format
 
+    def order_key(self) -> tuple:
+        """Canonical order (``order_key``); removing recurring lines does not change it."""
+        return order_key(self.extraction.published, self.uri, self.doc_id)
+
 
 @dataclass
 class CleanDocument:
@@ -119,10 +131,8 @@ class CleanDocument:
         self.input_format = self.input_format or self.format
 
     def order_key(self) -> tuple:
-        """Canonical order: dated documents first, earliest first; then by uri."""
-        if self.published is None:
-            return (1, 0, self.uri, self.doc_id)
-        return (0, int(self.published.timestamp() * 1_000_000), self.uri, self.doc_id)
+        """Canonical order (``order_key``)."""
+        return order_key(self.published, self.uri, self.doc_id)
 
 
 @dataclass

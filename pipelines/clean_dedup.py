@@ -312,7 +312,8 @@ def build(pipeline: beam.Pipeline, config: RunConfig, staging: str, plan: histor
     cleaned = extracted.documents | "Recurring" >> RemoveRecurringLines(config.clean)
     {"totals": cleaned[TOTALS], "recurring": cleaned["recurring"]} | "SourceTotals" >> SourceTotals(staging)
     batches, index = cleaned["documents"] | "Rank" >> RankDocuments(
-        config.partition_size, config.max_partitions, plan.base if plan else 0, plan.files if plan else ())
+        config.partition_size, config.max_partitions, plan.base if plan else 0, plan.files if plan else (),
+        keyed_by=extracted.documents)
     signed = batches | "Sign" >> SignPassages(params, index, keep_signatures=plan is not None)
     staged = signed.batches | "Stage" >> StagePartitions(staging)
     entries = {PASSAGE: signed[PASSAGE], DOCUMENT: signed[DOCUMENT]}

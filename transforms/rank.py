@@ -6,6 +6,12 @@ sort: approximate quantiles of the order keys split documents into range partiti
 each partition is sorted on its own; per-partition counts give every document its
 exact global rank.  No step holds all documents; the partition boundaries are only
 approximate, but ranks are exact, so everything derived from them is deterministic.
+
+The quantiles can come from the order keys of an earlier stage's documents (the
+pipeline takes them from the extracted documents, before recurring lines are
+removed, which changes no order key).  Then the boundaries are known as soon as the
+recurring lines are, and the step that removes those lines assigns partitions in the
+same pass: the runner holds the documents once before the grouping instead of twice.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from transforms.stats import StageStats
 __all__ = ["RankDocuments", "units_for"]
 
 
-def _order_key(doc: CleanDocument) -> tuple:
+def _order_key(doc) -> tuple:
     return doc.order_key()
 
 
@@ -68,7 +74,12 @@ class RankDocuments(beam.PTransform):
     that precede them (see ``PartitionIndex``).  Returns ``(batches, index)`` where ``index`` is a one-element
     PCollection holding the ``PartitionIndex`` (use it as a singleton side input)."""
 
-    def __init__(self, partition_size: int, max_partitions: int, base: int = 0, history: tuple = ()) -> None:
+    def __init__(
+        self, partition_size: int, max_partitions: int, base: int = 0, history: tuple = (), keyed_by=None,
+    ) -> None:
+        """``keyed_by``: the documents whose order keys set the partition boundaries
+        (default: the input's own); any collection with the input's order keys, or a
+        superset of them, gives the same ranks."""
         super().__init__()
         if partition_size < 1 or max_partitions < 1:
             raise ValueError("partition_size and max_partitions must be at least 1")
@@ -76,11 +87,13 @@ class RankDocuments(beam.PTransform):
         self._max_partitions = max_partitions
         self._base = base
         self._history = tuple(history)
+        self._keyed_by = keyed_by
 
     def expand(self, docs):
-        documents = docs | "CountDocuments" >> beam.combiners.Count.Globally()
+        keyed_by = docs if self._keyed_by is None else self._keyed_by
+        documents = keyed_by | "CountDocuments" >> beam.combiners.Count.Globally()
         boundaries = (
-            docs
+            keyed_by
             | "OrderKeys" >> beam.Map(_order_key)
             | "Quantiles" >> beam.ApproximateQuantiles.Globally(self._max_partitions + 1)
             | "Boundaries" >> beam.Map(
@@ -93,9 +106,9 @@ class RankDocuments(beam.PTransform):
             | "Count" >> beam.CombinePerKey(sum)
             | "Counts" >> beam.combiners.ToList()
             | "Index" >> beam.Map(
-                lambda counts, n: PartitionIndex.from_counts(
-                    counts, units_for(n, self._partition_size, self._max_partitions), self._base, self._history),
-                AsSingleton(documents))
+                lambda counts: PartitionIndex.from_counts(
+                    counts, units_for(sum(n for _, n in counts), self._partition_size, self._max_partitions),
+                    self._base, self._history))
         )
         batches = (
             keyed
