@@ -1,6 +1,7 @@
 import numpy as np
+import pytest
 
-from cleanwire.dedup.candidates import bucket_pairs, count_pairs, global_refs, local_ref, shard_entries, unique_pairs
+from cleanwire.dedup.candidates import bucket_pairs, count_pairs, global_refs, local_ref, pair_order, shard_entries, unique_pairs
 from cleanwire.dedup.refs import doc_rank, make_ref, passage_index
 
 
@@ -43,6 +44,26 @@ def test_unique_pairs():
 def test_count_pairs_adds_up_hits():
     u, v, hits = count_pairs(np.array([3, 1, 3, 1], dtype=np.uint64), np.array([4, 2, 4, 2], dtype=np.uint64), np.array([1, 2, 3, 1]))
     assert list(zip(u.tolist(), v.tolist(), hits.tolist())) == [(1, 2, 3), (3, 4, 4)]
+
+
+@pytest.mark.parametrize("rank_span", [50, 1 << 39])  # compact codes, and ranks too far apart for them
+def test_count_pairs_matches_a_plain_count(rank_span):
+    from collections import Counter
+
+    rng = np.random.default_rng(7)
+    n = 5_000
+    ranks = rng.integers(0, rank_span, size=(2, n)) + 1_000
+    refs = make_ref(ranks, rng.integers(0, 300, size=(2, n)))
+    u, v = np.minimum(refs[0], refs[1]), np.maximum(refs[0], refs[1])
+    u, v = np.concatenate((u, u[:2_000])), np.concatenate((v, v[:2_000]))  # repeated pairs
+    hits = rng.integers(1, 25, size=u.size)
+    expected = Counter()
+    for a, b, h in zip(u.tolist(), v.tolist(), hits.tolist()):
+        expected[(a, b)] += h
+    cu, cv, counts = count_pairs(u, v, hits)
+    assert list(zip(cu.tolist(), cv.tolist(), counts.tolist())) == sorted((a, b, h) for (a, b), h in expected.items())
+    order = pair_order(u, v)
+    assert list(zip(u[order].tolist(), v[order].tolist())) == sorted(zip(u.tolist(), v.tolist()))
 
 
 def test_shard_entries_are_compact_and_partition_the_entries():

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cleanwire.dedup.arrays import sorted_unique, split_by_key
-from cleanwire.dedup.refs import doc_rank, make_ref
+from cleanwire.dedup.refs import doc_rank, make_ref, passage_index
 from cleanwire.dedup.shingling import KIND_CODES, DocumentShingles
 from cleanwire.minhash.signatures import band_hashes
 
@@ -35,30 +35,82 @@ def _dense_rank(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
+@dataclass(frozen=True)
+class _RefCodes:
+    """Order-preserving codes of refs in as few bits as their ranks and passage indexes
+    need: ``(rank - lowest) << passage_bits | passage``.  Two codes of a pair fit in one
+    uint64 whenever the run's documents and passages allow (``width`` bits each), so
+    that pairs sort with one plain sort instead of ranking each side first."""
+
+    lowest: np.uint64
+    passage_bits: int
+    width: int
+
+    @classmethod
+    def fit(cls, u: np.ndarray, v: np.ndarray) -> "_RefCodes":
+        ranks = (doc_rank(u), doc_rank(v))
+        lowest = min(int(r.min()) for r in ranks)
+        highest = max(int(r.max()) for r in ranks)
+        passage_bits = max(int(passage_index(side).max()) for side in (u, v)).bit_length()
+        return cls(np.uint64(lowest), passage_bits, (highest - lowest).bit_length() + passage_bits)
+
+    def encode(self, refs: np.ndarray) -> np.ndarray:
+        return ((doc_rank(refs) - self.lowest) << np.uint64(self.passage_bits)) | passage_index(refs)
+
+    def decode(self, codes: np.ndarray) -> np.ndarray:
+        mask = np.uint64((1 << self.passage_bits) - 1)
+        return make_ref((codes >> np.uint64(self.passage_bits)) + self.lowest, codes & mask)
+
+    def pairs(self, u: np.ndarray, v: np.ndarray, spare_bits: int = 0) -> np.ndarray | None:
+        """One uint64 per pair, ordered as ``(u, v)``, with ``spare_bits`` free low bits;
+        None when the codes do not fit."""
+        if 2 * self.width + spare_bits > 64:
+            return None
+        return (self.encode(u) << np.uint64(self.width + spare_bits)) | (self.encode(v) << np.uint64(spare_bits))
+
+    def split(self, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The ``(u, v)`` refs of ``pairs`` made without spare bits."""
+        return self.decode(pairs >> np.uint64(self.width)), self.decode(pairs & np.uint64((1 << self.width) - 1))
+
+
 def pair_order(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Indices that sort pairs by ``u`` then ``v`` (one 64-bit sort of dense ranks,
-    much faster than ``np.lexsort`` on two uint64 columns)."""
-    composite = (_dense_rank(u) << np.uint64(32)) | _dense_rank(v)
+    """Indices that sort pairs by ``u`` then ``v`` (one 64-bit sort, much faster than
+    ``np.lexsort`` on two uint64 columns)."""
+    if u.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    composite = _RefCodes.fit(u, v).pairs(u, v)
+    if composite is None:  # too many documents for compact codes: rank each side
+        composite = (_dense_rank(u) << np.uint64(32)) | _dense_rank(v)
     return np.argsort(composite)
 
 
 def unique_pairs(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the distinct ``(u, v)`` pairs, sorted by ``u`` then ``v``."""
-    if u.size == 0:
-        return u, v
-    order = pair_order(u, v)
-    u, v = u[order], v[order]
-    keep = np.ones(u.size, dtype=bool)
-    keep[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-    return u[keep], v[keep]
+    u, v, _ = count_pairs(u, v)
+    return u, v
 
 
 def count_pairs(u: np.ndarray, v: np.ndarray, counts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct ``(u, v)`` pairs with the sum of their ``counts`` (1 each when None),
-    sorted by ``u`` then ``v``."""
+    """Distinct ``(u, v)`` pairs with the sum of their ``counts`` (non-negative; 1 each
+    when None), sorted by ``u`` then ``v``."""
     counts = np.ones(u.size, dtype=np.int64) if counts is None else np.asarray(counts, dtype=np.int64)
     if u.size == 0:
         return u, v, counts
+    codes = _RefCodes.fit(u, v)
+    count_bits = max(1, int(counts.max()).bit_length())
+    packed = codes.pairs(u, v, count_bits)
+    if packed is None:
+        return _count_ranked_pairs(u, v, counts)
+    # The count rides in the low bits, so one plain sort (no argsort, no gather) groups the pairs.
+    packed = np.sort(packed | counts.astype(np.uint64))
+    pairs = packed >> np.uint64(count_bits)
+    starts = np.flatnonzero(np.concatenate(([True], pairs[1:] != pairs[:-1])))
+    sums = np.add.reduceat((packed & np.uint64((1 << count_bits) - 1)).astype(np.int64), starts)
+    return (*codes.split(pairs[starts]), sums)
+
+
+def _count_ranked_pairs(u: np.ndarray, v: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``count_pairs`` for refs too far apart for compact codes."""
     order = pair_order(u, v)
     u, v, counts = u[order], v[order], counts[order]
     first = np.ones(u.size, dtype=bool)
