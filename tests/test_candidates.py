@@ -36,6 +36,28 @@ def test_large_buckets_are_linear_and_keep_the_earliest_member_linked_to_all():
     assert {int(x) for x in v[u == earliest]} == {int(x) for x in refs} - {earliest}
 
 
+@pytest.mark.parametrize("rank_span", [300, 1 << 39])  # keys and compact refs packed together, and not
+def test_bucket_pairs_match_a_plain_reference(rank_span):
+    from collections import Counter, defaultdict
+
+    rng = np.random.default_rng(3)
+    n, cap = 3_000, 4
+    keys = rng.integers(0, 400, size=n).astype(np.uint32)
+    ranks = rng.choice(300, size=n) * (rank_span // 300)
+    refs = make_ref(ranks, np.arange(n))  # distinct refs, about ten per document
+    buckets = defaultdict(set)
+    for key, ref in zip(keys.tolist(), refs.tolist()):
+        buckets[key].add(ref)
+    expected = Counter()
+    for members in buckets.values():
+        members = sorted(members)
+        pairs = {(a, b) for k, a in enumerate(members[:cap]) for b in members[k + 1:cap]}
+        pairs |= {(members[0], b) for b in members[cap:]}
+        expected.update(p for p in pairs if int(doc_rank(p[0])) != int(doc_rank(p[1])))
+    u, v, hits = bucket_pairs(keys, refs, cap=cap)
+    assert list(zip(u.tolist(), v.tolist(), hits.tolist())) == sorted((a, b, h) for (a, b), h in expected.items())
+
+
 def test_unique_pairs():
     u, v = unique_pairs(np.array([3, 1, 3, 1], dtype=np.uint64), np.array([4, 2, 4, 5], dtype=np.uint64))
     assert _pairs(u, v) == [(1, 2), (1, 5), (3, 4)]

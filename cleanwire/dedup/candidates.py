@@ -119,6 +119,45 @@ def _count_ranked_pairs(u: np.ndarray, v: np.ndarray, counts: np.ndarray) -> tup
     return u[starts], v[starts], np.add.reduceat(counts, starts)
 
 
+def _shared_buckets(keys: np.ndarray, refs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The entries whose key another entry shares, sorted by key, then ref."""
+    codes = _RefCodes.fit(refs, refs)
+    if codes.width > 32 or (keys.dtype.itemsize > 4 and int(keys.max()) >= 1 << 32):
+        return _shared_buckets_ranked(keys, refs)
+    # Key and compact ref in one uint64: one plain sort orders the buckets and their
+    # members (no argsort, no gather).
+    packed = np.sort((keys.astype(np.uint64) << np.uint64(32)) | codes.encode(refs))
+    sorted_keys = packed >> np.uint64(32)
+    shared = _shared(sorted_keys)
+    return sorted_keys[shared], codes.decode(packed[shared] & np.uint64(0xFFFFFFFF))
+
+
+def _shared(sorted_keys: np.ndarray) -> np.ndarray:
+    """Which entries of ``sorted_keys`` have a key that another entry has too."""
+    same = sorted_keys[1:] == sorted_keys[:-1]
+    shared = np.zeros(sorted_keys.size, dtype=bool)
+    shared[1:] |= same
+    shared[:-1] |= same
+    return shared
+
+
+def _shared_buckets_ranked(keys: np.ndarray, refs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_shared_buckets`` for keys or refs too wide to pack together."""
+    # Most entries are alone in their bucket: find the shared keys with one plain sort
+    # (np.lexsort on two keys is ~30x slower), then order only those entries.
+    by_key = np.argsort(keys)
+    sorted_keys = keys[by_key]
+    shared = _shared(sorted_keys)
+    bucket = np.cumsum(np.concatenate(([0], sorted_keys[1:] != sorted_keys[:-1])))[shared].astype(np.uint64)
+    refs = refs[by_key[shared]].astype(np.uint64)
+    # Sort by (bucket, ref) with one 64-bit sort: bucket in the high half, ref's rank below.
+    ref_order = np.argsort(refs)
+    ref_rank = np.empty(refs.size, dtype=np.uint64)
+    ref_rank[ref_order] = np.arange(refs.size, dtype=np.uint64)
+    composite = np.sort((bucket << np.uint64(32)) | ref_rank)
+    return composite >> np.uint64(32), refs[ref_order[(composite & np.uint64(0xFFFFFFFF)).astype(np.int64)]]
+
+
 def bucket_pairs(
     keys: np.ndarray, refs: np.ndarray, cap: int = 16, first_new: int = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -138,25 +177,9 @@ def bucket_pairs(
     empty = np.zeros(0, dtype=np.uint64)
     if keys.size < 2:
         return empty, empty, np.zeros(0, dtype=np.int64)
-    # Most entries are alone in their bucket: find the shared keys with one plain sort
-    # (np.lexsort on two keys is ~30x slower), then order only those entries.
-    by_key = np.argsort(keys)
-    sorted_keys = keys[by_key]
-    repeated = np.zeros(keys.size, dtype=bool)
-    same = sorted_keys[1:] == sorted_keys[:-1]
-    repeated[1:] |= same
-    repeated[:-1] |= same
-    if not repeated.any():
+    keys, refs = _shared_buckets(keys, refs)
+    if keys.size == 0:
         return empty, empty, np.zeros(0, dtype=np.int64)
-    chosen = by_key[repeated]
-    bucket = np.cumsum(np.concatenate(([0], ~same)))[repeated].astype(np.uint64)  # bucket number, key order
-    refs = refs[chosen].astype(np.uint64)
-    # Sort by (bucket, ref) with one 64-bit sort: bucket in the high half, ref's rank below.
-    ref_order = np.argsort(refs)
-    ref_rank = np.empty(refs.size, dtype=np.uint64)
-    ref_rank[ref_order] = np.arange(refs.size, dtype=np.uint64)
-    composite = np.sort((bucket << np.uint64(32)) | ref_rank)
-    keys, refs = composite >> np.uint64(32), refs[ref_order[(composite & np.uint64(0xFFFFFFFF)).astype(np.int64)]]
     run_starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
     run_sizes = np.diff(np.append(run_starts, keys.size))
     if first_new:
