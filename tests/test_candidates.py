@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
 
-from cleanwire.dedup.candidates import bucket_pairs, count_pairs, global_refs, local_ref, pair_order, shard_entries, unique_pairs
+from cleanwire.dedup.candidates import (
+    bucket_pairs, count_pairs, global_refs, local_ref, pack_pairs, pair_order, shard_entries, unique_pairs, unpack_pairs,
+)
 from cleanwire.dedup.refs import doc_rank, make_ref, passage_index
 
 
@@ -56,6 +58,18 @@ def test_bucket_pairs_match_a_plain_reference(rank_span):
         expected.update(p for p in pairs if int(doc_rank(p[0])) != int(doc_rank(p[1])))
     u, v, hits = bucket_pairs(keys, refs, cap=cap)
     assert list(zip(u.tolist(), v.tolist(), hits.tolist())) == sorted((a, b, h) for (a, b), h in expected.items())
+
+
+@pytest.mark.parametrize("rank_span", [300, 1 << 39])
+def test_packed_pairs_round_trip_in_fewer_bytes(rank_span):
+    rng = np.random.default_rng(5)
+    u = make_ref(rng.integers(0, rank_span, 1_000), rng.integers(0, 100, 1_000))
+    v = make_ref(rng.integers(0, rank_span, 1_000), rng.integers(0, 100, 1_000))
+    hits = rng.integers(1, 30, 1_000)
+    packed = pack_pairs(u, v, hits)
+    assert all((a == b).all() for a, b in zip(unpack_pairs(packed), (u, v, hits)))
+    if rank_span < 1 << 20:
+        assert packed.pairs.nbytes + packed.hits.nbytes == 9 * 1_000
 
 
 def test_unique_pairs():

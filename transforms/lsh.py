@@ -4,8 +4,9 @@ Band keys are grouped the Beam way, by a GroupByKey, but on *shards* of the key 
 with the entries packed in numpy arrays (8 bytes an entry): within a shard, one sort
 brings equal keys together.  No process ever holds more than one shard's entries, and
 the runner sees a few elements per partition and shard instead of one per band key.
-A second grouping, by pair, adds up the bands in which two items collided; pairs with
-enough hits are routed to the partitions that hold their two items, for verification.
+A second grouping, by pair, adds up the bands in which two items collided (the pairs
+travel packed, about 9 bytes each, see ``PackedPairs``); pairs with enough hits are
+routed to the partitions that hold their two items, for verification.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import apache_beam as beam
 import numpy as np
 
 from cleanwire.dedup.arrays import pair_shard, split_by_key
-from cleanwire.dedup.candidates import bucket_pairs, count_pairs, global_refs
+from cleanwire.dedup.candidates import bucket_pairs, count_pairs, global_refs, pack_pairs, unpack_pairs
 from cleanwire.dedup.refs import doc_rank, make_ref
 from cleanwire.model import PartitionIndex
 from transforms.stats import StageStats
@@ -49,7 +50,9 @@ class _BucketFn(beam.DoFn):
             keys = np.concatenate([keys for _, keys, _ in chunks])
             refs = np.concatenate([global_refs(base, local) for base, _, local in chunks])
             u, v, hits = bucket_pairs(keys, refs, self._cap, int(make_ref(index.base, 0)))
-            routed = [(shard, (u[rows], v[rows], hits[rows])) for shard, rows in split_by_key(pair_shard(u, v, index.shards))]
+            routed = [
+                (shard, pack_pairs(u[rows], v[rows], hits[rows])) for shard, rows in split_by_key(pair_shard(u, v, index.shards))
+            ]
         self.stats.count("entries", keys.size)
         self.stats.count("pair_hits", u.size)
         yield from routed
@@ -67,7 +70,7 @@ class _CountHitsFn(beam.DoFn):
         _shard, chunks = element
         with self.stats.timed():
             chunks = list(chunks)
-            u, v, hits = count_pairs(*(np.concatenate(parts) for parts in zip(*chunks)))
+            u, v, hits = count_pairs(*(np.concatenate(parts) for parts in zip(*map(unpack_pairs, chunks))))
             keep = hits >= self._min_hits
             routed = list(route_pairs(self._level, u[keep], v[keep], index))
         self.stats.count("pairs", u.size)
