@@ -174,7 +174,11 @@ def quote_spans(text: str, index: TextIndex | None = None) -> list[tuple[int, in
     """
     index = index_text(text) if index is None else index
     marks = index.quote_marks.tolist()
-    paragraph_ends = [end for _, end in paragraphs(text)]
+    if not marks:
+        return []
+    # Where each paragraph's blank-line break starts: a quotation mark, never a space,
+    # lies before the first break at or after it.
+    breaks = [m.start() for m in _BLANK_LINES.finditer(text)] + [len(text)]
     spans, k = [], 0
     while k < len(marks):
         i = marks[k]
@@ -182,7 +186,9 @@ def quote_spans(text: str, index: TextIndex | None = None) -> list[tuple[int, in
         mark = text[i]
         if mark not in _QUOTE_PAIRS or not _opens_quote(text, i):
             continue
-        limit = paragraph_ends[min(bisect_left(paragraph_ends, i), len(paragraph_ends) - 1)]
+        limit = breaks[bisect_left(breaks, i)]
+        while text[limit - 1].isspace():  # the paragraph's end without trailing spaces
+            limit -= 1
         closers = _QUOTE_PAIRS[mark]
         while k < len(marks) and marks[k] < limit and not _closes_quote(text, marks[k], closers):
             k += 1
