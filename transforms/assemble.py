@@ -14,6 +14,7 @@ from __future__ import annotations
 import apache_beam as beam
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from apache_beam.io.filesystems import FileSystems
 
 from cleanwire.dedup.refs import make_ref, passage_index
@@ -35,22 +36,23 @@ __all__ = ["AssembleRecords"]
 
 class _Lookup:
     """Assignments of one kind, looked up by ref: for each, the canonical item ``u``
-    (its doc id ``label`` and passage index), its cluster id, the similarity and link."""
+    (its doc id ``label`` and passage index), its cluster id, the similarity and link,
+    as Arrow arrays (``take`` them with ``_pick``)."""
 
     def __init__(self, chunks: list[Links], ref_of) -> None:
-        if chunks:
-            refs = np.concatenate([ref_of(c) for c in chunks])
-            order = np.argsort(refs, kind="stable")
-            self.refs = refs[order]
-            labels = np.concatenate([c.label for c in chunks])[order]
-            canonical = np.concatenate([c.u for c in chunks])[order]
-            self.label = labels.astype(str).tolist()
-            self.canonical_idx = passage_index(canonical).astype(np.int64).tolist()
-            self.cluster = cluster_ids(labels, passage_index(canonical))
-            self.similarity = np.concatenate([c.similarity for c in chunks])[order].tolist()
-            self.link = link_names(np.concatenate([c.by_containment for c in chunks])[order])
-        else:
+        if not chunks:
             self.refs = np.zeros(0, dtype=np.uint64)
+            chunks = [Links("", *(np.zeros(0, dtype=t) for t in (np.uint64, np.uint64, np.float64, bool, "S32")))]
+        refs = np.concatenate([ref_of(c) for c in chunks])
+        order = np.argsort(refs, kind="stable")
+        self.refs = refs[order]
+        labels = np.concatenate([c.label for c in chunks])[order]
+        canonical = np.concatenate([c.u for c in chunks])[order]
+        self.label = pa.array(labels.astype(str), type=pa.string())
+        self.canonical_idx = pa.array(passage_index(canonical).astype(np.int64))
+        self.cluster = pa.array(cluster_ids(labels, passage_index(canonical)), type=pa.string())
+        self.similarity = pa.array(np.concatenate([c.similarity for c in chunks])[order], type=pa.float64())
+        self.link = pa.array(link_names(np.concatenate([c.by_containment for c in chunks])[order]), type=pa.string())
 
     def find(self, refs: np.ndarray) -> np.ndarray:
         """Position of each ref in this lookup, or -1."""
@@ -58,6 +60,11 @@ class _Lookup:
             return np.full(refs.size, -1)
         pos = np.minimum(np.searchsorted(self.refs, refs), self.refs.size - 1)
         return np.where(self.refs[pos] == refs, pos, -1)
+
+
+def _pick(values: pa.Array, positions: np.ndarray) -> pa.Array:
+    """``values[positions]``, null where a position is -1."""
+    return values.take(pa.array(np.maximum(positions, 0), mask=positions < 0))
 
 
 def _assignments(tagged, level: str) -> tuple[_Lookup, _Lookup]:
@@ -122,20 +129,11 @@ class _AssembleFn(beam.DoFn):
         root = passage_roots.find(refs)
         is_member = member >= 0
 
-        cluster_id, similarity, link, canonical_doc, canonical_idx = [], [], [], [], []
-        for m, r in zip(member.tolist(), root.tolist()):
-            if m >= 0:
-                cluster_id.append(passage_members.cluster[m])
-                similarity.append(passage_members.similarity[m])
-                link.append(passage_members.link[m])
-                canonical_doc.append(passage_members.label[m])
-                canonical_idx.append(passage_members.canonical_idx[m])
-            else:
-                cluster_id.append(passage_roots.cluster[r] if r >= 0 else None)
-                similarity.append(1.0 if r >= 0 else None)
-                link.append(None)
-                canonical_doc.append(None)
-                canonical_idx.append(None)
+        # A member takes its canonical's cluster; a root (a canonical) its own cluster.
+        member_mask = pa.array(is_member)
+        cluster_id = pc.if_else(member_mask, _pick(passage_members.cluster, member), _pick(passage_roots.cluster, root))
+        similarity = pc.if_else(
+            member_mask, _pick(passage_members.similarity, member), pa.array(np.ones(root.size), mask=root < 0))
         doc_of = np.repeat(np.arange(len(texts)), counts)
         passage_texts = [texts[d][s:e] for d, s, e in zip(doc_of.tolist(), all_spans[:, 0].tolist(), all_spans[:, 1].tolist())]
         first_row = np.cumsum(counts) - counts
@@ -154,19 +152,19 @@ class _AssembleFn(beam.DoFn):
             "sentence_idx": all_spans[:, 3],
             "text": pa.array(passage_texts, type=pa.string()),
             "start": all_spans[:, 0], "end": all_spans[:, 1],
-            "cluster_id": pa.array(cluster_id, type=pa.string()),
+            "cluster_id": cluster_id,
             "is_canonical": ~is_member,
-            "similarity": pa.array(similarity, type=pa.float64()),
-            "link": pa.array(link, type=pa.string()),
-            "canonical_doc_id": pa.array(canonical_doc, type=pa.string()),
-            "canonical_passage_idx": pa.array(canonical_idx, type=pa.int64()),
+            "similarity": similarity,
+            "link": _pick(passage_members.link, member),
+            "canonical_doc_id": _pick(passage_members.label, member),
+            "canonical_passage_idx": _pick(passage_members.canonical_idx, member),
         })
         document_table = pa.table({
             "doc_id": docs.column("doc_id"), "uri": docs.column("uri"), "source": docs.column("source"),
             "format": docs.column("format"), "url": docs.column("url"), "title": docs.column("title"),
             "published": docs.column("published"), "text": docs.column("text"), "boilerplate": docs.column("boilerplate"),
-            "duplicate_of": pa.array([doc_members.label[h] if h >= 0 else None for h in doc_hit.tolist()], type=pa.string()),
-            "duplicate_similarity": pa.array([doc_members.similarity[h] if h >= 0 else None for h in doc_hit.tolist()], type=pa.float64()),
+            "duplicate_of": _pick(doc_members.label, doc_hit),
+            "duplicate_similarity": _pick(doc_members.similarity, doc_hit),
             "unique_text": pa.array(unique_texts, type=pa.string()),
             "canonical_rank": ranks, "raw_chars": docs.column("raw_chars"), "passages": counts,
             "encoding": docs.column("encoding"), "input_format": docs.column("input_format"),
