@@ -15,8 +15,8 @@ Runs, one after the other in this invocation:
   ``--workers`` processes), the reference for HTML throughput.
 
 Prints documents per second, peak resident memory (all processes), the ratio to the
-fastest datatrove configuration, and cleanwire's CPU seconds per stage from its
-manifest.  Needs the ``bench`` extra (``pip install -e '.[bench]'``).
+fastest datatrove configuration, cleanwire's CPU seconds per stage from its
+manifest and the wall time at which each of its stages started (from its JSON log).  Needs the ``bench`` extra (``pip install -e '.[bench]'``).
 """
 
 from __future__ import annotations
@@ -47,16 +47,27 @@ def _row(name: str, docs: int, seconds: float, rss: float, note: str = "") -> di
 
 def run_cleanwire(corpus: Path, fmt: str, workers: int, scratch: Path, extra: list[str]) -> tuple[dict, dict]:
     out = scratch / "cleanwire-out"
-    command = [CLEANWIRE, "run", str(corpus / fmt), "--output", str(out), "--quiet",
+    command = [CLEANWIRE, "run", str(corpus / fmt), "--output", str(out), "--log-format", "json",
                "--direct_running_mode=multi_processing", f"--direct_num_workers={workers}", *extra]
     measured = measure(command)
     if measured.returncode != 0:
         raise SystemExit(f"cleanwire failed:\n{measured.output[-3000:]}")
     manifest = json.loads((out / "manifest.json").read_text())
+    manifest["stage_starts"] = _stage_starts(measured.output)
     shutil.rmtree(out, ignore_errors=True)
     docs = manifest["counts"]["inputs"]
     note = f"{manifest['counts']['duplicate_passages']} dup passages, {manifest['counts']['duplicate_documents']} dup docs"
     return _row(f"cleanwire ({workers} workers)", docs, measured.seconds, measured.peak_rss_mb, note), manifest
+
+
+def _stage_starts(log: str) -> list[tuple[str, float]]:
+    """``(stage, seconds since start)`` of each stage start in cleanwire's JSON log."""
+    starts = []
+    for line in log.splitlines():
+        if line.startswith("{") and '"event": "stage"' in line:
+            event = json.loads(line)
+            starts.append((event["stage"], event["elapsed_seconds"]))
+    return starts
 
 
 def run_datatrove(corpus: Path, workers: int, tokenizer: str, scratch: Path, docs: int) -> dict | None:
@@ -113,6 +124,8 @@ def main() -> None:
     for stage, stats in manifest["stages"].items():
         if "cpu_seconds" in stats:
             print(f"#   {stage:18s} {stats['cpu_seconds']:8.2f}")
+    print("# cleanwire stage starts (wall seconds since the start; a stage runs until about the next one):")
+    print("#   " + ", ".join(f"{stage} {seconds:.1f}" for stage, seconds in manifest["stage_starts"]))
     print("# JSON " + json.dumps({"docs": docs, "rows": rows, "stages": {k: v.get("cpu_seconds") for k, v in manifest["stages"].items()}}))
 
 
