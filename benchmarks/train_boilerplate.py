@@ -2,10 +2,13 @@
 
 Usage: python benchmarks/train_boilerplate.py DEVDATA [--output PATH]
 
+Needs the ``bench`` extra (scikit-learn).
+
 DEVDATA is the boilerplate development set (``html/``, ``text/``, ``labels.jsonl``).
 Only the training split is used (``benchmarks/boilerplate.py`` holds every third page
-out); the held-out pages are for evaluation.  Deterministic: no random numbers, the
-same data give the same weights.
+out); the held-out pages are for evaluation.  Deterministic: no random numbers (the trees
+use no subsampling, no early stopping and a fixed seed, and one thread), the same data
+give the same weights.
 
 Labels, one per block of each page's text dump (blocks as ``extract_article`` sees
 them):
@@ -17,13 +20,16 @@ them):
   HTML (comments excluded) contains it.  Weight 1.  The dump's blocks and trafilatura's
   paragraphs are compared on their letters and digits only.
 
-Model (see ``cleanwire/boilerplate/model.py``): a first logistic regression on the
-block features; a second one on the block features plus context computed from first
-scores.  The second is trained on first scores of pages the first did not see (two
-folds), so it learns how far to trust them.  Both are fitted by Newton's method with
-an L2 penalty.  The threshold maximises the mean of with-recall and
-without-rejection of ``extract_article`` on the training pages, preferring the lower
-(more recall) where the mean is flat.
+Model (see ``cleanwire/boilerplate/model.py``): first, gradient-boosted trees on the
+block features (scikit-learn's ``HistGradientBoostingClassifier``, used here only: the
+trees are exported to ``weights.json`` and evaluated with numpy at run time); second, a
+logistic regression on the block features plus context computed from first scores.
+The second is trained on first scores of pages the first did not see (two folds), so
+it learns how far to trust them; it is fitted by Newton's method with an L2 penalty.
+The threshold maximises the mean of with-recall and without-rejection of
+``extract_article`` on the training pages, each scored by a model trained on the other
+training pages (three folds), preferring the lower (more recall) where the mean is
+flat.
 """
 
 from __future__ import annotations
@@ -37,19 +43,26 @@ from pathlib import Path
 
 import numpy as np
 import trafilatura
+from sklearn.ensemble import HistGradientBoostingClassifier
+from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.boilerplate import load_pages, score  # noqa: E402
 from cleanwire.boilerplate.features import FEATURE_NAMES, block_features  # noqa: E402
-from cleanwire.boilerplate.model import CONTEXT_NAMES, WEIGHTS, BlockModel, context_features  # noqa: E402
+from cleanwire.boilerplate.model import CONTEXT_NAMES, NEVER_RIGHT, WEIGHTS, BlockModel, TreeEnsemble, context_features  # noqa: E402
 from cleanwire.boilerplate.text import extract_article  # noqa: E402
 from cleanwire.text.normalize import normalize_text  # noqa: E402
 
 GOLD_WEIGHT = 20.0
 L2 = 1.0
+# The first stage's trees: few and shallow, with large leaves, because 200 pages are few
+# (deeper or more trees fit the training pages better and new pages no better).
+TREES = {"max_iter": 100, "learning_rate": 0.1, "max_depth": 3, "max_leaf_nodes": 8, "min_samples_leaf": 100,
+         "l2_regularization": 1.0}
 THRESHOLDS = np.round(np.arange(-2.0, 1.51, 0.25), 2)
 MEAN_TOLERANCE = 0.005
+THRESHOLD_FOLDS = 3
 _SPACE = re.compile(r"\s+")
 _NON_WORD = re.compile(r"\W+")
 
@@ -70,6 +83,36 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = L
         if np.abs(step).max() < 1e-8:
             break
     return beta
+
+
+def fit_trees(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> TreeEnsemble:
+    """Gradient-boosted trees (``TREES``) for log-odds of ``y``, exported as a
+    ``TreeEnsemble``; checks that the export scores ``x`` as scikit-learn does."""
+    model = HistGradientBoostingClassifier(**TREES, early_stopping=False, random_state=0)
+    with threadpool_limits(1):  # one thread: the same sums in the same order on every machine
+        model.fit(x, y.astype(int), sample_weight=weight)
+    # Each tree made complete, in heap order (see TreeEnsemble): a leaf above the
+    # deepest level becomes splits that send every block left, above copies of it.
+    depth = max(int(predictor.nodes["depth"].max()) for (predictor,) in model._predictors)
+    features = np.zeros((len(model._predictors), 2**depth - 1), dtype=np.int64)
+    thresholds = np.full(features.shape, NEVER_RIGHT)
+    values = np.zeros((len(model._predictors), 2**depth))
+    for t, (predictor,) in enumerate(model._predictors):  # one tree per round for two classes
+        nodes = predictor.nodes
+        pending = [(0, 0, 0)]  # (node of the trained tree, heap position, level)
+        while pending:
+            node, heap, level = pending.pop()
+            if level == depth:
+                values[t, heap - (2**depth - 1)] = nodes[node]["value"]
+            elif nodes[node]["is_leaf"]:
+                pending += [(node, 2 * heap + 1, level + 1), (node, 2 * heap + 2, level + 1)]
+            else:
+                features[t, heap], thresholds[t, heap] = nodes[node]["feature_idx"], nodes[node]["num_threshold"]
+                pending += [(int(nodes[node]["left"]), 2 * heap + 1, level + 1), (int(nodes[node]["right"]), 2 * heap + 2, level + 1)]
+    ensemble = TreeEnsemble(float(np.ravel(model._baseline_prediction)[0]), depth, features, thresholds, values)
+    if not np.allclose(ensemble.predict(x), model.decision_function(x), rtol=0, atol=1e-9):
+        raise AssertionError("the exported trees do not score as scikit-learn's")
+    return ensemble
 
 
 def _key(text: str) -> str:
@@ -112,27 +155,35 @@ def _stack(examples: list[dict], key: str) -> tuple[np.ndarray, np.ndarray, np.n
 
 
 def train(examples: list[dict]) -> BlockModel:
-    """Fit both regressions on ``examples`` (``label_page`` results); threshold 0."""
+    """Fit both stages on ``examples`` (``label_page`` results); threshold 0."""
     for e in examples:
         e["local"] = e["table"].features
     folds = [examples[0::2], examples[1::2]]
     for held, rest in ((folds[0], folds[1]), (folds[1], folds[0])):
-        first = fit_logistic(*_stack(rest, "local"))
+        first = fit_trees(*_stack(rest, "local"))
         for e in held:
-            e["both"] = np.hstack([e["local"], context_features(e["local"], e["local"] @ first)])
-    first = fit_logistic(*_stack(examples, "local"))
+            e["both"] = np.hstack([e["local"], context_features(e["local"], first.predict(e["local"]))])
+    first = fit_trees(*_stack(examples, "local"))
     second = fit_logistic(*_stack(examples, "both"))
     return BlockModel(first, second, 0.0)
 
 
-def choose_threshold(model: BlockModel, pages: list[dict]) -> tuple[float, list[tuple[float, dict]]]:
-    """The lowest threshold whose mean score of ``extract_article`` on ``pages`` is
-    within ``MEAN_TOLERANCE`` of the best: where the mean hardly changes, article text
-    lost costs a reader more than boilerplate kept."""
+def choose_threshold(examples: list[dict]) -> tuple[float, list[tuple[float, dict]]]:
+    """The lowest threshold whose mean score of ``extract_article`` is within
+    ``MEAN_TOLERANCE`` of the best, on scores of pages the model did not see: each of
+    ``THRESHOLD_FOLDS`` folds of ``examples`` is scored by a model trained on the others
+    (a model's scores on its own training pages are surer than on new pages, which
+    would bias the threshold).  Where the mean hardly changes, article text lost costs
+    a reader more than boilerplate kept."""
+    folds = [examples[k::THRESHOLD_FOLDS] for k in range(THRESHOLD_FOLDS)]
+    models = [train([e for j, e in enumerate(examples) if j % THRESHOLD_FOLDS != k]) for k in range(THRESHOLD_FOLDS)]
+    pages = [e["page"] for fold in folds for e in fold]
     results = []
     for threshold in THRESHOLDS.tolist():
-        candidate = replace(model, threshold=threshold)
-        outputs = [extract_article(page["text"], model=candidate).text for page in pages]
+        outputs = [
+            extract_article(e["page"]["text"], model=replace(model, threshold=threshold)).text
+            for model, fold in zip(models, folds) for e in fold
+        ]
         results.append((threshold, score(pages, outputs)["all"]))
     best = max(row["mean"] for _, row in results)
     return min(value for value, row in results if row["mean"] >= best - MEAN_TOLERANCE), results
@@ -147,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"training on {len(pages)} pages of the training split")
     examples = [label_page(page) for page in pages]
     model = train(examples)
-    threshold, results = choose_threshold(model, pages)
+    threshold, results = choose_threshold(examples)
     for value, row in results:
         print(f"threshold {value:+.2f}: with-recall {row['with_recall']:.3f} without-rejection "
               f"{row['without_rejection']:.3f} mean {row['mean']:.3f}")
@@ -155,14 +206,20 @@ def main(argv: list[str] | None = None) -> None:
     weights = {
         "about": "Block classifier of cleanwire's plain-text boilerplate removal; written by "
         "benchmarks/train_boilerplate.py from the training split of the boilerplate development set.",
-        "training": {"pages": len(pages), "gold_weight": GOLD_WEIGHT, "l2": L2, "folds": 2},
+        "training": {"pages": len(pages), "gold_weight": GOLD_WEIGHT, "l2": L2, "trees": TREES, "folds": 2,
+                     "threshold_folds": THRESHOLD_FOLDS},
         "features": list(FEATURE_NAMES),
         "context": list(CONTEXT_NAMES),
-        "first": [round(w, 6) for w in model.first.tolist()],
+        "first": model.first.to_json(),
         "second": [round(w, 6) for w in model.second.tolist()],
         "threshold": threshold,
     }
-    args.output.write_text(json.dumps(weights, indent=1) + "\n", encoding="utf-8")
+    # The trees go last, one line each, which keeps the file small and readable.
+    first = weights.pop("first")
+    head = json.dumps(weights, indent=1).removesuffix("\n}")
+    trees = ",\n".join("  " + json.dumps(tree, separators=(",", ":")) for tree in first["trees"])
+    text = f'{head},\n "first": {{"base": {json.dumps(first["base"])}, "depth": {first["depth"]}, "trees": [\n{trees}\n ]}}\n}}\n'
+    args.output.write_text(text, encoding="utf-8")
     print(f"wrote {args.output}")
 
 

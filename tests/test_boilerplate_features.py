@@ -13,7 +13,9 @@ from cleanwire.boilerplate.features import FEATURE_NAMES, block_features, line_h
 from cleanwire.boilerplate.html import (
     KEPT, METADATA, REMOVED, extract_html, extract_html_pages, merge_lines, page_metadata, visible_blocks,
 )
-from cleanwire.boilerplate.model import CONTEXT_NAMES, WEIGHTS, BlockModel, best_run, context_features
+from cleanwire.boilerplate.model import (
+    CONTEXT_NAMES, NEVER_RIGHT, WEIGHTS, BlockModel, TreeEnsemble, best_run, context_features, load_model,
+)
 
 DATA = Path(__file__).resolve().parent / "data"
 PAGE = [
@@ -94,6 +96,28 @@ def test_weights_for_other_features_are_refused(tmp_path: Path):
     stale.write_text(json.dumps(data))
     with pytest.raises(ValueError, match="train_boilerplate"):
         BlockModel.from_json(stale)
+
+
+def test_trees_follow_their_splits_and_round_trip_through_json():
+    # Tree 0: feature 0 <= 1 goes left, then feature 1 <= 5 (left) or a leaf (right).
+    # Tree 1: a single leaf, padded with splits that send everything left.
+    trees = TreeEnsemble(
+        base=0.5, depth=2,
+        feature=np.array([[0, 1, 0], [0, 0, 0]]),
+        threshold=np.array([[1.0, 5.0, NEVER_RIGHT], [NEVER_RIGHT] * 3]),
+        value=np.array([[1.0, 2.0, 3.0, 3.0], [-1.0, -1.0, -1.0, -1.0]]),
+    )
+    rows = np.array([[0.0, 0.0], [1.0, 6.0], [2.0, 0.0], [2.0, 9.0]])
+    assert trees.predict(rows).tolist() == [0.5, 1.5, 2.5, 2.5]
+    again = TreeEnsemble.from_json(json.loads(json.dumps(trees.to_json())))
+    assert again.predict(rows).tolist() == trees.predict(rows).tolist()
+
+
+def test_the_shipped_model_scores_a_page_the_same_alone_and_in_a_batch():
+    other = ["Weather", "Rain is expected across the north of the country for most of the week, forecasters said."]
+    batch = block_features([other, PAGE])
+    scores = load_model().scores(batch)
+    assert np.array_equal(scores[batch.page(1)], load_model().scores(block_features([PAGE])))
 
 
 def test_visible_blocks_split_at_block_elements_and_skip_scripts():

@@ -1,18 +1,21 @@
-"""The block classifier: two logistic regressions over block features.
+"""The block classifier: boosted trees, then a logistic regression over block features.
 
-The first regression scores each block from its own features and its neighbours'
-(``block_features``).  Whether a block belongs to the article depends on more than
-itself, though: a short line between two article paragraphs is a subheading, the
-same line among menu entries is navigation, a prose paragraph after "Comments" is a
-comment.  So the second regression adds *context* computed from the first scores:
-how far the nearest clearly-article block is above and below, how much chrome and
-how many end-of-article headings lie in between, how much of the page's article-like
-text comes before and after the block, and whether the block lies in the page's main
-run of article-like blocks.  A block is kept when its second score exceeds the
+The first stage, a small ensemble of gradient-boosted regression trees, scores each
+block from its own features and its neighbours' (``block_features``); unlike a
+regression, trees can let one feature change what another means (a line's length says
+more with its function words than alone).  Whether a block belongs to the article
+depends on more than itself, though: a short line between two article paragraphs is a
+subheading, the same line among menu entries is navigation, a prose paragraph after
+"Comments" is a comment.  So the second stage, a logistic regression, adds *context*
+computed from the first scores: how far the nearest clearly-article block is above and
+below, how much chrome and how many end-of-article headings lie in between, how much of
+the page's article-like text comes before and after the block, and whether the block
+lies in the page's main run of article-like blocks.  A block is kept when its second score exceeds the
 threshold.
 
-The weights are learned by ``benchmarks/train_boilerplate.py`` and shipped as
-``weights.json`` beside this module; inference is a few numpy operations.
+The trees and weights are learned by ``benchmarks/train_boilerplate.py`` and shipped as
+``weights.json`` beside this module; inference is numpy operations over all blocks of a
+batch at once (a few per tree and level of the trees, then the regression).
 """
 
 from __future__ import annotations
@@ -26,7 +29,10 @@ import numpy as np
 
 from cleanwire.boilerplate.features import FEATURE_NAMES, FIXED_POINT, BlockTable, page_bounds, segment_sums
 
-__all__ = ["CONTEXT_NAMES", "KNOWN_SCORE", "WEIGHTS", "BlockModel", "best_run", "context_features", "load_model"]
+__all__ = [
+    "CONTEXT_NAMES", "KNOWN_SCORE", "NEVER_RIGHT", "WEIGHTS", "BlockModel", "TreeEnsemble", "best_run",
+    "context_features", "load_model",
+]
 
 WEIGHTS = Path(__file__).resolve().parent / "weights.json"
 
@@ -124,10 +130,65 @@ def context_features(features: np.ndarray, first: np.ndarray, starts: np.ndarray
 
 
 @dataclass(frozen=True)
-class BlockModel:
-    """Weights of the two regressions and the decision threshold."""
+class TreeEnsemble:
+    """Regression trees whose leaf values add up to a score (log-odds), on top of ``base``.
 
-    first: np.ndarray
+    Every tree is complete, of depth ``depth``, its nodes in heap order: the split nodes
+    ``0 .. 2**depth - 2`` (node ``k``'s children are ``2k + 1`` and ``2k + 2``) in row
+    ``t`` of ``feature`` and ``threshold``, the ``2**depth`` leaves in row ``t`` of
+    ``value``.  A block goes right at a split node when its feature ``feature`` exceeds
+    ``threshold``, else left; a shallower leaf of the trained tree is a split at
+    ``NEVER_RIGHT`` above leaves of equal value.
+    """
+
+    base: float
+    depth: int
+    feature: np.ndarray
+    threshold: np.ndarray
+    value: np.ndarray
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """The score of each row of ``features`` (float64 ``(blocks, columns)``)."""
+        columns = np.ascontiguousarray(features.T)  # one feature's values are contiguous
+        total = np.full(features.shape[0], self.base)
+        # Tree by tree, level by level: at each level, compare all blocks at the level's
+        # few split nodes and keep, per block, the comparison of the node it is at.  The
+        # trees are added one by one, so a block scores the same in any batch.
+        for feature, threshold, value in zip(self.feature, self.threshold, self.value):
+            leaf = np.zeros(features.shape[0], dtype=np.int64)
+            for level in range(self.depth):
+                nodes = slice(2**level - 1, 2 ** (level + 1) - 1)
+                right = columns[feature[nodes]] > threshold[nodes, None]
+                leaf = 2 * leaf + (right[0] if level == 0 else np.take_along_axis(right, leaf[None, :], 0)[0])
+            total += value[leaf]
+        return total
+
+    def to_json(self) -> dict:
+        """The ensemble as JSON data: per tree ``[features, thresholds, leaf values]``."""
+        trees = [[f.tolist(), t.tolist(), v.tolist()] for f, t, v in zip(self.feature, self.threshold, self.value)]
+        return {"base": self.base, "depth": self.depth, "trees": trees}
+
+    @classmethod
+    def from_json(cls, data: dict) -> TreeEnsemble:
+        """Read ``to_json`` data."""
+        trees = data["trees"]
+        feature, threshold, value = (
+            np.array([tree[k] for tree in trees], dtype=dtype).reshape(len(trees), -1)
+            for k, dtype in enumerate((np.int64, np.float64, np.float64))
+        )
+        return cls(float(data["base"]), int(data["depth"]), feature, threshold, value)
+
+
+# The threshold of a split that sends every block left (no feature comes near it).
+NEVER_RIGHT = 1e300
+
+
+@dataclass(frozen=True)
+class BlockModel:
+    """The first stage's trees, the second stage's regression weights and the decision
+    threshold."""
+
+    first: TreeEnsemble
     second: np.ndarray
     threshold: float
 
@@ -139,12 +200,12 @@ class BlockModel:
         source): they get the first score of sure chrome, so the context of their
         neighbours sees them as such, and a final score of ``-inf``.
         """
-        # Row-wise products and sums (not a matrix product, whose summation order can
-        # depend on the batch's shape): a page scores the same in any batch.
-        first = (table.features * self.first).sum(axis=1)
+        first = self.first.predict(table.features)
         if known is not None and known.any():
             first = np.where(known, KNOWN_SCORE, first)
         context = context_features(table.features, first, table.starts)
+        # Row-wise products and sums (not a matrix product, whose summation order can
+        # depend on the batch's shape): a page scores the same in any batch.
         final = (np.hstack([table.features, context]) * self.second).sum(axis=1)
         if known is not None and known.any():
             final[known] = -np.inf
@@ -156,7 +217,7 @@ class BlockModel:
         data = json.loads(path.read_text(encoding="utf-8"))
         if tuple(data["features"]) != FEATURE_NAMES or tuple(data["context"]) != CONTEXT_NAMES:
             raise ValueError(f"{path} was trained on other features; run benchmarks/train_boilerplate.py again")
-        return cls(np.array(data["first"]), np.array(data["second"]), float(data["threshold"]))
+        return cls(TreeEnsemble.from_json(data["first"]), np.array(data["second"]), float(data["threshold"]))
 
 
 @lru_cache(maxsize=1)
