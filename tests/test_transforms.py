@@ -113,7 +113,7 @@ def test_sign_passages_fills_passages_and_emits_band_keys():
         assert_that(doc_entries, equal_to([params.doc_bands[0]]), label="doc entries")
 
 
-def test_find_candidates_counts_hits_across_shards_and_routes_to_both_partitions():
+def test_find_candidates_counts_hits_across_shards_and_routes_to_the_later_items_partition():
     index = PartitionIndex((0, 1), (0, 5), 10, 4)
     a, b, c = int(make_ref(1, 0)), int(make_ref(7, 2)), int(make_ref(8, 0))
     # a and b share keys 9 (shard 0) and 5 (shard 1); a and c share only key 9.
@@ -127,7 +127,8 @@ def test_find_candidates_counts_hits_across_shards_and_routes_to_both_partitions
         idx = p | "Index" >> beam.Create([index])
         found = p | beam.Create(entries) | FindCandidates(PASSAGE, 16, 2, idx)
         flat = found | beam.Map(lambda kv: (kv[0], kv[1][0], kv[1][1].tolist(), kv[1][2].tolist()))
-        assert_that(flat, equal_to([(0, PASSAGE, [a], [b]), (1, PASSAGE, [a], [b])]))
+        # b (rank 7) is in partition 1, which reads b's side and sends it to a's partition.
+        assert_that(flat, equal_to([(1, PASSAGE, [a], [b])]))
 
 
 def test_verify_candidates_links_reused_sentences_only(tmp_path: Path):

@@ -6,7 +6,7 @@ brings equal keys together.  No process ever holds more than one shard's entries
 the runner sees a few elements per partition and shard instead of one per band key.
 A second grouping, by pair, adds up the bands in which two items collided (the pairs
 travel packed, about 9 bytes each, see ``PackedPairs``); pairs with enough hits are
-routed to the partitions that hold their two items, for verification.
+routed to the partition that holds their later item, for verification.
 """
 
 from __future__ import annotations
@@ -24,15 +24,10 @@ __all__ = ["FindCandidates", "route_pairs"]
 
 
 def route_pairs(level: str, u: np.ndarray, v: np.ndarray, index: PartitionIndex):
-    """Yield ``(partition, (level, u, v))`` for every partition holding an end of a
-    pair; a pair whose two ends share a partition goes there once."""
-    partition_u = index.partition_of(doc_rank(u))
-    partition_v = index.partition_of(doc_rank(v))
-    partitions = np.concatenate((partition_u, partition_v[partition_v != partition_u]))
-    rows = np.concatenate((np.arange(u.size), np.flatnonzero(partition_v != partition_u)))
-    for partition, selected in split_by_key(partitions):
-        chosen = rows[selected]
-        yield partition, (level, u[chosen], v[chosen])
+    """Yield ``(partition, (level, u, v))``: each pair goes to the partition holding its
+    later item ``v``, which reads that side (see ``transforms.verify``)."""
+    for partition, selected in split_by_key(index.partition_of(doc_rank(v))):
+        yield partition, (level, u[selected], v[selected])
 
 
 class _BucketFn(beam.DoFn):
@@ -80,7 +75,7 @@ class _CountHitsFn(beam.DoFn):
 
 class FindCandidates(beam.PTransform):
     """``(shard, (base_rank, keys, local_refs))`` entries -> ``(partition, (level, u,
-    v))`` candidate pairs, each routed to the partitions holding its two items.
+    v))`` candidate pairs, each routed to the partition holding its later item ``v``.
 
     Items sharing a key in at least ``min_hits`` bands are candidates.  Entries are
     grouped by key shard and paired in buckets (see ``bucket_pairs``); then the pairs

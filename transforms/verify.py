@@ -1,11 +1,13 @@
 """Stage 6, verify: exact similarity of every candidate pair.
 
-Each partition receives the candidate pairs that touch its documents, recomputes the
-shingle sets of the passages (or documents) involved, and sends each set to the pair's
-shard.  There the two sets of a pair meet and their exact Jaccard and containment are
-computed for all pairs of the shard at once.  Pairs that pass the level's
-``MatchRule`` become links (for clustering) and rows of the ``pairs`` table, which
-each shard writes to its own file.
+Each candidate pair ``(u, v)`` (``u`` the earlier item) first goes to the partition
+holding ``v``, which recomputes the shingle sets of the passages (or documents) it is
+asked for and sends each set, with its pair, to the partition holding ``u``.  There the
+partition's own sides are recomputed and the two sets of every pair meet: exact
+Jaccard and containment for all pairs of the partition at once.  So only one side of a
+pair crosses a shuffle.  Pairs that pass the level's ``MatchRule`` become links (for
+clustering) and rows of the ``pairs`` table, which each partition writes to its own
+file.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
-from cleanwire.dedup.arrays import pair_shard, ragged_take, sorted_unique, split_by_key
+from cleanwire.dedup.arrays import ragged_take, sorted_unique, split_by_key
 from cleanwire.dedup.candidates import pair_order, unique_pairs
 from cleanwire.dedup.refs import doc_rank, make_ref, passage_index
 from cleanwire.dedup.shingling import KIND_CODES, range_sets
@@ -70,9 +72,53 @@ class Links:
             self.may_lead = np.ones(self.u.size, dtype=bool)
 
 
-class _ShingleSidesFn(beam.DoFn):
-    def __init__(self, params: DedupParams, staging: str) -> None:
-        self._params = params
+def pair_sides(
+    staging: str, partition: int, index: PartitionIndex, wanted: list[tuple[str, int, np.ndarray, np.ndarray, np.ndarray]],
+) -> list[PairSides]:
+    """The sides that partition ``partition`` holds: for each ``(level, side, u, v,
+    refs)`` of ``wanted`` (``refs`` is ``u`` or ``v``, all in this partition), a
+    ``PairSides`` with the shingle set of every ref, in the given order."""
+    if not wanted:
+        return []
+    # Read the partition's documents that are needed, and shingle each once.
+    needed = sorted_unique(np.concatenate([doc_rank(w[4]) for w in wanted]).astype(np.int64))
+    history = partition < 0
+    columns = ["doc_id", "passages", "shingles", "windows"] + (["member_passages", "doc_member"] if history else [])
+    table = read_partition(staging, partition, columns, (int(needed[0]), int(needed[-1]) + 1), index)
+    table = table.filter(pa.array(np.isin(table.column("rank").to_numpy(), needed)))
+    if table.num_rows != needed.size:
+        raise RuntimeError(f"partition {partition} lacks documents that candidate pairs refer to; the history or staging files are damaged")
+    doc_ids = table.column("doc_id").to_pylist()
+    shingled = shingled_of(table)
+    shingle_base = np.cumsum([0] + [d.shingles.size for d in shingled])
+    passage_base = np.cumsum([0] + [len(d.passages) for d in shingled])
+    all_shingles = np.concatenate([d.shingles for d in shingled])
+    all_lo = np.concatenate([d.lo for d in shingled]) + np.repeat(shingle_base[:-1], np.diff(passage_base))
+    all_hi = np.concatenate([d.hi for d in shingled]) + np.repeat(shingle_base[:-1], np.diff(passage_base))
+    sentence = np.concatenate([d.passages[:, 2] == KIND_CODES["sentence"] for d in shingled])
+    doc_id_bytes = np.array(doc_ids, dtype="S32")
+    sides = []
+    for level, side, u, v, refs in wanted:
+        slot = np.searchsorted(needed, doc_rank(refs).astype(np.int64))
+        if level == PASSAGE:
+            rows = passage_base[slot] + passage_index(refs).astype(np.int64)
+            starts, ends, groups = all_lo[rows], all_hi[rows], np.arange(rows.size)
+        else:  # a document's set is the union of its sentences' sets
+            ranges = [np.flatnonzero(sentence[passage_base[k]:passage_base[k + 1]]) + passage_base[k] for k in slot.tolist()]
+            rows = np.concatenate(ranges)
+            starts, ends = all_lo[rows], all_hi[rows]
+            groups = np.repeat(np.arange(len(ranges)), [len(r) for r in ranges])
+        values, offsets = range_sets(all_shingles, starts, ends, groups, u.size)
+        may_lead = _may_lead(table, level, refs, slot) if history else np.ones(refs.size, dtype=bool)
+        sides.append(PairSides(level, side, u, v, doc_id_bytes[slot], values, offsets, may_lead))
+    return sides
+
+
+class _LaterSidesFn(beam.DoFn):
+    """At the partition holding the later items: their sides, sent to the partitions
+    holding the earlier items."""
+
+    def __init__(self, staging: str) -> None:
         self._staging = staging
 
     def setup(self) -> None:
@@ -81,56 +127,26 @@ class _ShingleSidesFn(beam.DoFn):
     def process(self, element, index: PartitionIndex, staged: list):
         partition, requests = element
         with self.stats.timed():
-            outputs = list(self._sides(list(requests), partition, index))
+            requests = list(requests)
+            wanted = []
+            for level in (PASSAGE, DOCUMENT):
+                chosen = [(u, v) for lvl, u, v in requests if lvl == level]
+                if chosen:
+                    u, v = unique_pairs(np.concatenate([c[0] for c in chosen]), np.concatenate([c[1] for c in chosen]))
+                    self.stats.count(f"{level}_pairs", u.size)
+                    wanted.append((level, 1, u, v, v))
+            outputs = [
+                (earlier, _take(sides, picked))
+                for sides in pair_sides(self._staging, partition, index, wanted)
+                for earlier, picked in split_by_key(index.partition_of(doc_rank(sides.u)))
+            ]
         yield from outputs
 
-    def _sides(self, requests, partition: int, index: PartitionIndex):
-        wanted = []  # (level, side, u, v, ranks) of the pair ends held by this partition
-        for level in (PASSAGE, DOCUMENT):
-            chosen = [(u, v) for lvl, u, v in requests if lvl == level]
-            if not chosen:
-                continue
-            u, v = unique_pairs(np.concatenate([c[0] for c in chosen]), np.concatenate([c[1] for c in chosen]))
-            self.stats.count(f"{level}_pairs", u.size)
-            for side, refs in ((0, u), (1, v)):
-                here = np.flatnonzero(index.partition_of(doc_rank(refs)) == partition)
-                if here.size:
-                    wanted.append((level, side, u[here], v[here], refs[here]))
-        if not wanted:
-            return
-        # Read the partition's documents that are needed, and shingle each once.
-        needed = sorted_unique(np.concatenate([doc_rank(w[4]) for w in wanted]).astype(np.int64))
-        history = partition < 0
-        columns = ["doc_id", "passages", "shingles", "windows"] + (["member_passages", "doc_member"] if history else [])
-        table = read_partition(self._staging, partition, columns, (int(needed[0]), int(needed[-1]) + 1), index)
-        table = table.filter(pa.array(np.isin(table.column("rank").to_numpy(), needed)))
-        if table.num_rows != needed.size:
-            raise RuntimeError(f"partition {partition} lacks documents that candidate pairs refer to; the history or staging files are damaged")
-        doc_ids = table.column("doc_id").to_pylist()
-        shingled = shingled_of(table)
-        shingle_base = np.cumsum([0] + [d.shingles.size for d in shingled])
-        passage_base = np.cumsum([0] + [len(d.passages) for d in shingled])
-        all_shingles = np.concatenate([d.shingles for d in shingled])
-        all_lo = np.concatenate([d.lo for d in shingled]) + np.repeat(shingle_base[:-1], np.diff(passage_base))
-        all_hi = np.concatenate([d.hi for d in shingled]) + np.repeat(shingle_base[:-1], np.diff(passage_base))
-        sentence = np.concatenate([d.passages[:, 2] == KIND_CODES["sentence"] for d in shingled])
-        doc_id_bytes = np.array(doc_ids, dtype="S32")
-        for level, side, u, v, refs in wanted:
-            slot = np.searchsorted(needed, doc_rank(refs).astype(np.int64))
-            if level == PASSAGE:
-                rows = passage_base[slot] + passage_index(refs).astype(np.int64)
-                starts, ends, groups = all_lo[rows], all_hi[rows], np.arange(rows.size)
-            else:  # a document's set is the union of its sentences' sets
-                ranges = [np.flatnonzero(sentence[passage_base[k]:passage_base[k + 1]]) + passage_base[k] for k in slot.tolist()]
-                rows = np.concatenate(ranges)
-                starts, ends = all_lo[rows], all_hi[rows]
-                groups = np.repeat(np.arange(len(ranges)), [len(r) for r in ranges])
-            values, offsets = range_sets(all_shingles, starts, ends, groups, u.size)
-            may_lead = _may_lead(table, level, refs, slot) if history else np.ones(refs.size, dtype=bool)
-            for shard, picked in split_by_key(pair_shard(u, v, index.shards)):
-                part_values, part_offsets = ragged_take(values, offsets, picked)
-                yield shard, PairSides(
-                    level, side, u[picked], v[picked], doc_id_bytes[slot[picked]], part_values, part_offsets, may_lead[picked])
+
+def _take(sides: PairSides, rows: np.ndarray) -> PairSides:
+    values, offsets = ragged_take(sides.values, sides.offsets, rows)
+    return PairSides(sides.level, sides.side, sides.u[rows], sides.v[rows], sides.doc_ids[rows], values, offsets,
+                     sides.may_lead[rows])
 
 
 def _may_lead(table: pa.Table, level: str, refs: np.ndarray, slot: np.ndarray) -> np.ndarray:
@@ -160,13 +176,13 @@ def _concat(sides: list[PairSides]) -> PairSides:
 
 
 def _in_pair_order(sides: PairSides) -> PairSides:
-    order = pair_order(sides.u, sides.v)
-    values, offsets = ragged_take(sides.values, sides.offsets, order)
-    return PairSides(
-        sides.level, sides.side, sides.u[order], sides.v[order], sides.doc_ids[order], values, offsets, sides.may_lead[order])
+    return _take(sides, pair_order(sides.u, sides.v))
 
 
 class _VerifyFn(beam.DoFn):
+    """At the partition holding the earlier items: their sides, read here, meet the
+    later sides sent here; verify, write this partition's rows of the pairs table."""
+
     def __init__(self, params: DedupParams, staging: str, run_id: str | None) -> None:
         self._params = params
         self._staging = staging
@@ -175,24 +191,28 @@ class _VerifyFn(beam.DoFn):
     def setup(self) -> None:
         self.stats = StageStats("verify")
 
-    def process(self, element):
-        shard, sides = element
-        sides = list(sides)
+    def process(self, element, index: PartitionIndex):
+        partition, later = element
+        later = list(later)
         with self.stats.timed():
             links, rows = [], []
             for level in (PASSAGE, DOCUMENT):
-                earlier = [s for s in sides if s.level == level and s.side == 0]
-                later = [s for s in sides if s.level == level and s.side == 1]
-                if earlier and later:
-                    level_links, level_rows = self._verify(level, _in_pair_order(_concat(earlier)), _in_pair_order(_concat(later)))
-                    links.append(level_links)
-                    rows.append(level_rows)
+                sides = [s for s in later if s.level == level]
+                if not sides:
+                    continue
+                b = _in_pair_order(_concat(sides))
+                a = pair_sides(self._staging, partition, index, [(level, 0, b.u, b.v, b.u)])[0]
+                level_links, level_rows = self._verify(level, a, b)
+                links.append(level_links)
+                rows.append(level_rows)
             if rows:
-                # This shard's rows of the pairs table go straight to their file: sorted by
-                # level and pair, named by the shard, so the same input writes the same file.
+                # This partition's rows of the pairs table go straight to their file: sorted
+                # by level and pair, named by the partition (history files first), so the
+                # same input writes the same file.
                 table = pa.Table.from_batches(rows).sort_by([("level", "ascending"), (ORDER, "ascending"), (ORDER2, "ascending")])
+                name = f"part-{partition + len(index.history):05d}.parquet"
                 write_parquet(finish_table("pairs", table.drop_columns([ORDER, ORDER2]), self._run_id),
-                              FileSystems.join(self._staging, "pairs", f"part-{shard:05d}.parquet"))
+                              FileSystems.join(self._staging, "pairs", name))
                 self.stats.count("pairs_rows", table.num_rows)
         yield from links
 
@@ -226,10 +246,11 @@ class _VerifyFn(beam.DoFn):
 class VerifyCandidates(beam.PTransform):
     """Verify candidate pairs against the documents' text.
 
-    Input: ``(partition, (level, u, v))`` candidate pairs.  Reads the partition files
-    in ``staging`` (``staged``: the partitions written, a side input that orders the
-    reads after the writes) and writes the ``pairs`` table there, one file per pair
-    shard.  Outputs the verified ``Links``."""
+    Input: ``(partition, (level, u, v))`` candidate pairs, keyed by the partition that
+    holds ``v`` (``transforms.lsh.route_pairs``).  Reads the partition files in
+    ``staging`` (``staged``: the partitions written, a side input that orders the reads
+    after the writes) and writes the ``pairs`` table there, one file per partition that
+    holds earlier items of verified pairs.  Outputs the verified ``Links``."""
 
     def __init__(self, params: DedupParams, staging: str, index, staged, run_id: str | None = None) -> None:
         super().__init__()
@@ -240,12 +261,11 @@ class VerifyCandidates(beam.PTransform):
         self._staged = staged
 
     def expand(self, requests):
+        index = beam.pvalue.AsSingleton(self._index)
         return (
             requests
             | "GroupRequests" >> beam.GroupByKey()
-            | "Sides" >> beam.ParDo(
-                _ShingleSidesFn(self._params, self._staging),
-                beam.pvalue.AsSingleton(self._index), beam.pvalue.AsList(self._staged))
-            | "GroupPairs" >> beam.GroupByKey()
-            | "Verify" >> beam.ParDo(_VerifyFn(self._params, self._staging, self._run_id))
+            | "LaterSides" >> beam.ParDo(_LaterSidesFn(self._staging), index, beam.pvalue.AsList(self._staged))
+            | "GroupSides" >> beam.GroupByKey()
+            | "Verify" >> beam.ParDo(_VerifyFn(self._params, self._staging, self._run_id), index)
         )
