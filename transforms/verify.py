@@ -99,18 +99,21 @@ def pair_sides(
     doc_id_bytes = np.array(doc_ids, dtype="S32")
     sides = []
     for level, side, u, v, refs in wanted:
-        slot = np.searchsorted(needed, doc_rank(refs).astype(np.int64))
+        # An item is in many pairs (the earliest copy of a quote meets every later one):
+        # compute each item's set once, then repeat it for its pairs.
+        distinct, pair_item = np.unique(refs, return_inverse=True)
+        slot = np.searchsorted(needed, doc_rank(distinct).astype(np.int64))
         if level == PASSAGE:
-            rows = passage_base[slot] + passage_index(refs).astype(np.int64)
+            rows = passage_base[slot] + passage_index(distinct).astype(np.int64)
             starts, ends, groups = all_lo[rows], all_hi[rows], np.arange(rows.size)
         else:  # a document's set is the union of its sentences' sets
             ranges = [np.flatnonzero(sentence[passage_base[k]:passage_base[k + 1]]) + passage_base[k] for k in slot.tolist()]
             rows = np.concatenate(ranges)
             starts, ends = all_lo[rows], all_hi[rows]
             groups = np.repeat(np.arange(len(ranges)), [len(r) for r in ranges])
-        values, offsets = range_sets(all_shingles, starts, ends, groups, u.size)
-        may_lead = _may_lead(table, level, refs, slot) if history else np.ones(refs.size, dtype=bool)
-        sides.append(PairSides(level, side, u, v, doc_id_bytes[slot], values, offsets, may_lead))
+        values, offsets = ragged_take(*range_sets(all_shingles, starts, ends, groups, distinct.size), pair_item)
+        may_lead = _may_lead(table, level, distinct, slot) if history else np.ones(distinct.size, dtype=bool)
+        sides.append(PairSides(level, side, u, v, doc_id_bytes[slot][pair_item], values, offsets, may_lead[pair_item]))
     return sides
 
 

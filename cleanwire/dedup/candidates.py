@@ -47,11 +47,12 @@ class _RefCodes:
     width: int
 
     @classmethod
-    def fit(cls, u: np.ndarray, v: np.ndarray) -> "_RefCodes":
-        ranks = (doc_rank(u), doc_rank(v))
+    def fit(cls, *sides: np.ndarray) -> "_RefCodes":
+        """Codes for the refs of every array of ``sides`` (each non-empty)."""
+        ranks = [doc_rank(side) for side in sides]
         lowest = min(int(r.min()) for r in ranks)
         highest = max(int(r.max()) for r in ranks)
-        passage_bits = max(int(passage_index(side).max()) for side in (u, v)).bit_length()
+        passage_bits = max(int(passage_index(side).max()) for side in sides).bit_length()
         return cls(np.uint64(lowest), passage_bits, (highest - lowest).bit_length() + passage_bits)
 
     def encode(self, refs: np.ndarray) -> np.ndarray:
@@ -153,7 +154,7 @@ def _count_ranked_pairs(u: np.ndarray, v: np.ndarray, counts: np.ndarray) -> tup
 
 def _shared_buckets(keys: np.ndarray, refs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The entries whose key another entry shares, sorted by key, then ref."""
-    codes = _RefCodes.fit(refs, refs)
+    codes = _RefCodes.fit(refs)
     if codes.width > 32 or (keys.dtype.itemsize > 4 and int(keys.max()) >= 1 << 32):
         return _shared_buckets_ranked(keys, refs)
     # Key and compact ref in one uint64: one plain sort orders the buckets and their
