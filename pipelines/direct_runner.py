@@ -21,17 +21,33 @@ in ``apache_beam.runners.worker.data_plane`` (Beam 2.78) break on such bundles:
 
 :func:`avoid_data_plane_stalls` gives the channels this process creates from then
 on unbounded send queues (the runner holds a bundle's input in memory anyway) and
-size-triggered flushes only, made by the writing thread itself.  It changes only
-the local runner's data plane in this process; a distributed runner never uses it.
+size-triggered flushes only, made by the writing thread itself.  It changes the
+data channels of this process only, so ``cleanwire run`` applies it for the local
+runner alone (:func:`runs_locally`): with a portable runner's ``LOOPBACK``
+environment the SDK harness lives in this process too, and keeps Beam's bounds.
 """
 
 from __future__ import annotations
 
 import logging
 
-__all__ = ["avoid_data_plane_stalls"]
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+__all__ = ["avoid_data_plane_stalls", "runs_locally"]
 
 _LOG = logging.getLogger(__name__)
+
+# The names --runner takes for Beam's local (FnApi) runner; no --runner means DirectRunner.
+_LOCAL_RUNNERS = frozenset({"DirectRunner", "SwitchingDirectRunner", "FnApiRunner"})
+
+
+def runs_locally(options: PipelineOptions) -> bool:
+    """Whether ``options`` run the pipeline on Beam's local DirectRunner (the default)."""
+    runner = options.view_as(StandardOptions).runner
+    if runner is None:
+        return True
+    name = runner if isinstance(runner, str) else type(runner).__name__
+    return name.rsplit(".", 1)[-1] in _LOCAL_RUNNERS
 
 
 def avoid_data_plane_stalls() -> bool:

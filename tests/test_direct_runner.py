@@ -11,7 +11,9 @@ import pytest
 from apache_beam.runners.portability.fn_api_runner import worker_handlers
 from apache_beam.runners.worker import data_plane
 
-from pipelines.direct_runner import avoid_data_plane_stalls
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipelines.direct_runner import avoid_data_plane_stalls, runs_locally
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +36,17 @@ def test_new_channels_queue_without_limit_and_flush_only_by_size(restored):
         assert not isinstance(stream, data_plane.TimeBasedBufferingClosableOutputStream)
     finally:
         channel.close()
+
+
+@pytest.mark.parametrize("argv, local", [
+    ([], True),
+    (["--runner", "DirectRunner", "--direct_running_mode=multi_processing"], True),
+    (["--runner=apache_beam.runners.direct.direct_runner.SwitchingDirectRunner"], True),
+    (["--runner", "DataflowRunner"], False),
+    (["--runner=FlinkRunner", "--environment_type=LOOPBACK"], False),
+])
+def test_only_the_local_runner_gets_the_workaround(argv, local):
+    assert runs_locally(PipelineOptions(argv)) is local
 
 
 def test_bundles_bigger_than_the_send_queues_arrive_whole():
