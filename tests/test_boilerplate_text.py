@@ -1,7 +1,10 @@
 from datetime import datetime, timezone
 
-from cleanwire.boilerplate.features import line_hashes
-from cleanwire.boilerplate.text import KEPT, METADATA, REMOVED, extract_article, extract_articles
+import numpy as np
+
+from cleanwire.boilerplate.features import FEATURE_NAMES, block_features, line_hashes
+from cleanwire.boilerplate.model import load_model
+from cleanwire.boilerplate.text import KEPT, METADATA, REMOVED, extract_article, extract_articles, fill_gaps
 from tests.seedcheck import norm
 
 PROSE = [
@@ -103,3 +106,51 @@ def test_a_page_is_cleaned_the_same_alone_and_in_a_batch(seed_paths):
         assert (alone.lines, alone.status, alone.title, alone.published) == (
             batched.lines, batched.status, batched.title, batched.published)
         assert alone.hashes.tolist() == batched.hashes.tolist()
+
+
+def _gaps(scores, starts=None, cue_rows=(), cue="cta_short"):
+    scores = np.array(scores, dtype=float)
+    features = np.zeros((scores.size, len(FEATURE_NAMES)))
+    features[list(cue_rows), FEATURE_NAMES.index(cue)] = 1
+    starts = np.array([0, scores.size] if starts is None else starts)
+    keep = scores > 0.25
+    filled = fill_gaps(keep, scores, features, starts)
+    assert keep.tolist() == (scores > 0.25).tolist()  # the input is not changed
+    return filled.tolist()
+
+
+def test_fill_gaps_keeps_short_lines_between_clearly_article_blocks():
+    # Two sure article blocks with three doubtful lines between them: all kept.
+    assert _gaps([3.0, -1.5, -0.5, 0.1, 2.0]) == [True] * 5
+    # Nothing is filled before the first or after the last sure block.
+    assert _gaps([-1.0, 3.0, -1.0, 2.0, -1.0]) == [False, True, True, True, False]
+    # A kept block that is not clearly article (0.5) anchors nothing.
+    assert _gaps([3.0, -1.0, 0.5, -1.0]) == [True, False, True, False]
+
+
+def test_fill_gaps_leaves_gaps_with_chrome_or_too_long():
+    # A line scoring at or below the floor (-2.0) blocks the whole gap.
+    assert _gaps([3.0, -1.0, -2.0, -1.0, 3.0]) == [True, False, False, False, True]
+    # So does a short line naming an action, or an end-of-article heading.
+    assert _gaps([3.0, -1.0, -1.0, 3.0], cue_rows=[2]) == [True, False, False, True]
+    assert _gaps([3.0, -1.0, 3.0], cue_rows=[1], cue="end_marker") == [True, False, True]
+    # Eight lines between two sure blocks are filled, nine are not.
+    assert _gaps([3.0] + [-1.0] * 8 + [3.0]) == [True] * 10
+    assert _gaps([3.0] + [-1.0] * 9 + [3.0]) == [True] + [False] * 9 + [True]
+
+
+def test_fill_gaps_does_not_cross_pages():
+    assert _gaps([3.0, -1.0, 3.0, -1.0, 3.0], starts=[0, 2, 5]) == [True, False, True, True, True]
+    assert _gaps([], starts=[0, 0]) == []
+
+
+def test_a_list_inside_the_article_stays_and_share_buttons_inside_it_go():
+    items = ["Surgeons", "Nurses", "Cleaners"]  # alone, one-word lines read like a menu
+    blocks = [*MENU, PROSE[0], PROSE[1], *items, PROSE[2], PROSE[3], *FOOTER]
+    model = load_model()
+    scores = model.scores(block_features([blocks]))
+    assert (scores[len(MENU) + 2:len(MENU) + 5] <= model.threshold).all()
+    assert extract_article("\n".join(blocks)).paragraphs == [PROSE[0], PROSE[1], *items, PROSE[2], PROSE[3]]
+    buttons = ["Share on Facebook", "Share on Twitter"]
+    result = extract_article("\n".join([*MENU, PROSE[0], PROSE[1], *buttons, PROSE[2], PROSE[3], *FOOTER]))
+    assert result.paragraphs == PROSE and set(buttons) <= set(result.removed)

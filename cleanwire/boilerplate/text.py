@@ -21,12 +21,12 @@ from typing import AbstractSet, Sequence
 
 import numpy as np
 
-from cleanwire.boilerplate.features import FEATURE_NAMES, block_features
+from cleanwire.boilerplate.features import FEATURE_NAMES, block_features, page_bounds
 from cleanwire.boilerplate.model import BlockModel, load_model
 from cleanwire.text.metadata import looks_like_title, parse_date_line
 from cleanwire.text.normalize import normalize_text
 
-__all__ = ["KEPT", "METADATA", "REMOVED", "Extraction", "extract_article", "extract_articles"]
+__all__ = ["KEPT", "METADATA", "REMOVED", "Extraction", "extract_article", "extract_articles", "fill_gaps"]
 
 # What became of a line.
 REMOVED, KEPT, METADATA = 0, 1, 2
@@ -35,6 +35,13 @@ REMOVED, KEPT, METADATA = 0, 1, 2
 _DATE_WINDOW = 8
 _CTA_SHORT, _LEGAL_SHORT = FEATURE_NAMES.index("cta_short"), FEATURE_NAMES.index("legal_short")
 _DIGIT = re.compile(r"\d")
+# Gap filling: at most _GAP_LINES lines between two blocks scoring above _GAP_ANCHOR
+# (clearly article) are kept when none scores at or below _GAP_FLOOR (clearly chrome) or
+# has a _GAP_CUES feature.  Chosen on out-of-fold scores of the training pages.
+_GAP_LINES, _GAP_ANCHOR, _GAP_FLOOR = 8, 1.0, -2.0
+_GAP_CUES = [FEATURE_NAMES.index(name) for name in (
+    "cta_short", "legal_short", "time_short", "credit_short", "end_marker", "copyright_sign", "repeated",
+)]
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,34 @@ def _title_and_date(blocks: list[str], headline: int, first: np.ndarray) -> tupl
     return title, title_line, None, -1
 
 
+def fill_gaps(keep: np.ndarray, scores: np.ndarray, features: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """``keep`` with the gaps inside an article filled: every block between two
+    clearly-article blocks of its page (final score above ``_GAP_ANCHOR``) at most
+    ``_GAP_LINES`` lines apart is kept when no block between them looks like chrome
+    (a score at or below ``_GAP_FLOOR``, or a short block naming an action, a legal
+    matter, a time or a credit, an end-of-article heading, a copyright sign, a block
+    repeated on the page).  A text dump keeps an article's subheadings, list items and
+    table rows as short lines of their own, which alone read like navigation.
+
+    ``scores`` are the classifier's final scores, ``features`` ``BlockTable.features``
+    and ``starts`` the pages' first rows (``BlockTable.starts``); nothing crosses a page
+    boundary.  Returns a new boolean array.
+    """
+    n = scores.size
+    if n == 0:
+        return keep.copy()
+    low, high = page_bounds(starts)
+    index = np.arange(n)
+    anchor = scores > _GAP_ANCHOR
+    above = np.concatenate(([-1], np.maximum.accumulate(np.where(anchor, index, -1))[:-1]))
+    below = np.concatenate((np.minimum.accumulate(np.where(anchor, index, n)[::-1])[::-1][1:], [n]))
+    chrome = (scores <= _GAP_FLOOR) | (features[:, _GAP_CUES] > 0).any(axis=1)
+    chrome_sums = np.concatenate(([0], np.cumsum(chrome)))
+    inside = (above >= low) & (below <= high) & (below - above - 1 <= _GAP_LINES)
+    above, below = np.where(inside, above, index), np.where(inside, below, index + 1)
+    return keep | (inside & (chrome_sums[below] == chrome_sums[above + 1]))
+
+
 def extract_articles(
     raws: Sequence[str], recurring: AbstractSet[int] = frozenset(), model: BlockModel | None = None
 ) -> list[Extraction]:
@@ -120,7 +155,8 @@ def extract_articles(
     known = None
     if recurring:
         known = np.fromiter((value in recurring for value in table.hashes.tolist()), dtype=bool, count=len(table.hashes))
-    keep = (model.scores(table, known) > model.threshold).tolist()
+    scores = model.scores(table, known)
+    keep = fill_gaps(scores > model.threshold, scores, table.features, table.starts).tolist()
     results = []
     for k, blocks in enumerate(pages):
         rows = table.page(k)
