@@ -32,6 +32,8 @@ from __future__ import annotations
 import logging
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.runners.portability.fn_api_runner import worker_handlers
+from apache_beam.runners.worker import data_plane
 
 __all__ = ["avoid_data_plane_stalls", "runs_locally"]
 
@@ -55,11 +57,6 @@ def avoid_data_plane_stalls() -> bool:
     docstring).  Affects data channels created after the call, in this process only.
     Returns whether the settings were found; an unknown Beam layout is left alone
     (and logged), since the run can still be right there."""
-    try:
-        from apache_beam.runners.portability.fn_api_runner import worker_handlers
-        from apache_beam.runners.worker import data_plane
-    except ImportError:  # pragma: no cover - Beam always ships these modules
-        return False
     names = [(data_plane, "_DEFAULT_SEND_QUEUE_MAX_ELEMENTS"), (data_plane, "_DEFAULT_SEND_QUEUE_MAX_BYTES"),
              (worker_handlers, "DATA_BUFFER_TIME_LIMIT_MS")]
     missing = [name for module, name in names if not hasattr(module, name)]

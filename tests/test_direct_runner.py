@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.portability.fn_api_runner import worker_handlers
 from apache_beam.runners.worker import data_plane
-
-from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipelines.direct_runner import avoid_data_plane_stalls, runs_locally
 
