@@ -41,7 +41,6 @@ class _Lookup:
 
     def __init__(self, chunks: list[Links], ref_of) -> None:
         if not chunks:
-            self.refs = np.zeros(0, dtype=np.uint64)
             chunks = [Links("", *(np.zeros(0, dtype=t) for t in (np.uint64, np.uint64, np.float64, bool, "S32")))]
         refs = np.concatenate([ref_of(c) for c in chunks])
         order = np.argsort(refs, kind="stable")

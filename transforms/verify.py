@@ -199,13 +199,14 @@ class _VerifyFn(beam.DoFn):
         later = list(later)
         with self.stats.timed():
             links, rows = [], []
-            for level in (PASSAGE, DOCUMENT):
-                sides = [s for s in later if s.level == level]
-                if not sides:
-                    continue
-                b = _in_pair_order(_concat(sides))
-                a = pair_sides(self._staging, partition, index, [(level, 0, b.u, b.v, b.u)])[0]
-                level_links, level_rows = self._verify(level, a, b)
+            later_sides = [
+                _in_pair_order(_concat(sides))
+                for sides in ([s for s in later if s.level == level] for level in (PASSAGE, DOCUMENT)) if sides
+            ]
+            # One read of this partition's files gives the earlier sides of both levels.
+            earlier_sides = pair_sides(self._staging, partition, index, [(b.level, 0, b.u, b.v, b.u) for b in later_sides])
+            for a, b in zip(earlier_sides, later_sides):
+                level_links, level_rows = self._verify(b.level, a, b)
                 links.append(level_links)
                 rows.append(level_rows)
             if rows:
