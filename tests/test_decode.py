@@ -1,6 +1,6 @@
 import pytest
 
-from cleanwire.text.decode import DecodeError, decode
+from cleanwire.text.decode import DecodeError, decode, repair_mojibake
 
 
 def test_utf8_page_with_stray_latin1_bytes_keeps_its_utf8_characters():
@@ -53,6 +53,16 @@ def test_mojibake_is_repaired_and_clean_text_left_alone():
     assert decode(original.encode("utf-8")) == (original, "utf-8")
     # Text that merely contains the letters mojibake is made of stays as written.
     assert decode("Ã la carte, said Âge.".encode("utf-8"))[1] == "utf-8"
+
+
+def test_mojibake_is_repaired_line_by_line():
+    mangled = "The mayor’s café – “a fair deal”.".encode("utf-8").decode("latin-1")
+    clean_lines = ["Ã la carte, said Âge.", "Plain line " * 50]
+    page = "\n".join([clean_lines[0], mangled, *clean_lines[1:]])
+    assert repair_mojibake(page) == "\n".join([clean_lines[0], "The mayor’s café – “a fair deal”.", *clean_lines[1:]])
+    assert repair_mojibake("\n".join(clean_lines)) == "\n".join(clean_lines)
+    text, encoding = decode(f'<meta charset="utf-8">\n{page}'.encode("utf-8"), is_html=True)
+    assert encoding == "utf-8+mojibake-repaired" and "The mayor’s café" in text and clean_lines[0] in text
 
 
 def test_binary_with_control_bytes_but_no_nul_is_refused():
