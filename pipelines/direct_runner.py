@@ -25,17 +25,34 @@ size-triggered flushes only, made by the writing thread itself.  It changes the
 data channels of this process only, so ``cleanwire run`` applies it for the local
 runner alone (:func:`runs_locally`): with a portable runner's ``LOOPBACK``
 environment the SDK harness lives in this process too, and keeps Beam's bounds.
+
+The same way of sending a bundle is also what makes the runner's memory peak.  The
+input of a stage that follows a ``GroupByKey`` is encoded into one bytes object per
+worker, and the runner writes a bundle's whole input into one output stream that it
+flushes only when it closes it: one gRPC message of the whole bundle, copied several
+times on its way out (stream buffer, message, serialisation) while the worker builds
+its copy on the other side.  Measured at 40,000 documents, the runner's memory in use
+jumped to about five times the stage's input for the time of the send.
+:func:`send_inputs_in_chunks` encodes grouped inputs in chunks of whole elements (at
+most about ``CHUNK_BYTES`` each) and flushes the stream after each chunk, so a bundle
+travels as many bounded messages that the worker decodes as they come: the same
+bytes, in the same order, without the spike.
 """
 
 from __future__ import annotations
 
 import logging
 
+from apache_beam.coders.coder_impl import create_OutputStream
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
-from apache_beam.runners.portability.fn_api_runner import worker_handlers
+from apache_beam.runners.portability.fn_api_runner import execution, fn_runner, worker_handlers
 from apache_beam.runners.worker import data_plane
+from apache_beam.transforms.window import GlobalWindow, GlobalWindows
+from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
 
-__all__ = ["avoid_data_plane_stalls", "runs_locally"]
+__all__ = ["CHUNK_BYTES", "avoid_data_plane_stalls", "chunked_partition", "runs_locally", "send_inputs_in_chunks"]
+
+CHUNK_BYTES = 8 << 20
 
 _LOG = logging.getLogger(__name__)
 
@@ -69,4 +86,71 @@ def avoid_data_plane_stalls() -> bool:
     data_plane._DEFAULT_SEND_QUEUE_MAX_ELEMENTS = 0
     data_plane._DEFAULT_SEND_QUEUE_MAX_BYTES = 0
     worker_handlers.DATA_BUFFER_TIME_LIMIT_MS = 0
+    return True
+
+
+_GROUPING_FIELDS = ("_table", "_grouped_output", "_windowing", "_key_coder", "_post_grouped_coder")
+
+
+def chunked_partition(buffer, n: int, chunk_bytes: int = CHUNK_BYTES) -> list[list[bytes]]:
+    """What ``GroupingBuffer.partition(n)`` returns, with each part's encoded groups cut
+    into chunks of whole elements of about ``chunk_bytes`` (one more element may pass
+    the limit) instead of one bytes object per part.  Keys go to parts as Beam assigns
+    them (the k-th key to part ``k % n``), and each group leaves the buffer's table
+    once it is encoded, so the grouped data is not held twice.  Global windowing only
+    (``GroupingBuffer`` runs triggers otherwise): callers check ``_windowing``."""
+    in_global_window = GlobalWindows.windowed_value(
+        None, timestamp=GlobalWindow().max_timestamp(),
+        pane_info=PaneInfo(is_first=True, is_last=True, timing=PaneInfoTiming.ON_TIME, index=0, nonspeculative_index=0),
+    ).with_value
+    coder_impl = buffer._post_grouped_coder.get_impl()
+    key_coder_impl = buffer._key_coder.get_impl()
+    parts: list[list[bytes]] = [[] for _ in range(n)]
+    streams = [create_OutputStream() for _ in range(n)]
+    for k, encoded_key in enumerate(list(buffer._table)):
+        values = buffer._table.pop(encoded_key)
+        stream = streams[k % n]
+        coder_impl.encode_to_stream(in_global_window((key_coder_impl.decode(encoded_key), values)), stream, True)
+        if stream.size() >= chunk_bytes:
+            parts[k % n].append(stream.get())
+            streams[k % n] = create_OutputStream()
+    for part, stream in zip(parts, streams):
+        if stream.size() or not part:
+            part.append(stream.get())
+    buffer._grouped_output = parts
+    buffer._table.clear()
+    return parts
+
+
+def send_inputs_in_chunks() -> bool:
+    """Make the local runner send grouped stage inputs as bounded messages (see the
+    module docstring).  Patches Beam's ``GroupingBuffer.partition`` (global windowing;
+    other windowing and an unknown buffer layout keep Beam's own) and
+    ``BundleManager._send_input_to_worker`` (a flush after each chunk, all of which
+    hold whole elements) in this process.  Returns whether Beam's layout was found."""
+    grouping, manager = execution.GroupingBuffer, fn_runner.BundleManager
+    original_partition = getattr(grouping, "partition", None)
+    if original_partition is None or not hasattr(manager, "_send_input_to_worker"):
+        _LOG.warning("Beam's FnApiRunner has changed; running without cleanwire's chunked sends")
+        return False
+    if getattr(original_partition, "cleanwire_chunked", False):
+        return True
+
+    def partition(self, n: int) -> list[list[bytes]]:
+        if not all(hasattr(self, name) for name in _GROUPING_FIELDS) or self._grouped_output \
+                or not self._windowing.is_default():
+            return original_partition(self, n)
+        return chunked_partition(self, n)
+
+    def send_input_to_worker(self, process_bundle_id: str, read_transform_id: str, byte_streams) -> None:
+        data_out = self._worker_handler.data_conn.output_stream(process_bundle_id, read_transform_id)
+        for chunk in byte_streams or []:
+            if chunk:
+                data_out.write(chunk)
+                data_out.flush()  # one message per chunk of whole elements, not one per bundle
+        data_out.close()
+
+    partition.cleanwire_chunked = True
+    grouping.partition = partition
+    manager._send_input_to_worker = send_input_to_worker
     return True

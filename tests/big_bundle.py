@@ -14,7 +14,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipelines.direct_runner import avoid_data_plane_stalls
+from pipelines.direct_runner import avoid_data_plane_stalls, send_inputs_in_chunks
 
 PER_SEED = 1000
 
@@ -38,10 +38,17 @@ def _counted(step: str):
     return count
 
 
+def _count_grouped(element):
+    _key, rows = element
+    Metrics.counter("big_bundle", "grouped").inc(len(rows))
+    return element
+
+
 def main(argv: list[str]) -> None:
     elements, size = int(argv[0]), int(argv[1])
     if "--without-workaround" not in argv:
         avoid_data_plane_stalls()
+        send_inputs_in_chunks()
     options = PipelineOptions(["--direct_running_mode=multi_processing", "--direct_num_workers=2"])
     pipeline = beam.Pipeline(options=options)
     # As in cleanwire: a big collection between two stages, read by a ParDo with a side input.
@@ -49,6 +56,8 @@ def main(argv: list[str]) -> None:
             | beam.ParDo(_Make(elements, size)) | "Made" >> beam.Map(_counted("made")))
     per_key = rows | beam.Map(lambda row: (row[0], 1)) | beam.CombinePerKey(sum)
     _ = rows | "Read" >> beam.Map(_counted("read"), beam.pvalue.AsDict(per_key))
+    # And the input of a stage after a GroupByKey (sent in chunks with the workaround).
+    _ = rows | "ByRemainder" >> beam.Map(lambda row: (row[1] % 1000, row[2])) | beam.GroupByKey() | beam.Map(_count_grouped)
     result = pipeline.run()
     result.wait_until_finish()
     counters = result.metrics().query(MetricsFilter().with_namespace("big_bundle"))["counters"]

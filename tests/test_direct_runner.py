@@ -12,7 +12,15 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.portability.fn_api_runner import worker_handlers
 from apache_beam.runners.worker import data_plane
 
-from pipelines.direct_runner import avoid_data_plane_stalls, runs_locally
+import apache_beam as beam
+from apache_beam.coders import coders
+from apache_beam.runners.portability.fn_api_runner import execution
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.transforms import core
+
+from pipelines import direct_runner
+from pipelines.direct_runner import avoid_data_plane_stalls, chunked_partition, runs_locally, send_inputs_in_chunks
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,4 +65,59 @@ def test_bundles_bigger_than_the_send_queues_arrive_whole():
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     counts = json.loads(done.stdout.strip().splitlines()[-1])
-    assert counts == {"made": elements, "read": elements}
+    assert counts == {"made": elements, "read": elements, "grouped": elements}
+
+
+def _grouping_buffer(rows: list[tuple[int, str]]) -> execution.GroupingBuffer:
+    kv = coders.TupleCoder([coders.VarIntCoder(), coders.StrUtf8Coder()])
+    windowed = coders.WindowedValueCoder(kv, coders.GlobalWindowCoder())
+    grouped = coders.WindowedValueCoder(
+        coders.TupleCoder([coders.VarIntCoder(), coders.IterableCoder(coders.StrUtf8Coder())]), coders.GlobalWindowCoder())
+    buffer = execution.GroupingBuffer(windowed, grouped, core.Windowing(beam.transforms.window.GlobalWindows()))
+    encoder = windowed.get_impl()
+    buffer.append(b"".join(encoder.encode_nested(beam.transforms.window.GlobalWindows.windowed_value(row)) for row in rows))
+    return buffer
+
+
+def test_chunked_partition_sends_the_same_bytes_in_chunks_of_whole_groups():
+    rows = [(k % 37, f"value {k} " * (k % 13)) for k in range(3000)]
+    whole = _grouping_buffer(rows).partition(2)
+    chunked = chunked_partition(_grouping_buffer(rows), 2, chunk_bytes=2_000)
+    assert [len(part) for part in whole] == [1, 1]
+    assert all(len(part) > 5 for part in chunked)
+    assert [b"".join(part) for part in chunked] == [part[0] for part in whole]
+    decoder = coders.WindowedValueCoder(
+        coders.TupleCoder([coders.VarIntCoder(), coders.IterableCoder(coders.StrUtf8Coder())]), coders.GlobalWindowCoder()
+    ).get_impl()
+    for part in chunked:
+        for chunk in part:  # each chunk decodes on its own: it holds whole groups
+            stream = execution.create_InputStream(chunk)
+            while stream.size() > 0:
+                decoder.decode_from_stream(stream, True)
+
+
+@pytest.fixture
+def chunked_sends(monkeypatch):
+    """Patch the runner for the test only, with small chunks."""
+    monkeypatch.setattr(execution.GroupingBuffer, "partition", execution.GroupingBuffer.partition)
+    monkeypatch.setattr(direct_runner.fn_runner.BundleManager, "_send_input_to_worker",
+                        direct_runner.fn_runner.BundleManager._send_input_to_worker)
+    chunks = []
+
+    def small_chunks(buffer, n):
+        parts = chunked_partition(buffer, n, chunk_bytes=1_000)
+        chunks.extend(len(part) for part in parts)
+        return parts
+
+    monkeypatch.setattr(direct_runner, "chunked_partition", small_chunks)
+    assert send_inputs_in_chunks()
+    return chunks
+
+
+def test_a_pipeline_groups_right_when_inputs_travel_in_chunks(chunked_sends):
+    rows = [(k % 20, k) for k in range(5000)]
+    with TestPipeline(options=PipelineOptions(["--direct_num_workers=2", "--direct_running_mode=multi_threading"])) as p:
+        sums = (p | beam.Create(rows) | beam.GroupByKey()
+                | beam.MapTuple(lambda key, values: (key, len(list(values)), sum(values))))
+        assert_that(sums, equal_to([(key, 250, sum(range(key, 5000, 20))) for key in range(20)]))
+    assert sum(chunked_sends) > len(chunked_sends)  # the grouped input did travel in several chunks
