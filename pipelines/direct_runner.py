@@ -37,11 +37,21 @@ jumped to about five times the stage's input for the time of the send.
 most about ``CHUNK_BYTES`` each) and flushes the stream after each chunk, so a bundle
 travels as many bounded messages that the worker decodes as they come: the same
 bytes, in the same order, without the spike.
+
+What remains of the runner's and workers' memory is partly memory that glibc's
+allocator has freed but keeps in per-thread arenas (gRPC and Beam run many
+threads).  :func:`limit_malloc_arenas` caps the arenas at two: at 40,000
+documents the run's peak fell from 3.6-3.9 GB to 3.0-3.1 GB at the same speed.
+(Lowering glibc's mmap threshold as well saved more memory but cost a third of the
+speed, because large numpy arrays were then mapped and unmapped each time.)
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
+import os
 
 from apache_beam.coders.coder_impl import create_OutputStream
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
@@ -50,9 +60,14 @@ from apache_beam.runners.worker import data_plane
 from apache_beam.transforms.window import GlobalWindow, GlobalWindows
 from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
 
-__all__ = ["CHUNK_BYTES", "avoid_data_plane_stalls", "chunked_partition", "runs_locally", "send_inputs_in_chunks"]
+__all__ = [
+    "CHUNK_BYTES", "MALLOC_ARENAS", "avoid_data_plane_stalls", "chunked_partition", "limit_malloc_arenas", "runs_locally",
+    "send_inputs_in_chunks",
+]
 
 CHUNK_BYTES = 8 << 20
+MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
 
 _LOG = logging.getLogger(__name__)
 
@@ -154,3 +169,18 @@ def send_inputs_in_chunks() -> bool:
     grouping.partition = partition
     manager._send_input_to_worker = send_input_to_worker
     return True
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Cap glibc's malloc arenas at ``arenas`` for this process (``mallopt``) and for the
+    worker processes it starts from now on (``MALLOC_ARENA_MAX`` in the environment,
+    unless the user set it).  Returns whether this process's allocator took the
+    setting (False off glibc, where nothing is changed but the environment)."""
+    os.environ.setdefault("MALLOC_ARENA_MAX", str(arenas))
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        mallopt = getattr(libc, "mallopt", None) if libc else None
+        return bool(mallopt and mallopt(_M_ARENA_MAX, int(os.environ["MALLOC_ARENA_MAX"])))
+    except (OSError, ValueError):
+        return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,9 @@ from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms import core
 
 from pipelines import direct_runner
-from pipelines.direct_runner import avoid_data_plane_stalls, chunked_partition, runs_locally, send_inputs_in_chunks
+from pipelines.direct_runner import (
+    avoid_data_plane_stalls, chunked_partition, limit_malloc_arenas, runs_locally, send_inputs_in_chunks,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,3 +124,14 @@ def test_a_pipeline_groups_right_when_inputs_travel_in_chunks(chunked_sends):
                 | beam.MapTuple(lambda key, values: (key, len(list(values)), sum(values))))
         assert_that(sums, equal_to([(key, 250, sum(range(key, 5000, 20))) for key in range(20)]))
     assert sum(chunked_sends) > len(chunked_sends)  # the grouped input did travel in several chunks
+
+
+def test_malloc_arenas_are_capped_for_this_process_and_its_workers(monkeypatch):
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    assert limit_malloc_arenas()  # glibc (Linux) takes the setting
+    seen = subprocess.run([sys.executable, "-c", "import os; print(os.environ['MALLOC_ARENA_MAX'])"],
+                          capture_output=True, text=True, check=True)
+    assert seen.stdout.strip() == "2"
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")  # a user's own setting wins
+    limit_malloc_arenas()
+    assert os.environ["MALLOC_ARENA_MAX"] == "4"
