@@ -522,6 +522,12 @@ def test_extraction_hashes_are_the_line_hashes_of_its_lines(raw_lines):
 
 
 @examples(200)
+@example(  # found by Hypothesis in CI: the page kept the fragment and dropped the paragraph
+    ["00;0", "0000:0:0:0;1⁄4", "0:0", "0", "0"],
+    "The plan would cost more than expected in the town centre, the council said. "
+    "The council told reporters that prices were rising faster than wages.",
+    [],
+)
 @given(junk_lines, article_paragraph(), junk_lines)
 def test_an_article_paragraph_among_junk_lines_is_kept(before, paragraph, after):
     result = extract_article("\n".join([*before, paragraph, *after]))

@@ -26,7 +26,7 @@ from cleanwire.boilerplate.model import BlockModel, load_model
 from cleanwire.text.metadata import looks_like_title, parse_date_line
 from cleanwire.text.normalize import normalize_text
 
-__all__ = ["KEPT", "METADATA", "REMOVED", "Extraction", "extract_article", "extract_articles", "fill_gaps"]
+__all__ = ["KEPT", "METADATA", "REMOVED", "Extraction", "extract_article", "extract_articles", "fill_gaps", "rescue_prose"]
 
 # What became of a line.
 REMOVED, KEPT, METADATA = 0, 1, 2
@@ -42,6 +42,11 @@ _GAP_LINES, _GAP_ANCHOR, _GAP_FLOOR = 8, 1.0, -2.0
 _GAP_CUES = [FEATURE_NAMES.index(name) for name in (
     "cta_short", "legal_short", "time_short", "credit_short", "end_marker", "copyright_sign", "repeated",
 )]
+
+
+# Prose: a block of at least _PROSE_WORDS words that ends a sentence.
+_PROSE_WORDS = 10
+_LOG_WORDS, _ENDS_SENTENCE = FEATURE_NAMES.index("log_words"), FEATURE_NAMES.index("ends_sentence")
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,39 @@ def fill_gaps(keep: np.ndarray, scores: np.ndarray, features: np.ndarray, starts
     return keep | (inside & (chrome_sums[below] == chrome_sums[above + 1]))
 
 
+def rescue_prose(
+    keep: np.ndarray, pages: list[list[str]], features: np.ndarray, starts: np.ndarray, model: BlockModel,
+    known: np.ndarray | None = None,
+) -> np.ndarray:
+    """``keep`` where a page kept only fragments (blocks of fewer than ``_PROSE_WORDS``
+    words) although it has prose (blocks of that many words or more that end a
+    sentence): there, each prose block is judged on its own (as a page of one block) and
+    kept when the classifier keeps it alone.
+
+    The classifier reads a block through its page's other blocks; on a page without
+    clear article text (odd lines of digits and symbols, a paragraph last) that reading
+    can keep a stray fragment and drop the page's only paragraph.  A page that kept
+    nothing is left alone: it becomes an error row that says so, where rescuing its
+    prose kept an author's biography on the development set.  Lines known to recur
+    (``known``) stay removed.  Returns a new boolean array; a page's result depends on
+    that page only.
+    """
+    keep = keep.copy()
+    long = np.expm1(features[:, _LOG_WORDS]) >= _PROSE_WORDS - 0.5
+    prose = long & (features[:, _ENDS_SENTENCE] > 0)
+    if known is not None:
+        prose &= ~known
+    lost: list[int] = []
+    for k, (start, end) in enumerate(zip(starts[:-1].tolist(), starts[1:].tolist())):
+        if keep[start:end].any() and prose[start:end].any() and not (keep[start:end] & long[start:end]).any():
+            lost += (start + np.flatnonzero(prose[start:end])).tolist()
+    if lost:
+        page_of = np.searchsorted(starts, lost, side="right") - 1
+        alone = block_features([[pages[page][row - starts[page]]] for page, row in zip(page_of.tolist(), lost)])
+        keep[lost] = model.scores(alone) > model.threshold
+    return keep
+
+
 def extract_articles(
     raws: Sequence[str], recurring: AbstractSet[int] = frozenset(), model: BlockModel | None = None
 ) -> list[Extraction]:
@@ -156,7 +194,8 @@ def extract_articles(
     if recurring:
         known = np.fromiter((value in recurring for value in table.hashes.tolist()), dtype=bool, count=len(table.hashes))
     scores = model.scores(table, known)
-    keep = fill_gaps(scores > model.threshold, scores, table.features, table.starts).tolist()
+    keep = fill_gaps(scores > model.threshold, scores, table.features, table.starts)
+    keep = rescue_prose(keep, pages, table.features, table.starts, model, known).tolist()
     results = []
     for k, blocks in enumerate(pages):
         rows = table.page(k)
