@@ -33,7 +33,9 @@ from cleanwire.params import CleanParams, DedupParams, ReadParams
 from cleanwire.readers import FORMATS
 from cleanwire.readers.jsonl import FIELDS, parse_fields
 from pipelines import history, output, progress
-from pipelines.direct_runner import avoid_data_plane_stalls, limit_malloc_arenas, runs_locally, send_inputs_in_chunks
+from pipelines.direct_runner import (
+    avoid_data_plane_stalls, limit_malloc_arenas, quiet_worker_startup, runs_locally, send_inputs_in_chunks,
+)
 from schemas import SCHEMA_VERSION
 from transforms.assemble import AssembleRecords
 from transforms.clean import CleanDocuments
@@ -501,6 +503,8 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
             avoid_data_plane_stalls()
             send_inputs_in_chunks()
             limit_malloc_arenas()
+            if not config.verbose:
+                quiet_worker_startup()
         pipeline = beam.Pipeline(options=options)
         build(pipeline, config, staging, plan)
         with progress.watch(reporter, [spec.pattern for spec in config.inputs], beam_argv):

@@ -44,6 +44,10 @@ threads).  :func:`limit_malloc_arenas` caps the arenas at two: at 40,000
 documents the run's peak fell from 3.6-3.9 GB to 3.0-3.1 GB at the same speed.
 (Lowering glibc's mmap threshold as well saved more memory but cost a third of the
 speed, because large numpy arrays were then mapped and unmapped each time.)
+
+:func:`quiet_worker_startup` keeps the worker processes' start-up log messages (a
+warning about optional cloud clients, "Logging handler created") off the terminal of
+a run that did not ask for Beam's logs.
 """
 
 from __future__ import annotations
@@ -61,13 +65,14 @@ from apache_beam.transforms.window import GlobalWindow, GlobalWindows
 from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
 
 __all__ = [
-    "CHUNK_BYTES", "MALLOC_ARENAS", "avoid_data_plane_stalls", "chunked_partition", "limit_malloc_arenas", "runs_locally",
-    "send_inputs_in_chunks",
+    "CHUNK_BYTES", "MALLOC_ARENAS", "WORKER_SITE", "avoid_data_plane_stalls", "chunked_partition", "limit_malloc_arenas",
+    "quiet_worker_startup", "runs_locally", "send_inputs_in_chunks",
 ]
 
 CHUNK_BYTES = 8 << 20
 MALLOC_ARENAS = 2
 _M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
+WORKER_SITE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker_site")
 
 _LOG = logging.getLogger(__name__)
 
@@ -184,3 +189,12 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
         return bool(mallopt and mallopt(_M_ARENA_MAX, int(os.environ["MALLOC_ARENA_MAX"])))
     except (OSError, ValueError):
         return False
+
+
+def quiet_worker_startup() -> None:
+    """Put ``WORKER_SITE`` first on ``PYTHONPATH`` for the worker processes started
+    from now on: its ``sitecustomize`` gives their root logger a handler before Beam
+    is imported, so that Beam's import-time warning does not make logging print to
+    their stderr (see ``pipelines/worker_site/sitecustomize.py``)."""
+    entries = [entry for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry and entry != WORKER_SITE]
+    os.environ["PYTHONPATH"] = os.pathsep.join([WORKER_SITE, *entries])

@@ -68,3 +68,15 @@ def test_cleanwire_command_runs_the_seeds(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "2 inputs -> 2 documents + 0 errors" in result.stdout
     assert (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_a_quiet_run_on_worker_processes_prints_nothing(tmp_path):
+    exe = Path(sys.executable).with_name("cleanwire")
+    result = subprocess.run(
+        [str(exe), "run", str(SEEDS_DIR / "*.txt"), "--output", str(tmp_path / "out"), "--quiet",
+         "--direct_running_mode=multi_processing", "--direct_num_workers=2"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (result.stdout, result.stderr) == ("", "")
+    assert (tmp_path / "out" / "manifest.json").exists()

@@ -22,7 +22,8 @@ from apache_beam.transforms import core
 
 from pipelines import direct_runner
 from pipelines.direct_runner import (
-    avoid_data_plane_stalls, chunked_partition, limit_malloc_arenas, runs_locally, send_inputs_in_chunks,
+    avoid_data_plane_stalls, chunked_partition, limit_malloc_arenas, quiet_worker_startup, runs_locally,
+    send_inputs_in_chunks,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,3 +136,24 @@ def test_malloc_arenas_are_capped_for_this_process_and_its_workers(monkeypatch):
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")  # a user's own setting wins
     limit_malloc_arenas()
     assert os.environ["MALLOC_ARENA_MAX"] == "4"
+
+
+def _python(code: str, pythonpath: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+
+
+def test_worker_site_keeps_start_up_logging_off_stderr_and_runs_a_shadowed_sitecustomize(tmp_path, monkeypatch):
+    logs = "import logging; logging.warning('optional clients missing'); logging.getLogger('w').info('handler created')"
+    assert "optional clients missing" in _python(logs, "").stderr  # what a worker printed before
+    assert _python(logs, direct_runner.WORKER_SITE).stderr == ""
+    (tmp_path / "sitecustomize.py").write_text("print('their own site ran')\n")
+    shadowed = _python("pass", os.pathsep.join([direct_runner.WORKER_SITE, str(tmp_path)]))
+    assert shadowed.stdout.strip() == "their own site ran"
+
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(["/opt/mine", direct_runner.WORKER_SITE]))
+    quiet_worker_startup()
+    quiet_worker_startup()
+    assert os.environ["PYTHONPATH"].split(os.pathsep) == [direct_runner.WORKER_SITE, "/opt/mine"]
