@@ -9,6 +9,7 @@ option (``--runner``, ``--direct_num_workers``, ...) passes through.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import logging
 import os
@@ -34,7 +35,7 @@ from cleanwire.readers import FORMATS
 from cleanwire.readers.jsonl import FIELDS, parse_fields
 from pipelines import history, output, progress
 from pipelines.direct_runner import (
-    avoid_data_plane_stalls, limit_malloc_arenas, quiet_worker_startup, runs_locally, send_inputs_in_chunks,
+    avoid_data_plane_stalls, limit_malloc_arenas, runs_locally, send_inputs_in_chunks, worker_environment,
 )
 from schemas import SCHEMA_VERSION
 from transforms.assemble import AssembleRecords
@@ -499,15 +500,15 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
     clock = time.perf_counter()
     try:
         options = PipelineOptions(beam_argv)
+        workers = contextlib.nullcontext()
         if runs_locally(options):
             avoid_data_plane_stalls()
             send_inputs_in_chunks()
             limit_malloc_arenas()
-            if not config.verbose:
-                quiet_worker_startup()
+            workers = worker_environment(quiet=not config.verbose)
         pipeline = beam.Pipeline(options=options)
         build(pipeline, config, staging, plan)
-        with progress.watch(reporter, [spec.pattern for spec in config.inputs], beam_argv):
+        with workers, progress.watch(reporter, [spec.pattern for spec in config.inputs], beam_argv):
             result = pipeline.run()
             result.wait_until_finish()
         output.remove_work_files(staging)

@@ -40,22 +40,25 @@ bytes, in the same order, without the spike.
 
 What remains of the runner's and workers' memory is partly memory that glibc's
 allocator has freed but keeps in per-thread arenas (gRPC and Beam run many
-threads).  :func:`limit_malloc_arenas` caps the arenas at two: at 40,000
-documents the run's peak fell from 3.6-3.9 GB to 3.0-3.1 GB at the same speed.
+threads).  :func:`limit_malloc_arenas` (this process) and :func:`worker_environment`
+(the workers) cap the arenas at two: at 40,000 documents the run's peak fell from
+3.6-3.9 GB to 3.0-3.1 GB at the same speed.
 (Lowering glibc's mmap threshold as well saved more memory but cost a third of the
 speed, because large numpy arrays were then mapped and unmapped each time.)
 
-:func:`quiet_worker_startup` keeps the worker processes' start-up log messages (a
+:func:`worker_environment` also keeps the worker processes' start-up log messages (a
 warning about optional cloud clients, "Logging handler created") off the terminal of
 a run that did not ask for Beam's logs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import logging
 import os
+from typing import Iterator
 
 from apache_beam.coders.coder_impl import create_OutputStream
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
@@ -66,7 +69,7 @@ from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
 
 __all__ = [
     "CHUNK_BYTES", "MALLOC_ARENAS", "WORKER_SITE", "avoid_data_plane_stalls", "chunked_partition", "limit_malloc_arenas",
-    "quiet_worker_startup", "runs_locally", "send_inputs_in_chunks",
+    "runs_locally", "send_inputs_in_chunks", "worker_environment",
 ]
 
 CHUNK_BYTES = 8 << 20
@@ -177,24 +180,37 @@ def send_inputs_in_chunks() -> bool:
 
 
 def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
-    """Cap glibc's malloc arenas at ``arenas`` for this process (``mallopt``) and for the
-    worker processes it starts from now on (``MALLOC_ARENA_MAX`` in the environment,
-    unless the user set it).  Returns whether this process's allocator took the
-    setting (False off glibc, where nothing is changed but the environment)."""
-    os.environ.setdefault("MALLOC_ARENA_MAX", str(arenas))
+    """Cap glibc's malloc arenas at ``arenas`` for this process (``mallopt``; the worker
+    processes get ``MALLOC_ARENA_MAX`` from :func:`worker_environment`).  Returns
+    whether the allocator took the setting (False off glibc, where nothing changes)."""
     name = ctypes.util.find_library("c")
     try:
         libc = ctypes.CDLL(name) if name else None
         mallopt = getattr(libc, "mallopt", None) if libc else None
-        return bool(mallopt and mallopt(_M_ARENA_MAX, int(os.environ["MALLOC_ARENA_MAX"])))
-    except (OSError, ValueError):
+        return bool(mallopt and mallopt(_M_ARENA_MAX, arenas))
+    except OSError:
         return False
 
 
-def quiet_worker_startup() -> None:
-    """Put ``WORKER_SITE`` first on ``PYTHONPATH`` for the worker processes started
-    from now on: its ``sitecustomize`` gives their root logger a handler before Beam
-    is imported, so that Beam's import-time warning does not make logging print to
-    their stderr (see ``pipelines/worker_site/sitecustomize.py``)."""
-    entries = [entry for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry and entry != WORKER_SITE]
-    os.environ["PYTHONPATH"] = os.pathsep.join([WORKER_SITE, *entries])
+@contextlib.contextmanager
+def worker_environment(quiet: bool) -> Iterator[None]:
+    """The environment of the worker processes the local runner starts inside the
+    block: ``MALLOC_ARENA_MAX`` (two arenas, unless the user set it) and, when
+    ``quiet``, ``WORKER_SITE`` first on ``PYTHONPATH``, whose ``sitecustomize`` gives
+    the workers' root logger a handler before Beam is imported, so that Beam's
+    import-time warning does not make logging print to their stderr (see
+    ``pipelines/worker_site/sitecustomize.py``).  The environment is restored on exit,
+    so a program that calls ``run()`` starts its later subprocesses unchanged."""
+    saved = {name: os.environ.get(name) for name in ("MALLOC_ARENA_MAX", "PYTHONPATH")}
+    try:
+        os.environ.setdefault("MALLOC_ARENA_MAX", str(MALLOC_ARENAS))
+        if quiet:
+            entries = [e for e in os.environ.get("PYTHONPATH", "").split(os.pathsep) if e and e != WORKER_SITE]
+            os.environ["PYTHONPATH"] = os.pathsep.join([WORKER_SITE, *entries])
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

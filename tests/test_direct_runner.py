@@ -22,8 +22,8 @@ from apache_beam.transforms import core
 
 from pipelines import direct_runner
 from pipelines.direct_runner import (
-    avoid_data_plane_stalls, chunked_partition, limit_malloc_arenas, quiet_worker_startup, runs_locally,
-    send_inputs_in_chunks,
+    avoid_data_plane_stalls, chunked_partition, limit_malloc_arenas, runs_locally, send_inputs_in_chunks,
+    worker_environment,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,12 +130,13 @@ def test_a_pipeline_groups_right_when_inputs_travel_in_chunks(chunked_sends):
 def test_malloc_arenas_are_capped_for_this_process_and_its_workers(monkeypatch):
     monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
     assert limit_malloc_arenas()  # glibc (Linux) takes the setting
-    seen = subprocess.run([sys.executable, "-c", "import os; print(os.environ['MALLOC_ARENA_MAX'])"],
-                          capture_output=True, text=True, check=True)
-    assert seen.stdout.strip() == "2"
+    read = [sys.executable, "-c", "import os; print(os.environ.get('MALLOC_ARENA_MAX'))"]
+    with worker_environment(quiet=False):
+        assert subprocess.run(read, capture_output=True, text=True, check=True).stdout.strip() == "2"
+    assert "MALLOC_ARENA_MAX" not in os.environ  # restored for the program's later subprocesses
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")  # a user's own setting wins
-    limit_malloc_arenas()
-    assert os.environ["MALLOC_ARENA_MAX"] == "4"
+    with worker_environment(quiet=False):
+        assert os.environ["MALLOC_ARENA_MAX"] == "4"
 
 
 def _python(code: str, pythonpath: str) -> subprocess.CompletedProcess:
@@ -153,7 +154,10 @@ def test_worker_site_keeps_start_up_logging_off_stderr_and_runs_a_shadowed_sitec
     shadowed = _python("pass", os.pathsep.join([direct_runner.WORKER_SITE, str(tmp_path)]))
     assert shadowed.stdout.strip() == "their own site ran"
 
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(["/opt/mine", direct_runner.WORKER_SITE]))
-    quiet_worker_startup()
-    quiet_worker_startup()
-    assert os.environ["PYTHONPATH"].split(os.pathsep) == [direct_runner.WORKER_SITE, "/opt/mine"]
+    mine = os.pathsep.join(["/opt/mine", direct_runner.WORKER_SITE])
+    monkeypatch.setenv("PYTHONPATH", mine)
+    with worker_environment(quiet=True):
+        assert os.environ["PYTHONPATH"].split(os.pathsep) == [direct_runner.WORKER_SITE, "/opt/mine"]
+    assert os.environ["PYTHONPATH"] == mine
+    with worker_environment(quiet=False):
+        assert os.environ["PYTHONPATH"] == mine  # --verbose: Beam's start-up messages stay

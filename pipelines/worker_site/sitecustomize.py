@@ -1,5 +1,5 @@
 """Run by Python at start-up in the DirectRunner's worker processes of a quiet
-``cleanwire run`` (see ``pipelines.direct_runner.quiet_worker_startup``).
+``cleanwire run`` (see ``pipelines.direct_runner.worker_environment``).
 
 Importing Beam logs a warning about optional cloud clients through the root logger;
 with no handler installed, that call makes logging print to stderr from then on, so
