@@ -205,7 +205,8 @@ def worker_environment(quiet: bool) -> Iterator[None]:
     try:
         os.environ.setdefault("MALLOC_ARENA_MAX", str(MALLOC_ARENAS))
         if quiet:
-            entries = [e for e in os.environ.get("PYTHONPATH", "").split(os.pathsep) if e and e != WORKER_SITE]
+            given = os.environ.get("PYTHONPATH", "")
+            entries = [entry for entry in given.split(os.pathsep) if entry != WORKER_SITE] if given else []
             os.environ["PYTHONPATH"] = os.pathsep.join([WORKER_SITE, *entries])
         yield
     finally:
