@@ -56,7 +56,8 @@ def run_cleanwire(corpus: Path, fmt: str, workers: int, scratch: Path, extra: li
     manifest["stage_starts"] = _stage_starts(measured.output)
     shutil.rmtree(out, ignore_errors=True)
     docs = manifest["counts"]["inputs"]
-    note = f"{manifest['counts']['duplicate_passages']} dup passages, {manifest['counts']['duplicate_documents']} dup docs"
+    note = (f"{manifest['counts']['duplicate_passages']} dup passages, {manifest['counts']['duplicate_documents']} dup docs; "
+            f"runner process peak {measured.peak_main_rss_mb:,.0f} MB")
     return _row(f"cleanwire ({workers} workers)", docs, measured.seconds, measured.peak_rss_mb, note), manifest
 
 

@@ -2,7 +2,9 @@
 
 Peak RSS is the largest *sum* of resident memory over the process and all its
 descendants, sampled every 0.2 s from /proc (Linux), because Beam's multi-processing
-runner and datatrove's executor both run work in child processes.
+runner and datatrove's executor both run work in child processes.  The command's own
+process's peak is kept too: for cleanwire that is Beam's runner, which holds the
+collections between stages.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class Measured:
     peak_rss_mb: float
     returncode: int
     output: str
+    peak_main_rss_mb: float = 0.0  # the command's own process (not its children)
 
 
 def _children() -> dict[int, list[int]]:
@@ -38,8 +41,9 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def _tree_rss_kb(root: int) -> int:
-    tree, total, stack = _children(), 0, [root]
+def _tree_rss_kb(root: int) -> tuple[int, int]:
+    """``(RSS of root and all its descendants, RSS of root alone)`` in KB."""
+    tree, total, own, stack = _children(), 0, 0, [root]
     while stack:
         pid = stack.pop()
         stack.extend(tree.get(pid, []))
@@ -47,24 +51,27 @@ def _tree_rss_kb(root: int) -> int:
             with open(f"/proc/{pid}/status") as handle:
                 for line in handle:
                     if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
+                        kb = int(line.split()[1])
+                        total += kb
+                        own = kb if pid == root else own
                         break
         except OSError:
             pass
-    return total
+    return total, own
 
 
 def measure(command: list[str], env: dict | None = None, cwd: str | None = None) -> Measured:
     """Run ``command``; return its wall time, peak tree RSS (MB), exit code and output."""
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=cwd)
-    peak = 0
+    peak = peak_main = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_main
         while not done.is_set():
-            peak = max(peak, _tree_rss_kb(process.pid))
+            total, own = _tree_rss_kb(process.pid)
+            peak, peak_main = max(peak, total), max(peak_main, own)
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -72,4 +79,4 @@ def measure(command: list[str], env: dict | None = None, cwd: str | None = None)
     output = process.communicate()[0]
     done.set()
     sampler.join()
-    return Measured(time.perf_counter() - start, peak / 1024.0, process.returncode, output)
+    return Measured(time.perf_counter() - start, peak / 1024.0, process.returncode, output, peak_main / 1024.0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sys
 from pathlib import Path
 
 import trafilatura
@@ -64,3 +65,14 @@ def test_benchmark_prints_every_method_and_the_timings(tmp_path: Path, capsys):
     assert rows["cleanwire text mode", "all"][1] == "(4/4)" and int(rows["cleanwire text mode", "all"][2][1]) >= 4
     assert rows["cleanwire HTML mode", "en"][1:] == ("(2/2)", "(3/3)") and rows["cleanwire HTML mode", "all"][1] == "(4/4)"
     assert "ms per 5 KB" in out and "of trafilatura alone" in out
+
+
+def test_measure_reports_the_peak_of_the_process_tree_and_of_the_command_alone():
+    from benchmarks.procmon import measure
+
+    child = "import time; data = b'x' * (300 << 20); time.sleep(1.5)"
+    parent = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}], check=True)"
+    measured = measure([sys.executable, "-c", parent])
+    assert measured.returncode == 0
+    assert measured.peak_rss_mb >= 300  # the child's 300 MB count in the tree's sum
+    assert measured.peak_main_rss_mb < 150  # but not in the command's own process
