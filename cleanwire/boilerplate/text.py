@@ -165,7 +165,7 @@ def rescue_prose(
     if known is not None:
         prose &= ~known
     lost: list[int] = []
-    for k, (start, end) in enumerate(zip(starts[:-1].tolist(), starts[1:].tolist())):
+    for start, end in zip(starts[:-1].tolist(), starts[1:].tolist()):
         if keep[start:end].any() and prose[start:end].any() and not (keep[start:end] & long[start:end]).any():
             lost += (start + np.flatnonzero(prose[start:end])).tolist()
     if lost:
