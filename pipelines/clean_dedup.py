@@ -502,8 +502,8 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
         options = PipelineOptions(beam_argv)
         workers = contextlib.nullcontext()
         if runs_locally(options):
-            avoid_data_plane_stalls()
-            send_inputs_in_chunks()
+            streams_inputs = send_inputs_in_chunks()
+            avoid_data_plane_stalls(unbounded_queues=not streams_inputs)
             limit_malloc_arenas()
             workers = worker_environment(quiet=not config.verbose)
         pipeline = beam.Pipeline(options=options)

@@ -47,8 +47,8 @@ def _count_grouped(element):
 def main(argv: list[str]) -> None:
     elements, size = int(argv[0]), int(argv[1])
     if "--without-workaround" not in argv:
-        avoid_data_plane_stalls()
-        send_inputs_in_chunks()
+        # As `cleanwire run` does: with requests sent first, Beam's bounded queues stay.
+        avoid_data_plane_stalls(unbounded_queues=not send_inputs_in_chunks())
     options = PipelineOptions(["--direct_running_mode=multi_processing", "--direct_num_workers=2"])
     pipeline = beam.Pipeline(options=options)
     # As in cleanwire: a big collection between two stages, read by a ParDo with a side input.

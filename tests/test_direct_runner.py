@@ -118,13 +118,61 @@ def chunked_sends(monkeypatch):
     return chunks
 
 
-def test_a_pipeline_groups_right_when_inputs_travel_in_chunks(chunked_sends):
+def test_a_pipeline_groups_right_when_inputs_travel_in_chunks(chunked_sends, monkeypatch):
+    senders, start = [], direct_runner._InputSender.start
+    monkeypatch.setattr(direct_runner._InputSender, "start", lambda self: (senders.append(self.name), start(self)))
     rows = [(k % 20, k) for k in range(5000)]
     with TestPipeline(options=PipelineOptions(["--direct_num_workers=2", "--direct_running_mode=multi_threading"])) as p:
         sums = (p | beam.Create(rows) | beam.GroupByKey()
                 | beam.MapTuple(lambda key, values: (key, len(list(values)), sum(values))))
         assert_that(sums, equal_to([(key, 250, sum(range(key, 5000, 20))) for key in range(20)]))
     assert sum(chunked_sends) > len(chunked_sends)  # the grouped input did travel in several chunks
+    assert senders  # gRPC workers (multi_threading) get their input from a sender beside the request
+
+
+class _Stream:
+    """Records what the runner writes to a worker's data stream."""
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        self.messages: list[bytes] = []
+        self.pending, self.closed, self._fail_after = b"", False, fail_after
+
+    def write(self, data: bytes) -> None:
+        if self._fail_after is not None and len(self.messages) >= self._fail_after:
+            raise ConnectionError("worker gone")
+        self.pending += data
+
+    def flush(self) -> None:
+        self.messages.append(self.pending)
+        self.pending = b""
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_grouped_chunks_are_let_go_once_sent_and_never_sent_twice():
+    rows = [(k % 37, f"value {k} " * (k % 13)) for k in range(3000)]
+    whole = _grouping_buffer(rows).partition(2)
+    buffer = _grouping_buffer(rows)
+    parts = chunked_partition(buffer, 2, chunk_bytes=2_000)
+    stream = _Stream()
+    direct_runner._send_chunks(stream, parts[0])
+    assert b"".join(stream.messages) == whole[0][0] and len(stream.messages) > 5 and stream.closed
+    assert parts[0] and not any(parts[0])  # the runner holds none of the sent bytes any more
+    again = _Stream()
+    with pytest.raises(RuntimeError, match="sent to a worker twice"):
+        direct_runner._send_chunks(again, buffer.partition(2)[0])  # Beam's cached partition: the same, sent chunks
+    assert again.closed and not again.messages
+
+
+def test_a_failed_send_is_reported_and_still_ends_the_workers_input():
+    parts = chunked_partition(_grouping_buffer([(k % 7, "x" * 500) for k in range(200)]), 1, chunk_bytes=2_000)
+    stream = _Stream(fail_after=2)
+    sender = direct_runner._InputSender(stream, parts[0], "bundle_1/read")
+    sender.start()
+    sender.join(timeout=10)
+    assert isinstance(sender.error, ConnectionError)
+    assert stream.closed and len(stream.messages) == 2  # closed: the worker ends the bundle instead of waiting
 
 
 def test_malloc_arenas_are_capped_for_this_process_and_its_workers(monkeypatch):
