@@ -528,6 +528,12 @@ def test_extraction_hashes_are_the_line_hashes_of_its_lines(raw_lines):
     "The council told reporters that prices were rising faster than wages.",
     [],
 )
+@example(  # found by Hypothesis: the page kept nothing at all (the paragraph scored just under the threshold)
+    ["00000000:0:0", "0", "A", "0:0", "A:0:0::A:a", "00000000000", "0:0:0::::a:a", "00000000:0:0", "0:0:0::::a:a"],
+    "The council said that the plan would cost more than expected. "
+    "The hospital needed more nurses and doctors near the old station, the council said.",
+    [],
+)
 @given(junk_lines, article_paragraph(), junk_lines)
 def test_an_article_paragraph_among_junk_lines_is_kept(before, paragraph, after):
     result = extract_article("\n".join([*before, paragraph, *after]))

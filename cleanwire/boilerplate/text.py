@@ -147,17 +147,17 @@ def rescue_prose(
     known: np.ndarray | None = None,
 ) -> np.ndarray:
     """``keep`` where a page kept only fragments (blocks of fewer than ``_PROSE_WORDS``
-    words) although it has prose (blocks of that many words or more that end a
+    words), or nothing, although it has prose (blocks of that many words or more that end a
     sentence): there, each prose block is judged on its own (as a page of one block) and
     kept when the classifier keeps it alone.
 
     The classifier reads a block through its page's other blocks; on a page without
     clear article text (odd lines of digits and symbols, a paragraph last) that reading
-    can keep a stray fragment and drop the page's only paragraph.  A page that kept
-    nothing is left alone: it becomes an error row that says so, where rescuing its
-    prose kept an author's biography on the development set.  Lines known to recur
-    (``known``) stay removed.  Returns a new boolean array; a page's result depends on
-    that page only.
+    can keep a stray fragment and drop the page's only paragraph, or keep nothing at
+    all (a paragraph last among lines of symbols).  A prose block that the classifier
+    drops when it reads it alone (a cookie notice, say) stays removed, so a page of
+    chrome still becomes an error row.  Lines known to recur (``known``) stay removed.
+    Returns a new boolean array; a page's result depends on that page only.
     """
     keep = keep.copy()
     long = np.expm1(features[:, _LOG_WORDS]) >= _PROSE_WORDS - 0.5
@@ -166,7 +166,7 @@ def rescue_prose(
         prose &= ~known
     lost: list[int] = []
     for start, end in zip(starts[:-1].tolist(), starts[1:].tolist()):
-        if keep[start:end].any() and prose[start:end].any() and not (keep[start:end] & long[start:end]).any():
+        if prose[start:end].any() and not (keep[start:end] & long[start:end]).any():
             lost += (start + np.flatnonzero(prose[start:end])).tolist()
     if lost:
         page_of = np.searchsorted(starts, lost, side="right") - 1
