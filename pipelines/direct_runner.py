@@ -134,34 +134,57 @@ def avoid_data_plane_stalls(unbounded_queues: bool = True) -> bool:
 _GROUPING_FIELDS = ("_table", "_grouped_output", "_windowing", "_key_coder", "_post_grouped_coder")
 
 
-def chunked_partition(buffer, n: int, chunk_bytes: int = CHUNK_BYTES) -> list[list[bytes]]:
-    """What ``GroupingBuffer.partition(n)`` returns, with each part's encoded groups cut
-    into chunks of whole elements of about ``chunk_bytes`` (one more element may pass
-    the limit) instead of one bytes object per part.  Keys go to parts as Beam assigns
-    them (the k-th key to part ``k % n``), and each group leaves the buffer's table
-    once it is encoded, so the grouped data is not held twice.  Global windowing only
-    (``GroupingBuffer`` runs triggers otherwise): callers check ``_windowing``."""
-    in_global_window = GlobalWindows.windowed_value(
-        None, timestamp=GlobalWindow().max_timestamp(),
-        pane_info=PaneInfo(is_first=True, is_last=True, timing=PaneInfoTiming.ON_TIME, index=0, nonspeculative_index=0),
-    ).with_value
-    coder_impl = buffer._post_grouped_coder.get_impl()
-    key_coder_impl = buffer._key_coder.get_impl()
-    parts: list[list[bytes]] = [_Chunks() for _ in range(n)]
-    streams = [create_OutputStream() for _ in range(n)]
-    for k, encoded_key in enumerate(list(buffer._table)):
-        values = buffer._table.pop(encoded_key)
-        stream = streams[k % n]
-        coder_impl.encode_to_stream(in_global_window((key_coder_impl.decode(encoded_key), values)), stream, True)
-        if stream.size() >= chunk_bytes:
-            parts[k % n].append(stream.get())
-            streams[k % n] = create_OutputStream()
-    for part, stream in zip(parts, streams):
-        if stream.size() or not part:
-            part.append(stream.get())
+def chunked_partition(buffer, n: int, chunk_bytes: int = CHUNK_BYTES) -> list["_Chunks"]:
+    """What ``GroupingBuffer.partition(n)`` returns, as ``n`` parts that encode their
+    groups into chunks of whole elements of about ``chunk_bytes`` (one more element may
+    pass the limit) while they are sent, instead of one bytes object per part.  Keys go
+    to parts as Beam assigns them (the k-th key to part ``k % n``); each group leaves
+    the buffer's table when it is encoded and each chunk is let go once sent, so the
+    runner never holds a stage's grouped input twice.  Each part can be read once.
+    Global windowing only (``GroupingBuffer`` runs triggers otherwise): callers check
+    ``_windowing``."""
+    keys = list(buffer._table)
+    parts = [_Chunks(buffer, keys[k::n], chunk_bytes) for k in range(n)]
     buffer._grouped_output = parts
-    buffer._table.clear()
     return parts
+
+
+class _Chunks:
+    """One worker's part of a grouped input (see :func:`chunked_partition`).  A stage
+    input buffer has a single consuming bundle, so its parts are encoded as they are
+    read and can be read only once: a second read raises instead of sending nothing."""
+
+    def __init__(self, buffer, keys: list[bytes], chunk_bytes: int) -> None:
+        self._buffer, self._keys, self._chunk_bytes = buffer, keys, chunk_bytes
+        self._read = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self._read:
+            raise RuntimeError("a grouped input was to be sent to a worker twice, but it was encoded and let go "
+                               "when first sent (see pipelines/direct_runner.py)")
+        self._read = True
+        keys, self._keys = self._keys, []
+        return self._encoded(keys)
+
+    def _encoded(self, keys: list[bytes]) -> Iterator[bytes]:
+        buffer = self._buffer
+        coder_impl, key_coder_impl = buffer._post_grouped_coder.get_impl(), buffer._key_coder.get_impl()
+        stream = create_OutputStream()
+        for encoded_key in keys:
+            # Each key is in one part only, so the senders of two parts never pop the same key.
+            values = buffer._table.pop(encoded_key)
+            coder_impl.encode_to_stream(_IN_GLOBAL_WINDOW((key_coder_impl.decode(encoded_key), values)), stream, True)
+            if stream.size() >= self._chunk_bytes:
+                yield stream.get()
+                stream = create_OutputStream()
+        if stream.size():
+            yield stream.get()
+
+
+_IN_GLOBAL_WINDOW = GlobalWindows.windowed_value(
+    None, timestamp=GlobalWindow().max_timestamp(),
+    pane_info=PaneInfo(is_first=True, is_last=True, timing=PaneInfoTiming.ON_TIME, index=0, nonspeculative_index=0),
+).with_value
 
 
 def send_inputs_in_chunks() -> bool:
@@ -214,38 +237,17 @@ def send_inputs_in_chunks() -> bool:
     return True
 
 
-class _Chunks(list):
-    """A part of a grouped input, as :func:`chunked_partition` makes it.  Each stage
-    input buffer has a single consuming bundle, so the chunks are let go as they are
-    sent, and the runner's memory for the input drains while the output fills."""
-
-    sent = False
-
-
 def _send_chunks(data_out, byte_streams) -> None:
     """Write ``byte_streams`` to ``data_out``, one message per chunk, and close it.  The
     stream is closed even when sending fails, so that the worker ends the bundle
     instead of waiting for the rest; the error still reaches ``process_bundle``."""
     try:
-        if isinstance(byte_streams, _Chunks):
-            if byte_streams.sent:
-                raise RuntimeError("a grouped input was to be sent to a worker twice, but its chunks were let go "
-                                   "when first sent (see pipelines/direct_runner.py)")
-            byte_streams.sent = True
-            chunks = (_take(byte_streams, k) for k in range(len(byte_streams)))
-        else:
-            chunks = iter(byte_streams or [])
-        for chunk in chunks:
+        for chunk in byte_streams if byte_streams is not None else ():
             if chunk:
                 data_out.write(chunk)
                 data_out.flush()  # one message per chunk of whole elements, not one per bundle
     finally:
         data_out.close()
-
-
-def _take(chunks: list, k: int) -> bytes:
-    chunk, chunks[k] = chunks[k], b""
-    return chunk
 
 
 class _InputSender(threading.Thread):
