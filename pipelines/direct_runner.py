@@ -181,6 +181,33 @@ class _Chunks:
             yield stream.get()
 
 
+class _ListPart:
+    """Part ``k`` of ``n`` of a stage input held as a list of encoded pieces (Beam's
+    ``ListBuffer``): every ``n``-th piece, as Beam assigns them, each let go once read."""
+
+    def __init__(self, pieces: list, k: int, n: int) -> None:
+        self._pieces, self._k, self._n = pieces, k, n
+
+    def __iter__(self) -> Iterator[bytes]:
+        pieces, self._pieces = self._pieces, None
+        if pieces is None:
+            raise RuntimeError("a stage input was to be sent to a worker twice, but it was let go when first sent "
+                               "(see pipelines/direct_runner.py)")
+        for index in range(self._k, len(pieces), self._n):
+            piece, pieces[index] = pieces[index], None
+            yield piece
+
+
+class _Released(list):
+    """What a ``ListBuffer`` holds once its pieces went to the workers: reading it raises."""
+
+    def __iter__(self):
+        raise RuntimeError("a stage input was read after it was sent to the workers (see pipelines/direct_runner.py)")
+
+    def __len__(self) -> int:
+        raise RuntimeError("a stage input was read after it was sent to the workers (see pipelines/direct_runner.py)")
+
+
 _IN_GLOBAL_WINDOW = GlobalWindows.windowed_value(
     None, timestamp=GlobalWindow().max_timestamp(),
     pane_info=PaneInfo(is_first=True, is_last=True, timing=PaneInfoTiming.ON_TIME, index=0, nonspeculative_index=0),
@@ -230,8 +257,18 @@ def send_inputs_in_chunks() -> bool:
                 raise RuntimeError(f"sending input {sender.name} to a worker failed: {sender.error!r}") from sender.error
         return result
 
+    original_list_partition = execution.ListBuffer.partition
+
+    def list_partition(self, n: int):
+        if self.cleared or len(self._inputs) < n or not isinstance(self._inputs, list):
+            return original_list_partition(self, n)
+        inputs, self._inputs = self._inputs, _Released()
+        return [_ListPart(inputs, k, n) for k in range(n)]
+
     partition.cleanwire_chunked = True
+    partition.__wrapped__, list_partition.__wrapped__ = original_partition, original_list_partition  # inspect.unwrap
     grouping.partition = partition
+    execution.ListBuffer.partition = list_partition
     manager._send_input_to_worker = send_input_to_worker
     manager.process_bundle = process_bundle
     return True

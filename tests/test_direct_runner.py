@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
@@ -85,7 +86,7 @@ def _grouping_buffer(rows: list[tuple[int, str]]) -> execution.GroupingBuffer:
 
 def test_chunked_partition_sends_the_same_bytes_in_chunks_of_whole_groups():
     rows = [(k % 37, f"value {k} " * (k % 13)) for k in range(3000)]
-    whole = _grouping_buffer(rows).partition(2)
+    whole = inspect.unwrap(execution.GroupingBuffer.partition)(_grouping_buffer(rows), 2)  # Beam's own
     chunked = [list(part) for part in chunked_partition(_grouping_buffer(rows), 2, chunk_bytes=2_000)]
     assert [len(part) for part in whole] == [1, 1]
     assert all(len(part) > 5 for part in chunked)
@@ -155,7 +156,7 @@ class _Stream:
 
 def test_grouped_parts_are_encoded_while_sent_and_never_sent_twice():
     rows = [(k % 37, f"value {k} " * (k % 13)) for k in range(3000)]
-    whole = _grouping_buffer(rows).partition(2)
+    whole = inspect.unwrap(execution.GroupingBuffer.partition)(_grouping_buffer(rows), 2)  # Beam's own
     buffer = _grouping_buffer(rows)
     parts = chunked_partition(buffer, 2, chunk_bytes=2_000)
     assert len(buffer._table) == 37  # nothing encoded yet
@@ -167,6 +168,28 @@ def test_grouped_parts_are_encoded_while_sent_and_never_sent_twice():
     with pytest.raises(RuntimeError, match="sent to a worker twice"):
         direct_runner._send_chunks(again, buffer.partition(2)[0])  # Beam's cached partition: the same, sent part
     assert again.closed and not again.messages
+
+
+def test_list_inputs_are_split_as_beam_splits_them_and_let_go_once_sent(chunked_sends):
+    pieces = [f"piece {k}".encode() for k in range(7)]
+    beam_parts = inspect.unwrap(execution.ListBuffer.partition)(_list_buffer(pieces), 2)
+    buffer = _list_buffer(pieces)
+    parts = buffer.partition(2)
+    stream = _Stream()
+    direct_runner._send_chunks(stream, parts[1])
+    assert stream.messages == beam_parts[1]
+    assert [list(part) for part in parts[:1]] == beam_parts[:1]
+    with pytest.raises(RuntimeError, match="after it was sent"):
+        list(buffer)  # nothing can read the sent input again and find it empty
+    with pytest.raises(RuntimeError, match="twice"):
+        list(parts[0])
+
+
+def _list_buffer(pieces: list[bytes]) -> execution.ListBuffer:
+    buffer = execution.ListBuffer(coders.BytesCoder().get_impl())
+    for piece in pieces:
+        buffer.append(piece)
+    return buffer
 
 
 def test_a_failed_send_is_reported_and_still_ends_the_workers_input():
