@@ -46,8 +46,8 @@ arrives, so Beam's bounded send queues can stay (no stall: the worker drains the
 A stage input has one consuming bundle, so each chunk of it is encoded when it is sent
 (grouped inputs: :func:`chunked_partition`) and let go once sent (list inputs too): the
 runner's memory for a stage's input drains while its output fills, instead of holding
-both.  At 200,000 documents the runner's peak fell from 6.3 GB to 3.5 GB, the whole
-run's from 8.2 GB to 5.6 GB.  An embedded worker (``in_memory``) runs the bundle inside
+both.  At 200,000 documents the runner's peak fell from 6.3 GB to 3.5-3.7 GB, the
+whole run's from 8.2 GB to 5.6-6.3 GB.  An embedded worker (``in_memory``) runs the bundle inside
 the request, so it still gets the whole input first.
 
 What remains of the runner's and workers' memory is partly memory that glibc's
