@@ -47,7 +47,7 @@ def _count_grouped(element):
 def main(argv: list[str]) -> None:
     elements, size = int(argv[0]), int(argv[1])
     if "--without-workaround" not in argv:
-        # As `cleanwire run` does: with requests sent first, Beam's bounded queues stay.
+        # As `cleanwire run` does: with inputs sent beside the request, Beam's bounded queues stay.
         avoid_data_plane_stalls(unbounded_queues=not send_inputs_in_chunks())
     options = PipelineOptions(["--direct_running_mode=multi_processing", "--direct_num_workers=2"])
     pipeline = beam.Pipeline(options=options)

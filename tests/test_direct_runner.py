@@ -105,8 +105,9 @@ def test_chunked_partition_sends_the_same_bytes_in_chunks_of_whole_groups():
 def chunked_sends(monkeypatch):
     """Patch the runner for the test only, with small chunks."""
     monkeypatch.setattr(execution.GroupingBuffer, "partition", execution.GroupingBuffer.partition)
-    monkeypatch.setattr(direct_runner.fn_runner.BundleManager, "_send_input_to_worker",
-                        direct_runner.fn_runner.BundleManager._send_input_to_worker)
+    for owner, name in ((direct_runner.fn_runner.BundleManager, "_send_input_to_worker"),
+                        (direct_runner.fn_runner.BundleManager, "process_bundle"), (execution.ListBuffer, "partition")):
+        monkeypatch.setattr(owner, name, getattr(owner, name))
     chunks = []
 
     def counted(part):
