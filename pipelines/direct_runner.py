@@ -157,14 +157,11 @@ class _Chunks:
 
     def __init__(self, buffer, keys: list[bytes], chunk_bytes: int) -> None:
         self._buffer, self._keys, self._chunk_bytes = buffer, keys, chunk_bytes
-        self._read = False
 
     def __iter__(self) -> Iterator[bytes]:
-        if self._read:
-            raise RuntimeError("a grouped input was to be sent to a worker twice, but it was encoded and let go "
-                               "when first sent (see pipelines/direct_runner.py)")
-        self._read = True
-        keys, self._keys = self._keys, []
+        keys, self._keys = self._keys, None
+        if keys is None:
+            raise RuntimeError(_SENT_TWICE)
         return self._encoded(keys)
 
     def _encoded(self, keys: list[bytes]) -> Iterator[bytes]:
@@ -192,8 +189,7 @@ class _ListPart:
     def __iter__(self) -> Iterator[bytes]:
         pieces, self._pieces = self._pieces, None
         if pieces is None:
-            raise RuntimeError("a stage input was to be sent to a worker twice, but it was let go when first sent "
-                               "(see pipelines/direct_runner.py)")
+            raise RuntimeError(_SENT_TWICE)
         for index in range(self._k, len(pieces), self._n):
             piece, pieces[index] = pieces[index], None
             yield piece
@@ -203,10 +199,15 @@ class _Released(list):
     """What a ``ListBuffer`` holds once its pieces went to the workers: reading it raises."""
 
     def __iter__(self):
-        raise RuntimeError("a stage input was read after it was sent to the workers (see pipelines/direct_runner.py)")
+        raise RuntimeError(_READ_AFTER_SENT)
 
     def __len__(self) -> int:
-        raise RuntimeError("a stage input was read after it was sent to the workers (see pipelines/direct_runner.py)")
+        raise RuntimeError(_READ_AFTER_SENT)
+
+
+_SENT_TWICE = ("a stage input was to be sent to a worker twice, but it was let go when first sent "
+               "(see pipelines/direct_runner.py)")
+_READ_AFTER_SENT = "a stage input was read after it was sent to the workers (see pipelines/direct_runner.py)"
 
 
 _IN_GLOBAL_WINDOW = GlobalWindows.windowed_value(
@@ -219,10 +220,10 @@ def send_inputs_in_chunks() -> bool:
     """Make the local runner send grouped stage inputs as bounded messages, beside the
     bundle's request rather than before it (see the module docstring).  Patches
     Beam's ``GroupingBuffer.partition`` (global windowing; other windowing and an
-    unknown buffer layout keep Beam's own), ``BundleManager._send_input_to_worker``
-    (a flush after each chunk, all of which hold whole elements; a background thread
-    for gRPC workers) and ``BundleManager.process_bundle`` (which re-raises a failed
-    send) in this process.  Returns whether Beam's layout was found: only then may
+    unknown buffer layout keep Beam's own), ``ListBuffer.partition`` (each piece let go
+    once sent), ``BundleManager._send_input_to_worker`` (a flush after each chunk, all
+    of which hold whole elements; a background thread for gRPC workers) and
+    ``BundleManager.process_bundle`` (which re-raises a failed send) in this process.  Returns whether Beam's layout was found: only then may
     :func:`avoid_data_plane_stalls` keep Beam's bounded queues."""
     grouping, manager = execution.GroupingBuffer, fn_runner.BundleManager
     original_partition = getattr(grouping, "partition", None)
@@ -246,7 +247,7 @@ def send_inputs_in_chunks() -> bool:
             _send_chunks(data_out, byte_streams)
             return
         sender = _InputSender(data_out, byte_streams, f"{process_bundle_id}/{read_transform_id}")
-        self.__dict__.setdefault("_cleanwire_senders", []).append(sender)
+        self._cleanwire_senders.append(sender)  # set by process_bundle, which every send runs inside
         sender.start()
 
     def process_bundle(self, *args, **kwargs):
@@ -261,7 +262,7 @@ def send_inputs_in_chunks() -> bool:
     original_list_partition = execution.ListBuffer.partition
 
     def list_partition(self, n: int):
-        if self.cleared or len(self._inputs) < n or not isinstance(self._inputs, list):
+        if self.cleared or len(self._inputs) < n:  # a second call raises in len(): the input was sent
             return original_list_partition(self, n)
         inputs, self._inputs = self._inputs, _Released()
         return [_ListPart(inputs, k, n) for k in range(n)]
