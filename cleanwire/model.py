@@ -148,7 +148,7 @@ class RankedBatch:
     first_rank: int
     docs: list[CleanDocument]
     shingled: list = field(default_factory=list)
-    signed: list = field(default_factory=list)  # per document: MatchableSignatures, kept for the history
+    signed: list = field(default_factory=list)  # per document: MatchableSignatures, staged for LSH and the history
 
 
 @dataclass(frozen=True)

@@ -40,13 +40,14 @@ from pipelines.direct_runner import (
 from schemas import SCHEMA_VERSION
 from transforms.assemble import AssembleRecords
 from transforms.clean import CleanDocuments
+from transforms.copies import ALIASES, CANDIDATES, FindExactCopies, PassageEntries
 from transforms.history import ReadHistoryEntries, RunKeys
 from transforms.cluster import ClusterLinks
 from transforms.lsh import FindCandidates
 from transforms.rank import RankDocuments
 from transforms.recurring import TOTALS, RemoveRecurringLines
 from transforms.read import InputSpec, ReadInputs
-from transforms.signatures import DOCUMENT, PASSAGE, SignPassages
+from transforms.signatures import COPIES, DOCUMENT, PASSAGE, SignPassages
 from transforms.sources import SOURCES_FILE, SourceTotals
 from transforms.staging import StagePartitions
 from transforms.stats import NAMESPACE
@@ -318,9 +319,12 @@ def build(pipeline: beam.Pipeline, config: RunConfig, staging: str, plan: histor
     batches, index = cleaned["documents"] | "Rank" >> RankDocuments(
         config.partition_size, config.max_partitions, plan.base if plan else 0, plan.files if plan else (),
         keyed_by=extracted.documents)
-    signed = batches | "Sign" >> SignPassages(params, index, keep_signatures=plan is not None)
+    signed = batches | "Sign" >> SignPassages(params, index)
     staged = signed.batches | "Stage" >> StagePartitions(staging)
-    entries = {PASSAGE: signed[PASSAGE], DOCUMENT: signed[DOCUMENT]}
+    copies = signed[COPIES] | "ExactCopies" >> FindExactCopies(index)
+    passage_entries = {"staged": staged, "aliases": copies[ALIASES]} | "PassageEntries" >> PassageEntries(
+        params, staging, index)
+    entries = {PASSAGE: passage_entries, DOCUMENT: signed[DOCUMENT]}
     if plan and plan.files:
         run_keys = {level: entries[level] | f"{level.title()}Keys" >> RunKeys() for level in entries}
         earlier = pipeline | "History" >> ReadHistoryEntries(params, plan.files, index, run_keys)
@@ -328,6 +332,7 @@ def build(pipeline: beam.Pipeline, config: RunConfig, staging: str, plan: histor
     requests = (
         entries[PASSAGE] | "PassageCandidates" >> FindCandidates(PASSAGE, params.bucket_cap, params.passage_min_band_hits, index),
         entries[DOCUMENT] | "DocumentCandidates" >> FindCandidates(DOCUMENT, params.bucket_cap, params.doc_min_band_hits, index),
+        copies[CANDIDATES],
     ) | "AllCandidates" >> beam.Flatten()
     links = requests | "Verify" >> VerifyCandidates(params, staging, index, staged, run_id)
     passage_links, document_links = links | "ByLevel" >> beam.Partition(
@@ -445,7 +450,8 @@ def _manifest(
         "passages": int(stages.get("sign", {}).get("passages", 0)),
         "duplicate_documents": int(stages.get("assemble", {}).get("duplicate_documents", 0)),
         "duplicate_passages": int(stages.get("assemble", {}).get("duplicate_passages", 0)),
-        "passage_links": int(stages.get("verify", {}).get("passage_links", 0)),
+        # Links found by LSH and links of exact copies to their representative (transforms.copies).
+        "passage_links": int(sum(stages.get("verify", {}).get(name, 0) for name in ("passage_links", "copy_links"))),
         "document_links": int(stages.get("verify", {}).get("document_links", 0)),
     }
     return {

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from cleanwire.dedup.candidates import local_ref
+from cleanwire.dedup.candidates import global_refs, local_ref
 from cleanwire.dedup.refs import make_ref
 from cleanwire.dedup.shingling import shingle_document
 from cleanwire.model import CleanDocument, PartitionIndex, RankedBatch, RawDocument, cluster_id_for
@@ -22,7 +22,8 @@ from transforms.cluster import MEMBER, ROOT, ClusterLinks
 from transforms.lsh import FindCandidates
 from transforms.rank import RankDocuments
 from transforms.read import InputSpec, ReadInputs, source_for
-from transforms.signatures import DOCUMENT, PASSAGE, SignPassages
+from transforms.copies import ALIASES, CANDIDATES, FindExactCopies, PassageEntries
+from transforms.signatures import COPIES, COPY, DOCUMENT, PASSAGE, SignPassages
 from transforms.staging import StagePartitions
 from transforms.verify import Links, VerifyCandidates
 from transforms.write import WriteTables, table_chunk
@@ -99,18 +100,55 @@ def _batch(texts, first_rank=0, partition=0, segmented=False):
     return RankedBatch(partition, first_rank, docs, shingled)
 
 
-def test_sign_passages_fills_passages_and_emits_band_keys():
+def test_sign_passages_fills_passages_and_emits_copy_hashes_and_document_keys():
     params = DedupParams()
     text = " ".join(PROSE)
     with TestPipeline() as p:
         idx = p | "Index" >> beam.Create([PartitionIndex((0,), (0,), 2, 4)])
         signed = p | beam.Create([_batch([text, "Short."])]) | SignPassages(params, idx)
         assert_that(signed.batches | beam.Map(lambda b: [len(x.passages) for x in b.shingled]), equal_to([[4, 1]]), label="passages")
-        passage_entries = signed[PASSAGE] | "PassageSizes" >> beam.Map(lambda e: len(e[1][1])) | "SumPassages" >> beam.CombineGlobally(sum)
-        # four matchable sentences (the one-word document is too short), one entry per band
-        assert_that(passage_entries, equal_to([4 * params.passage_bands[0]]), label="passage entries")
+        assert_that(signed.batches | beam.Map(lambda b: [s.passages.shape for s in b.signed]),
+                    equal_to([[(4, params.signature_width), (0, params.signature_width)]]), label="signatures kept")
+        hashed = signed[COPIES] | "Refs" >> beam.FlatMap(lambda e: e[1][1].tolist())
+        # four matchable sentences (the one-word document is too short), one hash each
+        assert_that(hashed, equal_to([int(make_ref(0, k)) for k in range(4)]), label="copy hashes")
         doc_entries = signed[DOCUMENT] | "DocSizes" >> beam.Map(lambda e: len(e[1][1])) | "SumDocs" >> beam.CombineGlobally(sum)
         assert_that(doc_entries, equal_to([params.doc_bands[0]]), label="doc entries")
+
+
+def test_exact_copies_are_paired_with_their_representative_and_left_out_of_lsh(tmp_path: Path):
+    params = DedupParams()
+    quote = '"Nobody in this town should wait a whole year for a routine operation," she said.'
+    texts = [
+        " ".join(PROSE),  # rank 0: the representative of PROSE[1] (sentence 1, alone in its sentence)
+        PROSE[1] + " Something entirely different was discussed by the council members today.",  # rank 1: a copy
+        "A new closing sentence about the council and its plans today. " + PROSE[1],  # rank 2: another copy
+        quote + " " + quote.replace("she", "he"),  # rank 3: a quote repeated in one document
+        "The mayor added: " + quote,  # rank 4: the quote again, in a sentence of its own kind
+    ]
+    index = PartitionIndex((0, 1), (0, 3), 5, 4)
+    with TestPipeline() as p:
+        idx = p | "Index" >> beam.Create([index])
+        signed = p | beam.Create([_batch(texts[:3]), _batch(texts[3:], first_rank=3, partition=1)]) | SignPassages(params, idx)
+        staged = signed.batches | StagePartitions(str(tmp_path))
+        copies = signed[COPIES] | FindExactCopies(idx)
+        entries = {"staged": staged, "aliases": copies[ALIASES]} | PassageEntries(params, str(tmp_path), idx)
+        pairs = copies[CANDIDATES] | "Pairs" >> beam.FlatMap(
+            lambda kv: [(kv[0], kv[1][0], u, v) for u, v in zip(kv[1][1].tolist(), kv[1][2].tolist())])
+        representative = int(make_ref(0, 1))
+        assert_that(pairs, equal_to([(0, COPY, representative, int(make_ref(1, 0))),
+                                     (0, COPY, representative, int(make_ref(2, 1)))]), label="copy pairs")
+        # Every other matchable passage keeps its LSH entries: the quote is part of a
+        # sentence wherever it appears, so no copy of it represents the others.
+        entered = entries | "Refs" >> beam.FlatMap(lambda e: global_refs(e[1][0], e[1][2]).tolist()) | beam.Distinct()
+        left_out = {int(make_ref(1, 0)), int(make_ref(2, 1))}
+        assert_that(entered | "Left out" >> beam.Filter(lambda r: r in left_out), equal_to([]), label="aliases left out")
+        matchable = {
+            int(make_ref(rank, k)) for rank, text in enumerate(texts)
+            for k in np.flatnonzero(shingle_document(text, params.ngram, params.min_words).words >= params.min_words)
+        }
+        assert left_out < matchable and len(matchable) > 10
+        assert_that(entered, equal_to(sorted(matchable - left_out)), label="entries")
 
 
 def test_find_candidates_counts_hits_across_shards_and_routes_to_the_later_items_partition():
@@ -151,6 +189,24 @@ def test_verify_candidates_links_reused_sentences_only(tmp_path: Path):
     assert [(r["level"], r["passage_idx_a"], r["passage_idx_b"], r["jaccard"]) for r in pairs] == [(PASSAGE, 1, 0, 1.0)]
 
 
+def test_verify_candidates_marks_exact_copies_as_aliases_and_lists_them_as_passage_pairs(tmp_path: Path):
+    first = " ".join(PROSE)
+    second = PROSE[1] + " Something entirely different was discussed by the council members today."
+    third = PROSE[1][:-1] + " and the rest of the year."
+    index = PartitionIndex((0,), (0,), 3, 4)
+    a, b, c = int(make_ref(0, 1)), int(make_ref(1, 0)), int(make_ref(2, 0))
+    requests = [(0, (COPY, np.array([a], dtype=np.uint64), np.array([b], dtype=np.uint64))),
+                (0, (PASSAGE, np.array([a], dtype=np.uint64), np.array([c], dtype=np.uint64)))]
+    with TestPipeline() as p:
+        idx = p | "Index" >> beam.Create([index])
+        staged = p | "Batches" >> beam.Create([_batch([first, second, third], segmented=True)]) | StagePartitions(str(tmp_path))
+        links = p | "Requests" >> beam.Create(requests) | VerifyCandidates(DedupParams(), str(tmp_path), idx, staged)
+        flat = links | beam.FlatMap(lambda l: [(l.level, u, v, e) for u, v, e in zip(l.u.tolist(), l.v.tolist(), l.exact_copy.tolist())])
+        assert_that(flat, equal_to([(PASSAGE, a, b, True), (PASSAGE, a, c, False)]))
+    pairs = pq.read_table(tmp_path / "pairs").to_pylist()
+    assert [(r["level"], r["passage_idx_b"], r["jaccard"] == 1.0) for r in pairs] == [(PASSAGE, 0, True), (PASSAGE, 0, False)]
+
+
 def test_cluster_links_stops_chains():
     a, b, c = (int(x) for x in make_ref(np.array([0, 1, 2]), np.array([0, 0, 0])))
     links = Links(PASSAGE, np.array([a, b], dtype=np.uint64), np.array([b, c], dtype=np.uint64),
@@ -162,6 +218,23 @@ def test_cluster_links_stops_chains():
         flat = assigned | beam.FlatMap(lambda kv: [(kv[1][0], u, v, label) for u, v, label in zip(kv[1][1].u.tolist(), kv[1][1].v.tolist(), kv[1][1].label.astype(str).tolist())])
         # b joins a's cluster; c is linked only to b, which is not a root, so it joins nothing.
         assert_that(flat, equal_to([(MEMBER, a, b, "A"), (ROOT, a, b, "A")]))
+
+
+def test_cluster_links_give_an_alias_its_representatives_place():
+    x, r, a, s, b = (int(ref) for ref in make_ref(np.array([0, 1, 2, 3, 4]), np.zeros(5)))
+    # r is linked to the earlier root x, so r's alias a joins x's cluster with r's
+    # similarity; s is a root, so its alias b joins s itself.
+    links = Links(PASSAGE, np.array([x, r, s], dtype=np.uint64), np.array([r, a, b], dtype=np.uint64),
+                  np.array([0.8, 1.0, 1.0]), np.array([True, False, False]), np.array(["X", "R", "S"], dtype="S32"),
+                  exact_copy=np.array([False, True, True]))
+    index = PartitionIndex((0,), (0,), 5, 4)
+    with TestPipeline() as p:
+        idx = p | "Index" >> beam.Create([index])
+        assigned = p | beam.Create([links]) | ClusterLinks(PASSAGE, 100, idx)
+        members = assigned | beam.Filter(lambda kv: kv[1][0] == MEMBER) | beam.FlatMap(lambda kv: zip(
+            kv[1][1].u.tolist(), kv[1][1].v.tolist(), kv[1][1].similarity.tolist(), kv[1][1].by_containment.tolist(),
+            kv[1][1].label.astype(str).tolist()))
+        assert_that(members, equal_to([(x, r, 0.8, True, "X"), (x, a, 0.8, True, "X"), (s, b, 1.0, False, "S")]))
 
 
 def test_write_tables_writes_sorted_files(tmp_path: Path):

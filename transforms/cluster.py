@@ -6,6 +6,12 @@
 2. Root links go to the shard of ``v``, which picks, for each ``v``, the earliest root.
    Assignments are then routed to the output file blocks of the member and the root.
 
+An exact copy left out of LSH (an *alias*, see ``transforms.copies``) has one link: from
+its group's representative.  When the representative is a root, that link is a root
+link like any other.  When it is not, the link goes, in step 2, to the shard of the
+representative, where the alias takes the representative's assignment: the cluster,
+similarity and link kind it would have had itself, since its shingles are the same.
+
 See ``cleanwire.dedup.cluster`` for the rule and why it stops chaining.
 """
 
@@ -25,12 +31,14 @@ from transforms.write import file_block
 __all__ = ["ClusterLinks", "LATER", "MEMBER", "ROOT"]
 
 MEMBER, ROOT, LATER = "member", "root", "later"
+ALIAS = "alias"  # a link from a representative that is not a root to its alias
+_EMPTY = Links("", *(np.zeros(0, dtype=t) for t in (np.uint64, np.uint64, np.float64, bool, "S32")))
 
 
 def _subset(links: Links, rows: np.ndarray) -> Links:
     return Links(
         links.level, links.u[rows], links.v[rows], links.similarity[rows], links.by_containment[rows], links.label[rows],
-        links.may_lead[rows])
+        links.may_lead[rows], links.exact_copy[rows])
 
 
 def _concat(chunks: list[Links]) -> Links:
@@ -39,6 +47,7 @@ def _concat(chunks: list[Links]) -> Links:
         np.concatenate([c.u for c in chunks]), np.concatenate([c.v for c in chunks]),
         np.concatenate([c.similarity for c in chunks]), np.concatenate([c.by_containment for c in chunks]),
         np.concatenate([c.label for c in chunks]), np.concatenate([c.may_lead for c in chunks]),
+        np.concatenate([c.exact_copy for c in chunks]),
     )
 
 
@@ -57,9 +66,14 @@ class _RootLinksFn(beam.DoFn):
             return
         later = np.concatenate([payload for tag, payload in tagged if tag == "later"] or [np.zeros(0, np.uint64)])
         links = _concat(chunks)
-        roots = _subset(links, np.flatnonzero(links_from_roots(links.u, later) & links.may_lead))
+        from_roots = links_from_roots(links.u, later)
+        roots = _subset(links, np.flatnonzero(from_roots & links.may_lead))
         for shard, rows in split_by_key(hash_shard(roots.v, index.shards)):
-            yield shard, _subset(roots, rows)
+            yield shard, (ROOT, _subset(roots, rows))
+        # Aliases of a representative that is not a root take its assignment, made at its shard.
+        aliases = _subset(links, np.flatnonzero(links.exact_copy & ~from_roots))
+        for shard, rows in split_by_key(hash_shard(aliases.u, index.shards)):
+            yield shard, (ALIAS, _subset(aliases, rows))
 
 
 class _AssignFn(beam.DoFn):
@@ -71,10 +85,14 @@ class _AssignFn(beam.DoFn):
         self.stats = StageStats(f"cluster_{self._level}")
 
     def process(self, element, index: PartitionIndex):
-        _shard, chunks = element
+        _shard, tagged = element
         with self.stats.timed():
-            links = _concat(list(chunks))
+            tagged = list(tagged)
+            links = _concat([links for kind, links in tagged if kind == ROOT] or [_EMPTY])
             chosen = _subset(links, earliest_per_item(links.v, links.u))
+            aliases = [links for kind, links in tagged if kind == ALIAS]
+            if aliases:
+                chosen = _concat([chosen, inherited(chosen, _concat(aliases))])
             members = file_block(doc_rank(chosen.v), self._rows_per_file)
             # A root from the history lives in an earlier run's files, which are never rewritten.
             in_run = np.flatnonzero(doc_rank(chosen.u) >= np.uint64(index.base))
@@ -84,6 +102,19 @@ class _AssignFn(beam.DoFn):
             yield block, (MEMBER, _subset(chosen, rows))
         for block, rows in split_by_key(roots):
             yield block, (ROOT, _subset(chosen, in_run[rows]))
+
+
+def inherited(chosen: Links, aliases: Links) -> Links:
+    """The assignments of the aliases ``aliases.v`` whose representative
+    ``aliases.u`` was assigned in ``chosen`` (one link per member ``v``): the same
+    root, label, similarity and link kind."""
+    position = np.searchsorted(chosen.v, aliases.u)
+    position = np.minimum(position, max(chosen.v.size - 1, 0))
+    found = np.flatnonzero(chosen.v[position] == aliases.u) if chosen.v.size else np.zeros(0, dtype=np.int64)
+    rows = position[found]
+    return Links(
+        chosen.level, chosen.u[rows], aliases.v[found], chosen.similarity[rows], chosen.by_containment[rows],
+        chosen.label[rows], chosen.may_lead[rows])
 
 
 def _later_to_blocks(links: Links, rows_per_file: int):

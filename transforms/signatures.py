@@ -3,8 +3,10 @@
 One element per range partition carries all its documents, so the per-element cost of
 the runner is paid once per partition, not once per passage.  The stage segments each
 document into passages and shingles them, computes the signatures of all its passages
-in one numpy pass, derives the document's signature as the minimum over its sentences
-(the MinHash of a union), and emits band keys in compact per-shard arrays.
+in one numpy pass, and derives the document's signature as the minimum over its
+sentences (the MinHash of a union).  It emits the documents' band keys in compact
+per-shard arrays, and for passages a hash of each one's shingle sequence, from which
+``transforms.copies`` finds exact copies before the passages' band keys are made.
 """
 
 from __future__ import annotations
@@ -12,22 +14,50 @@ from __future__ import annotations
 import apache_beam as beam
 import numpy as np
 
-from cleanwire.dedup.candidates import lsh_entries, matchable_signatures
-from cleanwire.dedup.shingling import shingle_document
+from cleanwire.dedup.arrays import hash_shard, split_by_key
+from cleanwire.dedup.candidates import MatchableSignatures, document_entries, matchable_signatures
+from cleanwire.dedup.copies import sequence_hashes
+from cleanwire.dedup.refs import make_ref
+from cleanwire.dedup.shingling import DocumentShingles, shingle_document
 from cleanwire.minhash.signatures import MinHasher
 from cleanwire.model import PartitionIndex, RankedBatch
 from cleanwire.params import DedupParams
 from transforms.stats import StageStats
 
-__all__ = ["DOCUMENT", "PASSAGE", "SignPassages"]
+__all__ = ["COPIES", "COPY", "DOCUMENT", "PASSAGE", "SignPassages", "copy_hashes"]
 
 PASSAGE, DOCUMENT = "passage", "document"
+COPY = "copy"  # candidate pairs of a passage and its exact copy (see transforms.copies)
+COPIES = "copies"  # the sign stage's output of passage sequence hashes
+
+
+def copy_hashes(first_rank: int, shingled: list[DocumentShingles], signed: list[MatchableSignatures], shards: int):
+    """``(shard, (hashes, refs, alone))`` for the matchable passages (with shingles) of
+    consecutive documents from rank ``first_rank``: each passage's ``sequence_hashes``
+    value, sharded by it, and whether it is its sentence's only passage (see
+    ``cleanwire.dedup.copies.copy_pairs``)."""
+    rows = [s.eligible[d.hi[s.eligible] > d.lo[s.eligible]] for d, s in zip(shingled, signed)]
+    if not sum(r.size for r in rows):
+        return []
+    base = np.cumsum([0] + [d.shingles.size for d in shingled])
+    starts = np.concatenate([d.lo[r] + b for d, r, b in zip(shingled, rows, base)])
+    ends = np.concatenate([d.hi[r] + b for d, r, b in zip(shingled, rows, base)])
+    hashes = sequence_hashes(np.concatenate([d.shingles for d in shingled]), starts, ends)
+    refs = np.concatenate([make_ref(first_rank + offset, r) for offset, r in enumerate(rows)])
+    alone = np.concatenate([_alone(d.passages[:, 3])[r] for d, r in zip(shingled, rows)])
+    return [(shard, (hashes[k], refs[k], alone[k])) for shard, k in split_by_key(hash_shard(hashes, shards))]
+
+
+def _alone(sentence_numbers: np.ndarray) -> np.ndarray:
+    """For each passage, whether no other passage has its sentence number."""
+    if sentence_numbers.size == 0:
+        return np.zeros(0, dtype=bool)
+    return np.bincount(sentence_numbers)[sentence_numbers] == 1
 
 
 class _SignFn(beam.DoFn):
-    def __init__(self, params: DedupParams, keep_signatures: bool) -> None:
+    def __init__(self, params: DedupParams) -> None:
         self._params = params
-        self._keep_signatures = keep_signatures
 
     def setup(self) -> None:
         self.stats = StageStats("sign")
@@ -41,33 +71,34 @@ class _SignFn(beam.DoFn):
                 matchable_signatures(d, self._hasher.signatures(d.shingles, d.lo, d.hi), params.min_words)
                 for d in shingled_docs
             ]
-            passage_entries, document_entries = lsh_entries(
-                batch.first_rank, signed, params.passage_bands, params.doc_bands, index.shards)
+            copies = copy_hashes(batch.first_rank, shingled_docs, signed, index.shards)
+            documents = document_entries(batch.first_rank, signed, params.doc_bands, index.shards)
         self.stats.count("documents", len(batch.docs))
         self.stats.count("passages", sum(len(d.passages) for d in shingled_docs))
         self.stats.count("matchable_passages", sum(s.eligible.size for s in signed))
-        for level, entries in ((PASSAGE, passage_entries), (DOCUMENT, document_entries)):
-            for entry in entries:
-                yield beam.pvalue.TaggedOutput(level, entry)
-        yield RankedBatch(batch.partition, batch.first_rank, batch.docs, shingled_docs, signed if self._keep_signatures else [])
+        for tag, elements in ((COPIES, copies), (DOCUMENT, documents)):
+            for element in elements:
+                yield beam.pvalue.TaggedOutput(tag, element)
+        yield RankedBatch(batch.partition, batch.first_rank, batch.docs, shingled_docs, signed)
 
 
 class SignPassages(beam.PTransform):
-    """``RankedBatch`` -> the same batch with its passages and shingles, plus LSH entries.
+    """``RankedBatch`` -> the same batch with its passages, shingles and signatures, plus
+    what matching starts from.
 
-    Returns a tagged result: ``batches`` (``RankedBatch`` with ``shingled`` filled, and
-    ``signed`` too with ``keep_signatures``, for the history) and,
-    per level (``passage``, ``document``), ``(shard, (base_rank, keys, local_refs))``
-    elements (see ``cleanwire.dedup.candidates.shard_entries``)."""
+    Returns a tagged result: ``batches`` (``RankedBatch`` with ``shingled`` and
+    ``signed`` filled: the stage files keep them for the passages' LSH entries and the
+    history), ``copies`` (``(shard, (hashes, refs, alone))``, see ``copy_hashes``) and
+    ``document``: ``(shard, (base_rank, keys, local_refs))`` LSH entries of the
+    documents (see ``cleanwire.dedup.candidates.shard_entries``)."""
 
-    def __init__(self, params: DedupParams, index, keep_signatures: bool = False) -> None:
+    def __init__(self, params: DedupParams, index) -> None:
         super().__init__()
         self._params = params
         self._index = index
-        self._keep_signatures = keep_signatures
 
     def expand(self, batches):
-        sign = _SignFn(self._params, self._keep_signatures)
+        sign = _SignFn(self._params)
         return batches | "Sign" >> beam.ParDo(sign, beam.pvalue.AsSingleton(self._index)).with_outputs(
-            PASSAGE, DOCUMENT, main="batches"
+            COPIES, DOCUMENT, main="batches"
         )

@@ -26,13 +26,14 @@ from cleanwire.dedup.shingling import KIND_CODES, range_sets
 from cleanwire.dedup.verify import Similarity, link_names, overlaps
 from cleanwire.model import PartitionIndex
 from cleanwire.params import DedupParams
-from transforms.signatures import DOCUMENT, PASSAGE
+from transforms.signatures import COPY, DOCUMENT, PASSAGE
 from transforms.staging import read_partition, shingled_of
 from transforms.stats import StageStats
 from transforms.write import ORDER, ORDER2, finish_table, table_chunk, write_parquet
 
 __all__ = ["Links", "PairSides", "VerifyCandidates"]
 
+_LEVELS = (PASSAGE, COPY, DOCUMENT)  # COPY: a passage and its exact copy, see transforms.copies
 
 
 @dataclass
@@ -66,10 +67,15 @@ class Links:
     may_lead: np.ndarray | None = None
     """False where ``u`` can never be a cluster's canonical (a history item that an
     earlier run linked to an earlier item); None means all True."""
+    exact_copy: np.ndarray | None = None
+    """True where ``v`` is an exact copy of ``u`` left out of LSH (an alias, see
+    ``transforms.copies``): it takes ``u``'s cluster.  None means all False."""
 
     def __post_init__(self) -> None:
         if self.may_lead is None:
             self.may_lead = np.ones(self.u.size, dtype=bool)
+        if self.exact_copy is None:
+            self.exact_copy = np.zeros(self.u.size, dtype=bool)
 
 
 def pair_sides(
@@ -103,7 +109,7 @@ def pair_sides(
         # compute each item's set once, then repeat it for its pairs.
         distinct, pair_item = np.unique(refs, return_inverse=True)
         slot = np.searchsorted(needed, doc_rank(distinct).astype(np.int64))
-        if level == PASSAGE:
+        if level != DOCUMENT:
             rows = passage_base[slot] + passage_index(distinct).astype(np.int64)
             starts, ends, groups = all_lo[rows], all_hi[rows], np.arange(rows.size)
         else:  # a document's set is the union of its sentences' sets
@@ -132,7 +138,7 @@ class _LaterSidesFn(beam.DoFn):
         with self.stats.timed():
             requests = list(requests)
             wanted = []
-            for level in (PASSAGE, DOCUMENT):
+            for level in _LEVELS:
                 chosen = [(u, v) for lvl, u, v in requests if lvl == level]
                 if chosen:
                     u, v = unique_pairs(np.concatenate([c[0] for c in chosen]), np.concatenate([c[1] for c in chosen]))
@@ -201,7 +207,7 @@ class _VerifyFn(beam.DoFn):
             links, rows = [], []
             later_sides = [
                 _in_pair_order(_concat(sides))
-                for sides in ([s for s in later if s.level == level] for level in (PASSAGE, DOCUMENT)) if sides
+                for sides in ([s for s in later if s.level == level] for level in _LEVELS) if sides
             ]
             # One read of this partition's files gives the earlier sides of both levels.
             earlier_sides = pair_sides(self._staging, partition, index, [(b.level, 0, b.u, b.v, b.u) for b in later_sides])
@@ -224,12 +230,16 @@ class _VerifyFn(beam.DoFn):
         if not (np.array_equal(a.u, b.u) and np.array_equal(a.v, b.v)):
             raise RuntimeError("verification received unmatched pair sides; the partition index is inconsistent")
         sim = Similarity(np.diff(a.offsets), np.diff(b.offsets), overlaps(a.values, a.offsets, b.values, b.offsets))
-        rule = self._params.passage_rule if level == PASSAGE else self._params.doc_rule
+        rule = self._params.doc_rule if level == DOCUMENT else self._params.passage_rule
         matched, similarity, by_containment = rule.evaluate(sim)
         self.stats.count(f"{level}_candidates", a.u.size)
         self.stats.count(f"{level}_links", int(matched.sum()))
         keep = np.flatnonzero(matched)
         u, v = a.u[keep], b.v[keep]
+        # A copy pair is a passage pair; it makes v an alias of u only when the sets are
+        # indeed equal (a hash collision would be an ordinary link).
+        exact_copy = np.full(keep.size, level == COPY) & (sim.jaccard[keep] == 1.0)
+        level = PASSAGE if level == COPY else level
         if level == PASSAGE:
             idx_a, idx_b = passage_index(u).astype(np.int64), passage_index(v).astype(np.int64)
         else:
@@ -243,7 +253,7 @@ class _VerifyFn(beam.DoFn):
             "containment_b_in_a": sim.containment_b[keep],
             "link": link_names(by_containment[keep]),
         }
-        links = Links(level, u, v, similarity[keep], by_containment[keep], a.doc_ids[keep], a.may_lead[keep])
+        links = Links(level, u, v, similarity[keep], by_containment[keep], a.doc_ids[keep], a.may_lead[keep], exact_copy)
         return links, table_chunk("pairs", columns, u, v)
 
 

@@ -22,7 +22,8 @@ from cleanwire.minhash.signatures import band_hashes
 
 __all__ = [
     "ENTRY_DOCS", "ENTRY_PASSAGES", "MatchableSignatures", "PackedPairs", "bucket_pairs", "count_pairs", "global_refs",
-    "local_ref", "lsh_entries", "matchable_signatures", "pack_pairs", "shard_entries", "unique_pairs", "unpack_pairs",
+    "document_entries", "local_ref", "lsh_entries", "matchable_signatures", "pack_pairs", "passage_entries", "shard_entries",
+    "unique_pairs", "unpack_pairs", "without_passages",
 ]
 
 
@@ -297,23 +298,50 @@ def matchable_signatures(doc: DocumentShingles, rows: np.ndarray, min_words: int
 def lsh_entries(
     first_rank: int, signed: list[MatchableSignatures], passage_bands: tuple[int, int], doc_bands: tuple[int, int], shards: int
 ) -> tuple[list, list]:
-    """LSH entries of consecutive documents starting at rank ``first_rank``.
+    """LSH entries of consecutive documents starting at rank ``first_rank``:
+    ``(passage_entries(...), document_entries(...))``."""
+    return (passage_entries(first_rank, signed, passage_bands, shards),
+            document_entries(first_rank, signed, doc_bands, shards))
 
-    Returns ``(passage_entries, document_entries)``, each a list of ``(shard,
-    (base_rank, keys, local_refs))`` (see ``shard_entries``), one block of entries per
-    ``ENTRY_DOCS`` documents so that local refs fit in 32 bits."""
-    passage_entries, document_entries = [], []
+
+def passage_entries(first_rank: int, signed: list[MatchableSignatures], bands: tuple[int, int], shards: int) -> list:
+    """LSH entries of the passages of consecutive documents starting at rank
+    ``first_rank``: a list of ``(shard, (base_rank, keys, local_refs))`` (see
+    ``shard_entries``), one block of entries per ``ENTRY_DOCS`` documents so that local
+    refs fit in 32 bits."""
+    entries = []
     for start in range(0, len(signed), ENTRY_DOCS):
         block = signed[start:start + ENTRY_DOCS]
-        base = first_rank + start
-        rows = [s.passages for s in block]
         refs = [local_ref(np.full(s.eligible.size, offset), s.eligible) for offset, s in enumerate(block)]
         if sum(r.size for r in refs):
-            bands = band_hashes(np.concatenate(rows), *passage_bands)
-            passage_entries += [(shard, (base, keys, local)) for shard, keys, local in shard_entries(bands, np.concatenate(refs), shards)]
+            keys = band_hashes(np.concatenate([s.passages for s in block]), *bands)
+            entries += [(shard, (first_rank + start, k, local)) for shard, k, local in shard_entries(keys, np.concatenate(refs), shards)]
+    return entries
+
+
+def document_entries(first_rank: int, signed: list[MatchableSignatures], bands: tuple[int, int], shards: int) -> list:
+    """LSH entries of the documents themselves (their ``document`` signatures), in the
+    form of ``passage_entries`` with passage index 0."""
+    entries = []
+    for start in range(0, len(signed), ENTRY_DOCS):
+        block = signed[start:start + ENTRY_DOCS]
         with_doc = [offset for offset, s in enumerate(block) if s.document is not None]
         if with_doc:
-            bands = band_hashes(np.stack([block[offset].document for offset in with_doc]), *doc_bands)
+            keys = band_hashes(np.stack([block[offset].document for offset in with_doc]), *bands)
             locals_ = local_ref(np.array(with_doc), np.zeros(len(with_doc), dtype=np.uint32))
-            document_entries += [(shard, (base, keys, local)) for shard, keys, local in shard_entries(bands, locals_, shards)]
-    return passage_entries, document_entries
+            entries += [(shard, (first_rank + start, k, local)) for shard, k, local in shard_entries(keys, locals_, shards)]
+    return entries
+
+
+def without_passages(first_rank: int, signed: list[MatchableSignatures], refs: np.ndarray) -> list[MatchableSignatures]:
+    """``signed`` (consecutive documents from rank ``first_rank``) with the passages
+    ``refs`` taken out of matching."""
+    refs = np.asarray(refs, dtype=np.uint64)
+    if refs.size == 0:
+        return signed
+    kept = list(signed)
+    for offset, rows in split_by_key(doc_rank(refs).astype(np.int64) - first_rank):
+        s = signed[offset]
+        keep = ~np.isin(make_ref(first_rank + offset, s.eligible), refs[rows])
+        kept[offset] = MatchableSignatures(s.eligible[keep], s.passages[keep], s.document)
+    return kept
