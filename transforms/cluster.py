@@ -92,7 +92,7 @@ class _AssignFn(beam.DoFn):
             chosen = _subset(links, earliest_per_item(links.v, links.u))
             aliases = [links for kind, links in tagged if kind == ALIAS]
             if aliases:
-                chosen = _concat([chosen, inherited(chosen, _concat(aliases))])
+                chosen = _concat([chosen, _inherited(chosen, _concat(aliases))])
             members = file_block(doc_rank(chosen.v), self._rows_per_file)
             # A root from the history lives in an earlier run's files, which are never rewritten.
             in_run = np.flatnonzero(doc_rank(chosen.u) >= np.uint64(index.base))
@@ -104,7 +104,7 @@ class _AssignFn(beam.DoFn):
             yield block, (ROOT, _subset(chosen, in_run[rows]))
 
 
-def inherited(chosen: Links, aliases: Links) -> Links:
+def _inherited(chosen: Links, aliases: Links) -> Links:
     """The assignments of the aliases ``aliases.v`` whose representative
     ``aliases.u`` was assigned in ``chosen`` (one link per member ``v``): the same
     root, label, similarity and link kind."""
