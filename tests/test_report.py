@@ -90,12 +90,17 @@ def test_per_source_table_matches_the_documents(page, json_run):
     assert float(cells["002_4b491c889e588190"][4].rstrip("%")) > 10 > float(cells["000_dc38f2ae0ea9b055"][4].rstrip("%"))
 
 
+def _clusters(out: Path) -> int:
+    """Passage clusters in a run's output: the seed articles share several quotes."""
+    return len(set(pq.read_table(out / "passages", columns=["cluster_id"]).column("cluster_id").drop_null().to_pylist()))
+
+
 def test_run_section_boilerplate_sample_and_charts(page, json_run):
     out, _ = json_run
     manifest = json.loads((out / "manifest.json").read_text())
     cards = {c.xpath("span")[0].text: c.xpath("b")[0].text for c in page.xpath('//div[@class="card"]')}
     assert cards["documents"] == "2" and cards["passages"] == f"{manifest['counts']['passages']:,}"
-    assert cards["passage clusters"] == "7"
+    assert cards["passage clusters"] == str(_clusters(out)) and _clusters(out) >= 5
     stages = [r[0].text_content() for r in page.xpath('//section[@id="run"]//table[1]/tbody/tr')]
     assert {"read", "clean", "sign", "verify", "assemble"} <= set(stages)
     removed = [li.text_content() for li in page.xpath('//ol[@class="removed"]/li')]
@@ -206,7 +211,7 @@ def test_collect_bounds_what_the_page_holds(json_run):
     assert len(data.largest) == 2 and len(data.samples) == 1
     assert all(len({m.doc.doc_id for m in c.members}) == 1 for c in data.largest)
     assert [s.others for s in data.sources] == [0, 1]  # one source listed, the other summed
-    assert data.clusters == 7
+    assert data.clusters == _clusters(out)
 
 
 def test_json_log_format_gives_one_json_object_per_stderr_line(json_run):
@@ -217,7 +222,7 @@ def test_json_log_format_gives_one_json_object_per_stderr_line(json_run):
     assert stages[0] == "read" and {"clean", "sign", "verify", "assemble"} <= set(stages)
     summary = [e for e in events if e["event"] == "summary"]
     assert len(summary) == 1
-    assert summary[0]["documents"] == 2 and summary[0]["clusters"] == 7 and summary[0]["output"] == str(out)
+    assert summary[0]["documents"] == 2 and summary[0]["clusters"] == _clusters(out) and summary[0]["output"] == str(out)
 
 
 def test_quiet_run_prints_nothing(tmp_path):

@@ -23,7 +23,7 @@ from transforms.lsh import FindCandidates
 from transforms.rank import RankDocuments
 from transforms.read import InputSpec, ReadInputs, source_for
 from transforms.copies import ALIASES, CANDIDATES, FindExactCopies, PassageEntries
-from transforms.signatures import COPIES, COPY, DOCUMENT, PASSAGE, SignPassages
+from transforms.signatures import COPIES, COPY, DOCUMENT, PASSAGE, SIBLING, SignPassages
 from transforms.staging import StagePartitions
 from transforms.verify import Links, VerifyCandidates
 from transforms.write import WriteTables, table_chunk
@@ -124,7 +124,7 @@ def test_exact_copies_are_paired_with_their_representative_and_left_out_of_lsh(t
         PROSE[1] + " Something entirely different was discussed by the council members today.",  # rank 1: a copy
         "A new closing sentence about the council and its plans today. " + PROSE[1],  # rank 2: another copy
         quote + " " + quote.replace("she", "he"),  # rank 3: a quote repeated in one document
-        "The mayor added: " + quote,  # rank 4: the quote again, in a sentence of its own kind
+        "The mayor added: " + quote,  # rank 4: the quote again
     ]
     index = PartitionIndex((0, 1), (0, 3), 5, 4)
     with TestPipeline() as p:
@@ -135,13 +135,15 @@ def test_exact_copies_are_paired_with_their_representative_and_left_out_of_lsh(t
         entries = {"staged": staged, "aliases": copies[ALIASES]} | PassageEntries(params, str(tmp_path), idx)
         pairs = copies[CANDIDATES] | "Pairs" >> beam.FlatMap(
             lambda kv: [(kv[0], kv[1][0], u, v) for u, v in zip(kv[1][1].tolist(), kv[1][2].tolist())])
-        representative = int(make_ref(0, 1))
-        assert_that(pairs, equal_to([(0, COPY, representative, int(make_ref(1, 0))),
-                                     (0, COPY, representative, int(make_ref(2, 1)))]), label="copy pairs")
-        # Every other matchable passage keeps its LSH entries: the quote is part of a
-        # sentence wherever it appears, so no copy of it represents the others.
+        sentence, quote = int(make_ref(0, 1)), int(make_ref(3, 1))
+        # The quote's first copy (rank 3, passage 1) represents its copy at rank 4 and is
+        # compared with its own sentence (passage 0); its copy in the same document stays.
+        assert_that(pairs, equal_to([
+            (0, COPY, sentence, int(make_ref(1, 0))), (0, COPY, sentence, int(make_ref(2, 1))),
+            (1, COPY, quote, int(make_ref(4, 1))), (1, SIBLING, int(make_ref(3, 0)), quote),
+        ]), label="copy pairs")
         entered = entries | "Refs" >> beam.FlatMap(lambda e: global_refs(e[1][0], e[1][2]).tolist()) | beam.Distinct()
-        left_out = {int(make_ref(1, 0)), int(make_ref(2, 1))}
+        left_out = {int(make_ref(1, 0)), int(make_ref(2, 1)), int(make_ref(4, 1))}
         assert_that(entered | "Left out" >> beam.Filter(lambda r: r in left_out), equal_to([]), label="aliases left out")
         matchable = {
             int(make_ref(rank, k)) for rank, text in enumerate(texts)
@@ -189,20 +191,26 @@ def test_verify_candidates_links_reused_sentences_only(tmp_path: Path):
     assert [(r["level"], r["passage_idx_a"], r["passage_idx_b"], r["jaccard"]) for r in pairs] == [(PASSAGE, 1, 0, 1.0)]
 
 
-def test_verify_candidates_marks_exact_copies_as_aliases_and_lists_them_as_passage_pairs(tmp_path: Path):
+def test_verify_candidates_marks_exact_copies_and_siblings_and_lists_copies_as_passage_pairs(tmp_path: Path):
     first = " ".join(PROSE)
     second = PROSE[1] + " Something entirely different was discussed by the council members today."
     third = PROSE[1][:-1] + " and the rest of the year."
-    index = PartitionIndex((0,), (0,), 3, 4)
+    fourth = '"' + PROSE[1][:-1] + '," a nurse told the meeting.'  # a sentence (0) and its quote (1)
+    index = PartitionIndex((0,), (0,), 4, 4)
     a, b, c = int(make_ref(0, 1)), int(make_ref(1, 0)), int(make_ref(2, 0))
+    sentence, quote = int(make_ref(3, 0)), int(make_ref(3, 1))
     requests = [(0, (COPY, np.array([a], dtype=np.uint64), np.array([b], dtype=np.uint64))),
-                (0, (PASSAGE, np.array([a], dtype=np.uint64), np.array([c], dtype=np.uint64)))]
+                (0, (PASSAGE, np.array([a], dtype=np.uint64), np.array([c], dtype=np.uint64))),
+                (0, (SIBLING, np.array([sentence], dtype=np.uint64), np.array([quote], dtype=np.uint64)))]
     with TestPipeline() as p:
         idx = p | "Index" >> beam.Create([index])
-        staged = p | "Batches" >> beam.Create([_batch([first, second, third], segmented=True)]) | StagePartitions(str(tmp_path))
+        staged = p | "Batches" >> beam.Create([_batch([first, second, third, fourth], segmented=True)]) | StagePartitions(str(tmp_path))
         links = p | "Requests" >> beam.Create(requests) | VerifyCandidates(DedupParams(), str(tmp_path), idx, staged)
-        flat = links | beam.FlatMap(lambda l: [(l.level, u, v, e) for u, v, e in zip(l.u.tolist(), l.v.tolist(), l.exact_copy.tolist())])
-        assert_that(flat, equal_to([(PASSAGE, a, b, True), (PASSAGE, a, c, False)]))
+        flat = links | beam.FlatMap(lambda l: [
+            (l.level, u, v, e, s) for u, v, e, s in zip(l.u.tolist(), l.v.tolist(), l.exact_copy.tolist(), l.sibling.tolist())])
+        assert_that(flat, equal_to([
+            (PASSAGE, a, b, True, False), (PASSAGE, a, c, False, False), (PASSAGE, sentence, quote, False, True)]))
+    # The sentence and its quote share a document: no row of pairs.
     pairs = pq.read_table(tmp_path / "pairs").to_pylist()
     assert [(r["level"], r["passage_idx_b"], r["jaccard"] == 1.0) for r in pairs] == [(PASSAGE, 0, True), (PASSAGE, 0, False)]
 
@@ -220,21 +228,30 @@ def test_cluster_links_stops_chains():
         assert_that(flat, equal_to([(MEMBER, a, b, "A"), (ROOT, a, b, "A")]))
 
 
-def test_cluster_links_give_an_alias_its_representatives_place():
-    x, r, a, s, b = (int(ref) for ref in make_ref(np.array([0, 1, 2, 3, 4]), np.zeros(5)))
-    # r is linked to the earlier root x, so r's alias a joins x's cluster with r's
-    # similarity; s is a root, so its alias b joins s itself.
-    links = Links(PASSAGE, np.array([x, r, s], dtype=np.uint64), np.array([r, a, b], dtype=np.uint64),
-                  np.array([0.8, 1.0, 1.0]), np.array([True, False, False]), np.array(["X", "R", "S"], dtype="S32"),
-                  exact_copy=np.array([False, True, True]))
-    index = PartitionIndex((0,), (0,), 5, 4)
+def test_cluster_links_give_an_alias_the_earliest_root_its_representative_leads_to():
+    ref = lambda rank, idx: int(make_ref(rank, idx))  # noqa: E731
+    x, r, s, a = ref(0, 0), ref(1, 3), ref(1, 2), ref(2, 0)
+    r2, s2, b, c = ref(3, 1), ref(3, 0), ref(4, 0), ref(5, 0)
+    # r (a quote) is linked to the earlier root x, and its sentence s resembles it: r's
+    # alias a joins x, the earliest root among x and s.  r2 is a root and its sentence s2
+    # (earlier, also a root) resembles it: r2's alias b joins s2.  The sibling link does
+    # not make r2 a member, so c still joins r2.
+    links = Links(
+        PASSAGE, np.array([x, r, s, r2, s2, r2], dtype=np.uint64), np.array([r, a, r, b, r2, c], dtype=np.uint64),
+        np.array([0.8, 1.0, 0.7, 1.0, 0.9, 0.95]), np.array([True, False, True, False, False, False]),
+        np.array(["X", "R", "R", "R2", "R2", "R2"], dtype="S32"),
+        exact_copy=np.array([False, True, False, True, False, False]),
+        sibling=np.array([False, False, True, False, True, False]))
+    index = PartitionIndex((0,), (0,), 6, 4)
     with TestPipeline() as p:
         idx = p | "Index" >> beam.Create([index])
         assigned = p | beam.Create([links]) | ClusterLinks(PASSAGE, 100, idx)
         members = assigned | beam.Filter(lambda kv: kv[1][0] == MEMBER) | beam.FlatMap(lambda kv: zip(
             kv[1][1].u.tolist(), kv[1][1].v.tolist(), kv[1][1].similarity.tolist(), kv[1][1].by_containment.tolist(),
             kv[1][1].label.astype(str).tolist()))
-        assert_that(members, equal_to([(x, r, 0.8, True, "X"), (x, a, 0.8, True, "X"), (s, b, 1.0, False, "S")]))
+        assert_that(members, equal_to([
+            (x, r, 0.8, True, "X"), (x, a, 0.8, True, "X"), (s2, b, 0.9, False, "R2"), (r2, c, 0.95, False, "R2"),
+        ]))
 
 
 def test_write_tables_writes_sorted_files(tmp_path: Path):

@@ -6,11 +6,13 @@
 2. Root links go to the shard of ``v``, which picks, for each ``v``, the earliest root.
    Assignments are then routed to the output file blocks of the member and the root.
 
-An exact copy left out of LSH (an *alias*, see ``transforms.copies``) has one link: from
-its group's representative.  When the representative is a root, that link is a root
-link like any other.  When it is not, the link goes, in step 2, to the shard of the
-representative, where the alias takes the representative's assignment: the cluster,
-similarity and link kind it would have had itself, since its shingles are the same.
+An exact copy left out of LSH (an *alias*, see ``transforms.copies``) is linked only to
+its group's representative.  Its place is decided in step 2 at the representative's
+shard, from what it would have been linked to with the same shingles: the
+representative's own assignment (its earliest root) when it is not a root, the
+representative itself when it is, and the passages of the representative's sentence
+that resemble it and are roots (*sibling* links, which reach that shard too); the
+earliest of these is its root.
 
 See ``cleanwire.dedup.cluster`` for the rule and why it stops chaining.
 """
@@ -20,7 +22,7 @@ from __future__ import annotations
 import apache_beam as beam
 import numpy as np
 
-from cleanwire.dedup.arrays import hash_shard, sorted_unique, split_by_key
+from cleanwire.dedup.arrays import gather_ranges, hash_shard, sorted_unique, split_by_key
 from cleanwire.dedup.cluster import earliest_per_item, links_from_roots
 from cleanwire.dedup.refs import doc_rank
 from cleanwire.model import PartitionIndex
@@ -31,14 +33,17 @@ from transforms.write import file_block
 __all__ = ["ClusterLinks", "LATER", "MEMBER", "ROOT"]
 
 MEMBER, ROOT, LATER = "member", "root", "later"
-ALIAS = "alias"  # a link from a representative that is not a root to its alias
-_EMPTY = Links("", *(np.zeros(0, dtype=t) for t in (np.uint64, np.uint64, np.float64, bool, "S32")))
+ALIAS, SIBLING = "alias", "sibling"  # see the module docstring
+
+
+def _no_links(level: str) -> Links:
+    return Links(level, *(np.zeros(0, dtype=t) for t in (np.uint64, np.uint64, np.float64, bool, "S32")))
 
 
 def _subset(links: Links, rows: np.ndarray) -> Links:
     return Links(
         links.level, links.u[rows], links.v[rows], links.similarity[rows], links.by_containment[rows], links.label[rows],
-        links.may_lead[rows], links.exact_copy[rows])
+        links.may_lead[rows], links.exact_copy[rows], links.sibling[rows])
 
 
 def _concat(chunks: list[Links]) -> Links:
@@ -47,15 +52,16 @@ def _concat(chunks: list[Links]) -> Links:
         np.concatenate([c.u for c in chunks]), np.concatenate([c.v for c in chunks]),
         np.concatenate([c.similarity for c in chunks]), np.concatenate([c.by_containment for c in chunks]),
         np.concatenate([c.label for c in chunks]), np.concatenate([c.may_lead for c in chunks]),
-        np.concatenate([c.exact_copy for c in chunks]),
+        np.concatenate([c.exact_copy for c in chunks]), np.concatenate([c.sibling for c in chunks]),
     )
 
 
 def _to_u_shards(links: Links, index: PartitionIndex):
     for shard, rows in split_by_key(hash_shard(links.u, index.shards)):
         yield shard, ("links", _subset(links, rows))
-    for shard, rows in split_by_key(hash_shard(links.v, index.shards)):
-        yield shard, ("later", sorted_unique(links.v[rows]))
+    later = links.v[~links.sibling]  # a sibling link is no link between its two passages
+    for shard, rows in split_by_key(hash_shard(later, index.shards)):
+        yield shard, ("later", sorted_unique(later[rows]))
 
 
 class _RootLinksFn(beam.DoFn):
@@ -66,14 +72,18 @@ class _RootLinksFn(beam.DoFn):
             return
         later = np.concatenate([payload for tag, payload in tagged if tag == "later"] or [np.zeros(0, np.uint64)])
         links = _concat(chunks)
-        from_roots = links_from_roots(links.u, later)
-        roots = _subset(links, np.flatnonzero(from_roots & links.may_lead))
+        from_roots = links_from_roots(links.u, later) & links.may_lead
+        ordinary = ~links.exact_copy & ~links.sibling
+        roots = _subset(links, np.flatnonzero(ordinary & from_roots))
         for shard, rows in split_by_key(hash_shard(roots.v, index.shards)):
             yield shard, (ROOT, _subset(roots, rows))
-        # Aliases of a representative that is not a root take its assignment, made at its shard.
-        aliases = _subset(links, np.flatnonzero(links.exact_copy & ~from_roots))
-        for shard, rows in split_by_key(hash_shard(aliases.u, index.shards)):
-            yield shard, (ALIAS, _subset(aliases, rows))
+        # Alias and sibling links meet at the representative's shard: u of the first, v of the second.
+        copies = np.flatnonzero(links.exact_copy)
+        for shard, rows in split_by_key(hash_shard(links.u[copies], index.shards)):
+            yield shard, (ALIAS, (_subset(links, copies[rows]), from_roots[copies[rows]]))
+        siblings = _subset(links, np.flatnonzero(links.sibling & from_roots))
+        for shard, rows in split_by_key(hash_shard(siblings.v, index.shards)):
+            yield shard, (SIBLING, _subset(siblings, rows))
 
 
 class _AssignFn(beam.DoFn):
@@ -88,11 +98,14 @@ class _AssignFn(beam.DoFn):
         _shard, tagged = element
         with self.stats.timed():
             tagged = list(tagged)
-            links = _concat([links for kind, links in tagged if kind == ROOT] or [_EMPTY])
+            links = _concat([links for kind, links in tagged if kind == ROOT] or [_no_links(self._level)])
             chosen = _subset(links, earliest_per_item(links.v, links.u))
-            aliases = [links for kind, links in tagged if kind == ALIAS]
+            aliases = [payload for kind, payload in tagged if kind == ALIAS]
             if aliases:
-                chosen = _concat([chosen, _inherited(chosen, _concat(aliases))])
+                siblings = _concat([links for kind, links in tagged if kind == SIBLING] or [_no_links(self._level)])
+                copies = _concat([links for links, _ in aliases])
+                from_root = np.concatenate([is_root for _, is_root in aliases])
+                chosen = _concat([chosen, _alias_assignments(chosen, copies, from_root, siblings)])
             members = file_block(doc_rank(chosen.v), self._rows_per_file)
             # A root from the history lives in an earlier run's files, which are never rewritten.
             in_run = np.flatnonzero(doc_rank(chosen.u) >= np.uint64(index.base))
@@ -104,20 +117,34 @@ class _AssignFn(beam.DoFn):
             yield block, (ROOT, _subset(chosen, in_run[rows]))
 
 
-def _inherited(chosen: Links, aliases: Links) -> Links:
-    """The assignments of the aliases ``aliases.v`` whose representative
-    ``aliases.u`` was assigned in ``chosen`` (one link per member ``v``): the same
-    root, label, similarity and link kind."""
-    position = np.searchsorted(chosen.v, aliases.u)
-    position = np.minimum(position, max(chosen.v.size - 1, 0))
-    found = np.flatnonzero(chosen.v[position] == aliases.u) if chosen.v.size else np.zeros(0, dtype=np.int64)
-    rows = position[found]
-    return Links(
-        chosen.level, chosen.u[rows], aliases.v[found], chosen.similarity[rows], chosen.by_containment[rows],
-        chosen.label[rows], chosen.may_lead[rows])
+def _alias_assignments(chosen: Links, copies: Links, from_root: np.ndarray, siblings: Links) -> Links:
+    """One assignment per alias ``copies.v`` that has a root: the earliest of its
+    representative's (``chosen``, one link per member), its representative (where
+    ``from_root``) and the roots linked to its representative by ``siblings``, with the
+    similarity, link kind and label of that root's link."""
+    candidates = [_subset(copies, np.flatnonzero(from_root))]
+    if chosen.v.size:
+        position = np.minimum(np.searchsorted(chosen.v, copies.u), chosen.v.size - 1)
+        found = np.flatnonzero(chosen.v[position] == copies.u)
+        picked = _subset(chosen, position[found])
+        candidates.append(Links(
+            chosen.level, picked.u, copies.v[found], picked.similarity, picked.by_containment, picked.label, picked.may_lead))
+    if siblings.v.size:
+        by_representative = np.argsort(siblings.v, kind="stable")
+        lo = np.searchsorted(siblings.v[by_representative], copies.u, side="left")
+        hi = np.searchsorted(siblings.v[by_representative], copies.u, side="right")
+        chosen_siblings = _subset(siblings, gather_ranges(by_representative, lo, hi)[0])
+        alias = np.repeat(copies.v, hi - lo)
+        candidates.append(Links(
+            siblings.level, chosen_siblings.u, alias, chosen_siblings.similarity, chosen_siblings.by_containment,
+            chosen_siblings.label, chosen_siblings.may_lead))
+    found = _concat(candidates)
+    picked = _subset(found, earliest_per_item(found.v, found.u))
+    return Links(picked.level, picked.u, picked.v, picked.similarity, picked.by_containment, picked.label, picked.may_lead)
 
 
 def _later_to_blocks(links: Links, rows_per_file: int):
+    links = _subset(links, np.flatnonzero(~links.sibling))
     for block, rows in split_by_key(file_block(doc_rank(links.v), rows_per_file)):
         yield block, (LATER, _subset(links, rows))
 

@@ -3,7 +3,8 @@
 The sign stage sends each matchable passage's sequence hash, sharded by the hash.  A
 shard pairs the later exact copies of a passage with their group's representative (see
 ``cleanwire.dedup.copies``): these pairs go to verification as candidates of level
-``copy``, and the copies (*aliases*) go, keyed by their partition, to the step that
+``copy``, with the representative's pairs with the other passages of its sentence
+(level ``sibling``), and the copies (*aliases*) go, keyed by their partition, to the step that
 makes the passages' LSH entries.  That step reads each partition's signatures from its
 stage file and makes band keys for every matchable passage that is not an alias, so
 LSH sees one passage for each group of exact copies.
@@ -21,7 +22,7 @@ from cleanwire.dedup.refs import doc_rank
 from cleanwire.model import PartitionIndex
 from cleanwire.params import DedupParams
 from transforms.lsh import route_pairs
-from transforms.signatures import COPY
+from transforms.signatures import COPY, SIBLING
 from transforms.staging import read_partition, signed_of
 from transforms.stats import StageStats
 
@@ -39,9 +40,9 @@ class _CopiesFn(beam.DoFn):
         _shard, chunks = element
         with self.stats.timed():
             chunks = list(chunks)
-            hashes, refs, alone = (np.concatenate(parts) for parts in zip(*chunks))
-            representative, alias = copy_pairs(hashes, refs, alone)
-            candidates = list(route_pairs(COPY, representative, alias, index))
+            hashes, refs, first, members = (np.concatenate(parts) for parts in zip(*chunks))
+            representative, alias, sibling, of = copy_pairs(hashes, refs, first, members)
+            candidates = [*route_pairs(COPY, representative, alias, index), *route_pairs(SIBLING, sibling, of, index)]
             aliases = [
                 (partition, alias[rows]) for partition, rows in split_by_key(index.partition_of(doc_rank(alias)))
             ]
@@ -54,10 +55,12 @@ class _CopiesFn(beam.DoFn):
 
 
 class FindExactCopies(beam.PTransform):
-    """``(shard, (hashes, refs, alone))`` from the sign stage -> a tagged result:
-    ``candidates``, ``(partition, ("copy", representative, alias))`` pairs routed like
-    ``transforms.lsh.route_pairs``, and ``aliases``, ``(partition, refs)``: the passages
-    of each partition that LSH can leave out."""
+    """``(shard, (hashes, refs, first, members))`` from the sign stage -> a tagged
+    result: ``candidates``, ``(partition, ("copy", representative, alias))`` and
+    ``(partition, ("sibling", sibling, representative))`` pairs routed like
+    ``transforms.lsh.route_pairs`` (see ``cleanwire.dedup.copies.copy_pairs``), and
+    ``aliases``, ``(partition, refs)``: the passages of each partition that LSH can
+    leave out."""
 
     def __init__(self, index) -> None:
         super().__init__()

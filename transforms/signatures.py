@@ -16,7 +16,7 @@ import numpy as np
 
 from cleanwire.dedup.arrays import hash_shard, split_by_key
 from cleanwire.dedup.candidates import MatchableSignatures, document_entries, matchable_signatures
-from cleanwire.dedup.copies import sequence_hashes
+from cleanwire.dedup.copies import sentence_members, sequence_hashes
 from cleanwire.dedup.refs import make_ref
 from cleanwire.dedup.shingling import DocumentShingles, shingle_document
 from cleanwire.minhash.signatures import MinHasher
@@ -24,18 +24,19 @@ from cleanwire.model import PartitionIndex, RankedBatch
 from cleanwire.params import DedupParams
 from transforms.stats import StageStats
 
-__all__ = ["COPIES", "COPY", "DOCUMENT", "PASSAGE", "SignPassages", "copy_hashes"]
+__all__ = ["COPIES", "COPY", "DOCUMENT", "PASSAGE", "SIBLING", "SignPassages", "copy_hashes"]
 
 PASSAGE, DOCUMENT = "passage", "document"
 COPY = "copy"  # candidate pairs of a passage and its exact copy (see transforms.copies)
+SIBLING = "sibling"  # candidate pairs of that passage and another passage of its sentence
 COPIES = "copies"  # the sign stage's output of passage sequence hashes
 
 
 def copy_hashes(first_rank: int, shingled: list[DocumentShingles], signed: list[MatchableSignatures], shards: int):
-    """``(shard, (hashes, refs, alone))`` for the matchable passages (with shingles) of
-    consecutive documents from rank ``first_rank``: each passage's ``sequence_hashes``
-    value, sharded by it, and whether it is its sentence's only passage (see
-    ``cleanwire.dedup.copies.copy_pairs``)."""
+    """``(shard, (hashes, refs, first, members))`` for the matchable passages (with
+    shingles) of consecutive documents from rank ``first_rank``: each passage's
+    ``sequence_hashes`` value, sharded by it, and its sentence (see
+    ``cleanwire.dedup.copies.sentence_members``)."""
     rows = [s.eligible[d.hi[s.eligible] > d.lo[s.eligible]] for d, s in zip(shingled, signed)]
     if not sum(r.size for r in rows):
         return []
@@ -44,15 +45,10 @@ def copy_hashes(first_rank: int, shingled: list[DocumentShingles], signed: list[
     ends = np.concatenate([d.hi[r] + b for d, r, b in zip(shingled, rows, base)])
     hashes = sequence_hashes(np.concatenate([d.shingles for d in shingled]), starts, ends)
     refs = np.concatenate([make_ref(first_rank + offset, r) for offset, r in enumerate(rows)])
-    alone = np.concatenate([_alone(d.passages[:, 3])[r] for d, r in zip(shingled, rows)])
-    return [(shard, (hashes[k], refs[k], alone[k])) for shard, k in split_by_key(hash_shard(hashes, shards))]
-
-
-def _alone(sentence_numbers: np.ndarray) -> np.ndarray:
-    """For each passage, whether no other passage has its sentence number."""
-    if sentence_numbers.size == 0:
-        return np.zeros(0, dtype=bool)
-    return np.bincount(sentence_numbers)[sentence_numbers] == 1
+    sentences = [sentence_members(d.passages[:, 3], np.isin(np.arange(len(d.passages)), r)) for d, r in zip(shingled, rows)]
+    first = np.concatenate([f[r] for (f, _), r in zip(sentences, rows)]).astype(np.uint32)
+    members = np.concatenate([m[r] for (_, m), r in zip(sentences, rows)])
+    return [(shard, (hashes[k], refs[k], first[k], members[k])) for shard, k in split_by_key(hash_shard(hashes, shards))]
 
 
 class _SignFn(beam.DoFn):
@@ -88,7 +84,7 @@ class SignPassages(beam.PTransform):
 
     Returns a tagged result: ``batches`` (``RankedBatch`` with ``shingled`` and
     ``signed`` filled: the stage files keep them for the passages' LSH entries and the
-    history), ``copies`` (``(shard, (hashes, refs, alone))``, see ``copy_hashes``) and
+    history), ``copies`` (``(shard, (hashes, refs, first, members))``, see ``copy_hashes``) and
     ``document``: ``(shard, (base_rank, keys, local_refs))`` LSH entries of the
     documents (see ``cleanwire.dedup.candidates.shard_entries``)."""
 

@@ -26,14 +26,16 @@ from cleanwire.dedup.shingling import KIND_CODES, range_sets
 from cleanwire.dedup.verify import Similarity, link_names, overlaps
 from cleanwire.model import PartitionIndex
 from cleanwire.params import DedupParams
-from transforms.signatures import COPY, DOCUMENT, PASSAGE
+from transforms.signatures import COPY, DOCUMENT, PASSAGE, SIBLING
 from transforms.staging import read_partition, shingled_of
 from transforms.stats import StageStats
 from transforms.write import ORDER, ORDER2, finish_table, table_chunk, write_parquet
 
 __all__ = ["Links", "PairSides", "VerifyCandidates"]
 
-_LEVELS = (PASSAGE, COPY, DOCUMENT)  # COPY: a passage and its exact copy, see transforms.copies
+# COPY: a passage and its exact copy; SIBLING: that passage and another of its sentence
+# (see transforms.copies).
+_LEVELS = (PASSAGE, COPY, SIBLING, DOCUMENT)
 
 
 @dataclass
@@ -69,13 +71,20 @@ class Links:
     earlier run linked to an earlier item); None means all True."""
     exact_copy: np.ndarray | None = None
     """True where ``v`` is an exact copy of ``u`` left out of LSH (an alias, see
-    ``transforms.copies``): it takes ``u``'s cluster.  None means all False."""
+    ``transforms.copies``), whose place in the clusters is decided from ``u``'s.  None
+    means all False."""
+    sibling: np.ndarray | None = None
+    """True where ``u`` is a passage of the sentence of ``v``, a representative of exact
+    copies (not a link between the two, which share a document: it links ``v``'s
+    aliases to ``u``).  None means all False."""
 
     def __post_init__(self) -> None:
         if self.may_lead is None:
             self.may_lead = np.ones(self.u.size, dtype=bool)
         if self.exact_copy is None:
             self.exact_copy = np.zeros(self.u.size, dtype=bool)
+        if self.sibling is None:
+            self.sibling = np.zeros(self.u.size, dtype=bool)
 
 
 def pair_sides(
@@ -214,7 +223,8 @@ class _VerifyFn(beam.DoFn):
             for a, b in zip(earlier_sides, later_sides):
                 level_links, level_rows = self._verify(b.level, a, b)
                 links.append(level_links)
-                rows.append(level_rows)
+                if b.level != SIBLING:  # two passages of one document: not a row of pairs
+                    rows.append(level_rows)
             if rows:
                 # This partition's rows of the pairs table go straight to their file: sorted
                 # by level and pair, named by the partition (history files first), so the
@@ -239,7 +249,8 @@ class _VerifyFn(beam.DoFn):
         # A copy pair is a passage pair; it makes v an alias of u only when the sets are
         # indeed equal (a hash collision would be an ordinary link).
         exact_copy = np.full(keep.size, level == COPY) & (sim.jaccard[keep] == 1.0)
-        level = PASSAGE if level == COPY else level
+        sibling = np.full(keep.size, level == SIBLING)
+        level = PASSAGE if level in (COPY, SIBLING) else level
         if level == PASSAGE:
             idx_a, idx_b = passage_index(u).astype(np.int64), passage_index(v).astype(np.int64)
         else:
@@ -253,7 +264,8 @@ class _VerifyFn(beam.DoFn):
             "containment_b_in_a": sim.containment_b[keep],
             "link": link_names(by_containment[keep]),
         }
-        links = Links(level, u, v, similarity[keep], by_containment[keep], a.doc_ids[keep], a.may_lead[keep], exact_copy)
+        links = Links(level, u, v, similarity[keep], by_containment[keep], a.doc_ids[keep], a.may_lead[keep], exact_copy,
+                      sibling)
         return links, table_chunk("pairs", columns, u, v)
 
 

@@ -8,8 +8,10 @@ One copy (the *representative*, see ``copy_pairs`` for which) takes part in LSH 
 the later ones; every later copy in another document (an *alias*) is left out of LSH
 and paired with the representative directly.  Because an alias has the same shingle
 set as its representative, its similarity to any other passage is the
-representative's, and it takes the representative's place in the clusters (see
-``transforms.cluster``): the clusters are those that linking every copy would give.
+representative's; the passages of the representative's own sentence, which the
+representative is never linked to, are compared with it once.  So an alias's place in
+the clusters is decided from its representative's (see ``transforms.cluster``): the
+clusters are those that linking every copy would give.
 The cost is linear in the number of copies, however many there are.
 """
 
@@ -18,10 +20,10 @@ from __future__ import annotations
 import numpy as np
 
 from cleanwire.dedup.arrays import gather_ranges
-from cleanwire.dedup.refs import doc_rank
+from cleanwire.dedup.refs import doc_rank, make_ref, passage_index
 from cleanwire.text.tokens import fmix64
 
-__all__ = ["copy_pairs", "sequence_hashes"]
+__all__ = ["MAX_SENTENCE_PASSAGES", "copy_pairs", "sentence_members", "sequence_hashes"]
 
 
 def sequence_hashes(shingles: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -44,35 +46,76 @@ def sequence_hashes(shingles: np.ndarray, starts: np.ndarray, ends: np.ndarray) 
     return out
 
 
-def copy_pairs(hashes: np.ndarray, refs: np.ndarray, alone: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+MAX_SENTENCE_PASSAGES = 16
+"""A sentence with more passages than this (quotes and clauses) has no representative."""
+
+
+def sentence_members(sentence_numbers: np.ndarray, matchable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each passage of one document, its sentence: ``(first, members)``.
+
+    ``sentence_numbers`` are the passages' sentence numbers (non-decreasing: a
+    sentence's passages are consecutive); ``matchable`` marks the passages that take
+    part in matching.  ``first[k]`` is the index of the first passage of passage
+    ``k``'s sentence and ``members[k]`` a uint16 bit mask of the matchable passages of
+    that sentence (bit ``i``: passage ``first[k] + i``), 0 for a sentence of more than
+    ``MAX_SENTENCE_PASSAGES`` passages."""
+    sentence_numbers = np.asarray(sentence_numbers)
+    matchable = np.asarray(matchable, dtype=bool)
+    first = np.searchsorted(sentence_numbers, sentence_numbers, side="left")
+    size = np.searchsorted(sentence_numbers, sentence_numbers, side="right") - first
+    members = np.zeros(sentence_numbers.size, dtype=np.uint16)
+    for i in range(MAX_SENTENCE_PASSAGES):
+        inside = (i < size) & matchable[np.minimum(first + i, max(sentence_numbers.size - 1, 0))]
+        members |= inside.astype(np.uint16) << np.uint16(i)
+    members[size > MAX_SENTENCE_PASSAGES] = 0
+    return first, members
+
+
+def copy_pairs(
+    hashes: np.ndarray, refs: np.ndarray, first: np.ndarray, members: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pair exact copies with their group's representative.
 
     ``hashes[k]`` is the ``sequence_hashes`` value of passage ``refs[k]`` (canonical-
-    order refs, each at most once); ``alone[k]`` says that no other passage of its
-    document belongs to the same sentence (it has no quote or clause parts and is not
-    one).  Passages with equal hashes form a group.  Its representative is the earliest
-    member that is alone and the first of the group in its document: then no passage
-    of its own document, which it is never linked to, is likely to resemble it, and
-    each later copy in another document is linked to exactly what the representative is
-    linked to.  Returns ``(representative, alias)`` pairs, one for each such later copy,
-    sorted by alias: those copies need not take part in LSH.  Groups without a
-    representative, and members before it or in its document, stay in LSH."""
+    order refs, each at most once); ``first[k]`` and ``members[k]`` describe its
+    sentence (see ``sentence_members``).  Passages with equal hashes form a group.  Its
+    representative is its earliest member whose sentence has at most
+    ``MAX_SENTENCE_PASSAGES`` passages and that is the group's first member in its
+    document; each later member in another document is an *alias*, which need not take
+    part in LSH: it is linked to exactly what the representative is linked to, and
+    also to the passages of the representative's sentence that resemble it (the
+    representative's own document, which it is never linked to itself).
+
+    Returns ``(representative, alias, sibling, of)``: a pair for each alias, sorted by
+    alias, and for each representative that has aliases, each other matchable passage
+    ``sibling`` of its sentence with the representative ``of``, to be verified against
+    it.  Members before the representative or in its document stay in LSH."""
     hashes = np.asarray(hashes, dtype=np.uint64)
     refs = np.asarray(refs, dtype=np.uint64)
     empty = np.zeros(0, dtype=np.uint64)
     if refs.size < 2:
-        return empty, empty
+        return empty, empty, empty, empty
     order = np.lexsort((refs, hashes))
-    hashes, refs, alone = hashes[order], refs[order], np.asarray(alone, dtype=bool)[order]
+    hashes, refs = hashes[order], refs[order]
+    first, members = np.asarray(first, dtype=np.int64)[order], np.asarray(members, dtype=np.uint16)[order]
     docs = doc_rank(refs)
-    first = np.concatenate(([True], hashes[1:] != hashes[:-1]))
-    first_in_doc = first | np.concatenate(([True], docs[1:] != docs[:-1]))
+    group_start = np.concatenate(([True], hashes[1:] != hashes[:-1]))
+    first_in_doc = group_start | np.concatenate(([True], docs[1:] != docs[:-1]))
     position = np.arange(refs.size)
     # Per group, the position of its representative (refs.size when it has none).
-    eligible = np.where(alone & first_in_doc, position, refs.size)
-    chosen = np.minimum.reduceat(eligible, np.flatnonzero(first))[np.cumsum(first) - 1]
-    has_representative = chosen < refs.size
-    representative = refs[np.minimum(chosen, refs.size - 1)]
-    alias = has_representative & (position > chosen) & (docs != doc_rank(representative))
+    eligible = np.where((members != 0) & first_in_doc, position, refs.size)
+    chosen = np.minimum.reduceat(eligible, np.flatnonzero(group_start))[np.cumsum(group_start) - 1]
+    safe = np.minimum(chosen, refs.size - 1)
+    alias = (chosen < refs.size) & (position > chosen) & (docs != docs[safe])
     by_alias = np.argsort(refs[alias])
-    return representative[alias][by_alias], refs[alias][by_alias]
+    representative, aliases = refs[safe][alias][by_alias], refs[alias][by_alias]
+    # The other matchable passages of each representative's sentence.
+    represents = np.unique(safe[alias])
+    own = passage_index(refs[represents]).astype(np.int64) - first[represents]
+    bits = np.arange(MAX_SENTENCE_PASSAGES, dtype=np.uint16)
+    is_sibling = ((members[represents][:, None] >> bits[None, :]) & np.uint16(1)).astype(bool)
+    is_sibling &= bits[None, :] != own[:, None]
+    row, bit = np.nonzero(is_sibling)
+    of = refs[represents][row]
+    sibling = make_ref(doc_rank(of), first[represents][row] + bit)
+    return representative, aliases, sibling, of
