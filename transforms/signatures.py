@@ -45,9 +45,15 @@ def copy_hashes(first_rank: int, shingled: list[DocumentShingles], signed: list[
     ends = np.concatenate([d.hi[r] + b for d, r, b in zip(shingled, rows, base)])
     hashes = sequence_hashes(np.concatenate([d.shingles for d in shingled]), starts, ends)
     refs = np.concatenate([make_ref(first_rank + offset, r) for offset, r in enumerate(rows)])
-    sentences = [sentence_members(d.passages[:, 3], np.isin(np.arange(len(d.passages)), r)) for d, r in zip(shingled, rows)]
-    first = np.concatenate([f[r] for (f, _), r in zip(sentences, rows)]).astype(np.uint32)
-    members = np.concatenate([m[r] for (_, m), r in zip(sentences, rows)])
+    # All documents' sentences at once: a sentence's key is its document's offset, then its number.
+    passage_base = np.cumsum([0] + [len(d.passages) for d in shingled])
+    keys = np.concatenate([(offset << 32) + d.passages[:, 3] for offset, d in enumerate(shingled)])
+    selected = np.concatenate([r + base for r, base in zip(rows, passage_base)])
+    matchable = np.zeros(keys.size, dtype=bool)
+    matchable[selected] = True
+    first, members = sentence_members(keys, matchable)
+    own_base = np.repeat(passage_base[:-1], [r.size for r in rows])
+    first, members = (first[selected] - own_base).astype(np.uint32), members[selected]
     return [(shard, (hashes[k], refs[k], first[k], members[k])) for shard, k in split_by_key(hash_shard(hashes, shards))]
 
 
