@@ -2,10 +2,10 @@
 
 The sign stage sends each matchable passage's sequence hash, sharded by the hash.  A
 shard pairs the later exact copies of a passage with their group's representative (see
-``cleanwire.dedup.copies``): these pairs go to verification as candidates of level
-``copy``, with the representative's pairs with the other passages of its sentence
-(level ``sibling``), and the copies (*aliases*) go, keyed by their partition, to the step that
-makes the passages' LSH entries.  That step reads each partition's signatures from its
+``cleanwire.dedup.copies``).  These pairs go to verification as candidates of level
+``copy``, and the representative's pairs with the other passages of its sentence as
+candidates of level ``sibling``; the copies (*aliases*) go, keyed by their partition,
+to the step that makes the passages' LSH entries.  That step reads each partition's signatures from its
 stage file and makes band keys for every matchable passage that is not an alias, so
 LSH sees one passage for each group of exact copies.
 """

@@ -51,10 +51,11 @@ MAX_SENTENCE_PASSAGES = 16
 
 
 def sentence_members(sentence_numbers: np.ndarray, matchable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each passage of one document, its sentence: ``(first, members)``.
+    """For each passage, its sentence: ``(first, members)``.
 
-    ``sentence_numbers`` are the passages' sentence numbers (non-decreasing: a
-    sentence's passages are consecutive); ``matchable`` marks the passages that take
+    ``sentence_numbers`` are the passages' sentence keys, non-decreasing (a sentence's
+    passages are consecutive; for several documents at once, make the keys of
+    different documents differ); ``matchable`` marks the passages that take
     part in matching.  ``first[k]`` is the index of the first passage of passage
     ``k``'s sentence and ``members[k]`` a uint16 bit mask of the matchable passages of
     that sentence (bit ``i``: passage ``first[k] + i``), 0 for a sentence of more than
@@ -83,8 +84,8 @@ def copy_pairs(
     ``MAX_SENTENCE_PASSAGES`` passages and that is the group's first member in its
     document; each later member in another document is an *alias*, which need not take
     part in LSH: it is linked to exactly what the representative is linked to, and
-    also to the passages of the representative's sentence that resemble it (the
-    representative's own document, which it is never linked to itself).
+    also to the passages of the representative's sentence that resemble it, which the
+    representative, in the same document, is never linked to.
 
     Returns ``(representative, alias, sibling, of)``: a pair for each alias, sorted by
     alias, and for each representative that has aliases, each other matchable passage
