@@ -72,11 +72,20 @@ def _assignments(tagged, level: str) -> tuple[_Lookup, _Lookup]:
     return _Lookup(members, lambda c: c.v), _Lookup(roots, lambda c: c.u)
 
 
-def _block_documents(staging: str, index: PartitionIndex, lo: int, hi: int) -> pa.Table:
-    """The documents with ranks in ``[lo, hi)``, from the partitions that hold them."""
+# What the output tables need of a partition file (a history also needs the shingles and
+# signatures): the rest is most of the file's bytes.
+_DOCUMENT_COLUMNS = [
+    "doc_id", "uri", "source", "format", "url", "title", "published", "text", "boilerplate", "raw_chars",
+    "encoding", "input_format", "passages",
+]
+
+
+def _block_documents(staging: str, index: PartitionIndex, lo: int, hi: int, columns: list[str] | None) -> pa.Table:
+    """The documents with ranks in ``[lo, hi)``, from the partitions that hold them
+    (``columns`` of them, all when None)."""
     firsts = list(index.first_ranks) + [index.total]
     tables = [
-        read_partition(staging, partition, ranks=(lo, hi))
+        read_partition(staging, partition, columns, ranks=(lo, hi))
         for k, partition in enumerate(index.partitions)
         if firsts[k] < hi and firsts[k + 1] > lo
     ]
@@ -97,7 +106,8 @@ class _AssembleFn(beam.DoFn):
         block, grouped = element
         with self.stats.timed():
             lo = max(block * self._rows_per_file, index.base)
-            docs = _block_documents(self._staging, index, lo, min((block + 1) * self._rows_per_file, index.total))
+            docs = _block_documents(self._staging, index, lo, min((block + 1) * self._rows_per_file, index.total),
+                                    None if self._history else _DOCUMENT_COLUMNS)
             tagged = list(grouped[PASSAGE]) + list(grouped[DOCUMENT])
             documents, passages = self._tables(docs, tagged)
             name = f"part-{block:05d}.parquet"
