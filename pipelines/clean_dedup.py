@@ -35,8 +35,7 @@ from cleanwire.readers import FORMATS
 from cleanwire.readers.jsonl import FIELDS, parse_fields
 from pipelines import history, output, progress
 from pipelines.direct_runner import (
-    avoid_data_plane_stalls, limit_malloc_arenas, runs_locally, send_inputs_in_chunks, use_system_arrow_pool,
-    worker_environment,
+    avoid_data_plane_stalls, limit_malloc_arenas, runs_locally, send_inputs_in_chunks, worker_environment,
 )
 from schemas import SCHEMA_VERSION
 from transforms.assemble import AssembleRecords
@@ -512,7 +511,6 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
             streams_inputs = send_inputs_in_chunks()
             avoid_data_plane_stalls(unbounded_queues=not streams_inputs)
             limit_malloc_arenas()
-            use_system_arrow_pool()
             workers = worker_environment(quiet=not config.verbose)
         pipeline = beam.Pipeline(options=options)
         build(pipeline, config, staging, plan)

@@ -87,7 +87,6 @@ __all__ = [
 
 CHUNK_BYTES = 8 << 20
 MALLOC_ARENAS = 2
-ARROW_POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"
 _M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
 WORKER_SITE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker_site")
 
@@ -321,34 +320,18 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
         return False
 
 
-def use_system_arrow_pool() -> bool:
-    """Make pyarrow allocate through the system allocator in this process, as
-    :func:`worker_environment` does for the workers, unless the user chose a pool with
-    ``ARROW_DEFAULT_MEMORY_POOL``.  pyarrow's default pool (mimalloc or jemalloc, by
-    build) keeps freed pages for reuse; with glibc's malloc capped at two arenas, a 200,000-document run peaked 0.35 GB
-    lower and was no slower (docs/benchmarks.md).  Returns whether the pool was changed."""
-    if ARROW_POOL_VARIABLE in os.environ:
-        return False
-    import pyarrow
-
-    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
-    return True
-
-
 @contextlib.contextmanager
 def worker_environment(quiet: bool) -> Iterator[None]:
     """The environment of the worker processes the local runner starts inside the
-    block: ``MALLOC_ARENA_MAX`` (two arenas) and ``ARROW_DEFAULT_MEMORY_POOL``
-    (``system``, see :func:`use_system_arrow_pool`), each unless the user set it, and, when
+    block: ``MALLOC_ARENA_MAX`` (two arenas, unless the user set it) and, when
     ``quiet``, ``WORKER_SITE`` first on ``PYTHONPATH``, whose ``sitecustomize`` gives
     the workers' root logger a handler before Beam is imported, so that Beam's
     import-time warning does not make logging print to their stderr (see
     ``pipelines/worker_site/sitecustomize.py``).  The environment is restored on exit,
     so a program that calls ``run()`` starts its later subprocesses unchanged."""
-    saved = {name: os.environ.get(name) for name in ("MALLOC_ARENA_MAX", ARROW_POOL_VARIABLE, "PYTHONPATH")}
+    saved = {name: os.environ.get(name) for name in ("MALLOC_ARENA_MAX", "PYTHONPATH")}
     try:
         os.environ.setdefault("MALLOC_ARENA_MAX", str(MALLOC_ARENAS))
-        os.environ.setdefault(ARROW_POOL_VARIABLE, "system")
         if quiet:
             given = os.environ.get("PYTHONPATH", "")
             entries = [entry for entry in given.split(os.pathsep) if entry != WORKER_SITE] if given else []

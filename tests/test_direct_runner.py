@@ -15,7 +15,6 @@ from apache_beam.runners.portability.fn_api_runner import worker_handlers
 from apache_beam.runners.worker import data_plane
 
 import apache_beam as beam
-import pyarrow as pa
 from apache_beam.coders import coders
 from apache_beam.runners.portability.fn_api_runner import execution
 from apache_beam.testing.test_pipeline import TestPipeline
@@ -25,7 +24,7 @@ from apache_beam.transforms import core
 from pipelines import direct_runner
 from pipelines.direct_runner import (
     avoid_data_plane_stalls, chunked_partition, limit_malloc_arenas, runs_locally, send_inputs_in_chunks,
-    use_system_arrow_pool, worker_environment,
+    worker_environment,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -214,24 +213,6 @@ def test_malloc_arenas_are_capped_for_this_process_and_its_workers(monkeypatch):
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")  # a user's own setting wins
     with worker_environment(quiet=False):
         assert os.environ["MALLOC_ARENA_MAX"] == "4"
-
-
-def test_arrow_allocates_through_the_system_allocator_in_this_process_and_its_workers(monkeypatch):
-    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
-    read = [sys.executable, "-c", "import pyarrow; print(pyarrow.default_memory_pool().backend_name)"]
-    with worker_environment(quiet=False):
-        assert subprocess.run(read, capture_output=True, text=True, check=True).stdout.strip() == "system"
-    assert "ARROW_DEFAULT_MEMORY_POOL" not in os.environ
-    before = pa.default_memory_pool()
-    try:
-        assert use_system_arrow_pool() and pa.default_memory_pool().backend_name == "system"
-        monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")  # a user's own choice wins
-        pa.set_memory_pool(before)
-        assert not use_system_arrow_pool() and pa.default_memory_pool().backend_name == before.backend_name
-        with worker_environment(quiet=False):
-            assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "mimalloc"
-    finally:
-        pa.set_memory_pool(before)
 
 
 def _python(code: str, pythonpath: str) -> subprocess.CompletedProcess:
