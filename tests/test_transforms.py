@@ -215,6 +215,23 @@ def test_verify_candidates_marks_exact_copies_and_siblings_and_lists_copies_as_p
     assert [(r["level"], r["passage_idx_b"], r["jaccard"] == 1.0) for r in pairs] == [(PASSAGE, 0, True), (PASSAGE, 0, False)]
 
 
+def test_verify_candidates_links_a_copy_pair_only_when_its_sets_are_equal(tmp_path: Path):
+    # A copy pair is verified by its sets' hashes, not its sets: two passages that only
+    # resemble each other (as after a collision of their sequence hashes) are not linked,
+    # though as an ordinary candidate pair they are.
+    first = " ".join(PROSE)
+    third = PROSE[1][:-1] + " and the rest of the year."
+    index = PartitionIndex((0,), (0,), 2, 4)
+    a, c = int(make_ref(0, 1)), int(make_ref(1, 0))
+    requests = [(0, (COPY, np.array([a], dtype=np.uint64), np.array([c], dtype=np.uint64)))]
+    with TestPipeline() as p:
+        idx = p | "Index" >> beam.Create([index])
+        staged = p | "Batches" >> beam.Create([_batch([first, third], segmented=True)]) | StagePartitions(str(tmp_path))
+        links = p | "Requests" >> beam.Create(requests) | VerifyCandidates(DedupParams(), str(tmp_path), idx, staged)
+        assert_that(links | beam.FlatMap(lambda l: l.v.tolist()), equal_to([]))
+    assert not (tmp_path / "pairs").exists() or pq.read_table(tmp_path / "pairs").num_rows == 0
+
+
 def test_cluster_links_stops_chains():
     a, b, c = (int(x) for x in make_ref(np.array([0, 1, 2]), np.array([0, 0, 0])))
     links = Links(PASSAGE, np.array([a, b], dtype=np.uint64), np.array([b, c], dtype=np.uint64),

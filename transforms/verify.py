@@ -21,6 +21,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from cleanwire.dedup.arrays import ragged_take, sorted_unique, split_by_key
 from cleanwire.dedup.candidates import pair_order, unique_pairs
+from cleanwire.dedup.copies import sequence_hashes
 from cleanwire.dedup.refs import doc_rank, make_ref, passage_index
 from cleanwire.dedup.shingling import KIND_CODES, range_sets
 from cleanwire.dedup.verify import Similarity, link_names, overlaps
@@ -40,17 +41,46 @@ _LEVELS = (PASSAGE, COPY, SIBLING, DOCUMENT)
 
 @dataclass
 class PairSides:
-    """One side (``side`` 0: the earlier item ``u``; 1: the later ``v``) of some pairs,
-    with the shingle set of that side's item for each pair."""
+    """One side (``side`` 0: the earlier item ``u``; 1: the later ``v``) of some pairs.
+
+    Pair ``k`` is ``(u[k], v[k])``; its item on this side is row ``item[k]`` of the
+    item arrays, which hold each distinct item once however many pairs it is in (the
+    earliest copy of a quote meets every later one).  An item has its shingle set
+    (``values[offsets[i]:offsets[i + 1]]``, sorted) and its size; at the ``COPY`` level,
+    where the two sets only have to be equal, its set's hash (``sequence_hashes`` of the
+    sorted set) instead of the set.  ``doc_ids[j]`` (fixed-width bytes: cheap to
+    pickle) is the id of the document ranked ``doc_ranks[j]`` (sorted), once per
+    document."""
 
     level: str
     side: int
     u: np.ndarray
     v: np.ndarray
-    doc_ids: np.ndarray  # fixed-width bytes ("S32"): cheap to pickle, unlike str objects
-    values: np.ndarray
-    offsets: np.ndarray
-    may_lead: np.ndarray  # False for a history item that was linked to an earlier one
+    item: np.ndarray
+    sizes: np.ndarray
+    values: np.ndarray | None
+    offsets: np.ndarray | None
+    set_hashes: np.ndarray | None
+    may_lead: np.ndarray  # per item: False for a history item that was linked to an earlier one
+    doc_ranks: np.ndarray
+    doc_ids: np.ndarray
+
+    @property
+    def refs(self) -> np.ndarray:
+        return self.u if self.side == 0 else self.v
+
+    def pair_doc_ids(self) -> np.ndarray:
+        """The doc id of each pair's item."""
+        return self.doc_ids[np.searchsorted(self.doc_ranks, doc_rank(self.refs).astype(np.int64))]
+
+    def pair_sets(self) -> tuple[np.ndarray, np.ndarray]:
+        """The shingle set of each pair's item, as a ragged array."""
+        return ragged_take(self.values, self.offsets, self.item)
+
+    def nbytes(self) -> int:
+        arrays = (self.u, self.v, self.item, self.sizes, self.values, self.offsets, self.set_hashes, self.may_lead,
+                  self.doc_ranks, self.doc_ids)
+        return sum(a.nbytes for a in arrays if a is not None)
 
 
 @dataclass
@@ -114,8 +144,6 @@ def pair_sides(
     doc_id_bytes = np.array(doc_ids, dtype="S32")
     sides = []
     for level, side, u, v, refs in wanted:
-        # An item is in many pairs (the earliest copy of a quote meets every later one):
-        # compute each item's set once, then repeat it for its pairs.
         distinct, pair_item = np.unique(refs, return_inverse=True)
         slot = np.searchsorted(needed, doc_rank(distinct).astype(np.int64))
         if level != DOCUMENT:
@@ -126,9 +154,16 @@ def pair_sides(
             rows = np.concatenate(ranges)
             starts, ends = all_lo[rows], all_hi[rows]
             groups = np.repeat(np.arange(len(ranges)), [len(r) for r in ranges])
-        values, offsets = ragged_take(*range_sets(all_shingles, starts, ends, groups, distinct.size), pair_item)
+        values, offsets = range_sets(all_shingles, starts, ends, groups, distinct.size)
+        set_hashes = None
+        if level == COPY:
+            set_hashes = sequence_hashes(values, offsets[:-1], offsets[1:])
         may_lead = _may_lead(table, level, distinct, slot) if history else np.ones(distinct.size, dtype=bool)
-        sides.append(PairSides(level, side, u, v, doc_id_bytes[slot][pair_item], values, offsets, may_lead[pair_item]))
+        docs = sorted_unique(slot)
+        sides.append(PairSides(
+            level, side, u, v, pair_item.astype(np.int32), np.diff(offsets).astype(np.int32),
+            None if level == COPY else values, None if level == COPY else offsets, set_hashes, may_lead,
+            needed[docs], doc_id_bytes[docs]))
     return sides
 
 
@@ -158,13 +193,23 @@ class _LaterSidesFn(beam.DoFn):
                 for sides in pair_sides(self._staging, partition, index, wanted)
                 for earlier, picked in split_by_key(index.partition_of(doc_rank(sides.u)))
             ]
+            for _, sides in outputs:
+                self.stats.count(f"{sides.level}_sides_bytes", sides.nbytes())
         yield from outputs
 
 
 def _take(sides: PairSides, rows: np.ndarray) -> PairSides:
-    values, offsets = ragged_take(sides.values, sides.offsets, rows)
-    return PairSides(sides.level, sides.side, sides.u[rows], sides.v[rows], sides.doc_ids[rows], values, offsets,
-                     sides.may_lead[rows])
+    """Pairs ``rows`` of ``sides`` (in that order), with only the items and documents they need."""
+    used, item = np.unique(sides.item[rows], return_inverse=True)
+    values = offsets = set_hashes = None
+    if sides.values is not None:
+        values, offsets = ragged_take(sides.values, sides.offsets, used)
+    if sides.set_hashes is not None:
+        set_hashes = sides.set_hashes[used]
+    refs = sides.refs[rows]
+    docs = np.searchsorted(sides.doc_ranks, sorted_unique(doc_rank(refs).astype(np.int64)))
+    return PairSides(sides.level, sides.side, sides.u[rows], sides.v[rows], item.astype(np.int32), sides.sizes[used],
+                     values, offsets, set_hashes, sides.may_lead[used], sides.doc_ranks[docs], sides.doc_ids[docs])
 
 
 def _may_lead(table: pa.Table, level: str, refs: np.ndarray, slot: np.ndarray) -> np.ndarray:
@@ -179,18 +224,31 @@ def _may_lead(table: pa.Table, level: str, refs: np.ndarray, slot: np.ndarray) -
 
 
 def _concat(sides: list[PairSides]) -> PairSides:
-    values, offsets = [], [np.zeros(1, dtype=np.int64)]
-    base = 0
-    for s in sides:
-        values.append(s.values)
-        offsets.append(s.offsets[1:] + base)
-        base += s.offsets[-1]
+    """The pairs of several ``PairSides`` of one level and side, from different partitions."""
+    item_base = np.cumsum([0] + [s.sizes.size for s in sides])
+    values = offsets = set_hashes = None
+    if sides[0].values is not None:
+        values, offsets = _concat_ragged([(s.values, s.offsets) for s in sides])
+    if sides[0].set_hashes is not None:
+        set_hashes = np.concatenate([s.set_hashes for s in sides])
+    doc_ranks, first = np.unique(np.concatenate([s.doc_ranks for s in sides]), return_index=True)
     return PairSides(
         sides[0].level, sides[0].side,
         np.concatenate([s.u for s in sides]), np.concatenate([s.v for s in sides]),
-        np.concatenate([s.doc_ids for s in sides]), np.concatenate(values), np.concatenate(offsets),
-        np.concatenate([s.may_lead for s in sides]),
+        np.concatenate([s.item + base for s, base in zip(sides, item_base)]).astype(np.int32),
+        np.concatenate([s.sizes for s in sides]), values, offsets, set_hashes,
+        np.concatenate([s.may_lead for s in sides]), doc_ranks, np.concatenate([s.doc_ids for s in sides])[first],
     )
+
+
+def _concat_ragged(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    values, offsets = [], [np.zeros(1, dtype=np.int64)]
+    base = 0
+    for part_values, part_offsets in parts:
+        values.append(part_values)
+        offsets.append(part_offsets[1:] + base)
+        base += part_offsets[-1]
+    return np.concatenate(values), np.concatenate(offsets)
 
 
 def _in_pair_order(sides: PairSides) -> PairSides:
@@ -239,15 +297,23 @@ class _VerifyFn(beam.DoFn):
     def _verify(self, level: str, a: PairSides, b: PairSides) -> tuple[Links, pa.RecordBatch]:
         if not (np.array_equal(a.u, b.u) and np.array_equal(a.v, b.v)):
             raise RuntimeError("verification received unmatched pair sides; the partition index is inconsistent")
-        sim = Similarity(np.diff(a.offsets), np.diff(b.offsets), overlaps(a.values, a.offsets, b.values, b.offsets))
+        size_a, size_b = a.sizes[a.item].astype(np.int64), b.sizes[b.item].astype(np.int64)
+        if level == COPY:
+            # The two passages have the same shingle-sequence hash (transforms.copies); a
+            # second hash, of the sets, confirms they are equal.  Two different sets pass
+            # only if both 64-bit hashes collide; a pair that fails is not linked.
+            same = (a.set_hashes[a.item] == b.set_hashes[b.item]) & (size_a == size_b)
+            sim = Similarity(size_a, size_b, np.where(same, size_a, 0))
+        else:
+            sim = Similarity(size_a, size_b, overlaps(*a.pair_sets(), *b.pair_sets()))
         rule = self._params.doc_rule if level == DOCUMENT else self._params.passage_rule
         matched, similarity, by_containment = rule.evaluate(sim)
         self.stats.count(f"{level}_candidates", a.u.size)
         self.stats.count(f"{level}_links", int(matched.sum()))
         keep = np.flatnonzero(matched)
         u, v = a.u[keep], b.v[keep]
-        # A copy pair is a passage pair; it makes v an alias of u only when the sets are
-        # indeed equal (a hash collision would be an ordinary link).
+        doc_ids_a = a.pair_doc_ids()[keep]
+        # A copy pair is a passage pair that makes v an alias of u.
         exact_copy = np.full(keep.size, level == COPY) & (sim.jaccard[keep] == 1.0)
         sibling = np.full(keep.size, level == SIBLING)
         level = PASSAGE if level in (COPY, SIBLING) else level
@@ -257,14 +323,14 @@ class _VerifyFn(beam.DoFn):
             idx_a = idx_b = pa.nulls(keep.size, type=pa.int64())
         columns = {
             "level": pa.array([level] * keep.size, type=pa.string()),
-            "doc_id_a": a.doc_ids[keep].astype(str), "passage_idx_a": idx_a,
-            "doc_id_b": b.doc_ids[keep].astype(str), "passage_idx_b": idx_b,
+            "doc_id_a": doc_ids_a.astype(str), "passage_idx_a": idx_a,
+            "doc_id_b": b.pair_doc_ids()[keep].astype(str), "passage_idx_b": idx_b,
             "jaccard": sim.jaccard[keep],
             "containment_a_in_b": sim.containment_a[keep],
             "containment_b_in_a": sim.containment_b[keep],
             "link": link_names(by_containment[keep]),
         }
-        links = Links(level, u, v, similarity[keep], by_containment[keep], a.doc_ids[keep], a.may_lead[keep], exact_copy,
+        links = Links(level, u, v, similarity[keep], by_containment[keep], doc_ids_a, a.may_lead[a.item][keep], exact_copy,
                       sibling)
         return links, table_chunk("pairs", columns, u, v)
 
