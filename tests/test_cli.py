@@ -80,3 +80,33 @@ def test_a_quiet_run_on_worker_processes_prints_nothing(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (result.stdout, result.stderr) == ("", "")
     assert (tmp_path / "out" / "manifest.json").exists()
+
+
+# The packages of the test extra, which a user's installation (``pip install .``) lacks.
+_TEST_ONLY = ("pandas", "polars", "duckdb", "hypothesis", "pytest")
+_RUN_WITHOUT_TEST_ONLY = """
+import sys
+
+class _Missing:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in {blocked!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+        return None
+
+sys.meta_path.insert(0, _Missing())
+from pipelines.cli import main
+sys.argv = ["cleanwire", *sys.argv[1:]]
+main()
+"""
+
+
+def test_the_main_command_needs_no_package_of_the_test_extra(tmp_path):
+    # The README's main command installs cleanwire without its test extra: a run must
+    # not import pandas or the other test-only packages (pyarrow's to_pandas_dtype once did).
+    code = _RUN_WITHOUT_TEST_ONLY.format(blocked=set(_TEST_ONLY))
+    result = subprocess.run(
+        [sys.executable, "-c", code, "run", str(SEEDS_DIR / "*.txt"), "--output", str(tmp_path / "out"), "--quiet"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "manifest.json").exists()

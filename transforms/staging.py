@@ -51,8 +51,10 @@ def _list_array(arrays: list[np.ndarray], value_type: pa.DataType) -> pa.ListArr
     list of arrays converts value by value: an order of magnitude slower here)."""
     offsets = np.zeros(len(arrays) + 1, dtype=np.int32)
     np.cumsum([a.size for a in arrays], out=offsets[1:])
-    values = np.concatenate(arrays) if arrays else np.zeros(0)
-    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values.astype(value_type.to_pandas_dtype()), type=value_type))
+    values = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
+    # A cast in pyarrow, not numpy: ``DataType.to_pandas_dtype`` would import pandas,
+    # which cleanwire does not depend on.
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values).cast(value_type))
 
 
 def _table(batch: RankedBatch) -> pa.Table:
