@@ -2,10 +2,11 @@
 
 Each candidate pair ``(u, v)`` (``u`` the earlier item) first goes to the partition
 holding ``v``, which recomputes the shingle sets of the passages (or documents) it is
-asked for and sends each set, with its pair, to the partition holding ``u``.  There the
+asked for and sends each set once, with the pairs it is in, to the partition holding
+``u`` (an exact-copy pair sends only a hash of the set, see ``PairSides``).  There the
 partition's own sides are recomputed and the two sets of every pair meet: exact
 Jaccard and containment for all pairs of the partition at once.  So only one side of a
-pair crosses a shuffle.  Pairs that pass the level's ``MatchRule`` become links (for
+pair crosses a shuffle, and each item's set at most once per partition it meets.  Pairs that pass the level's ``MatchRule`` become links (for
 clustering) and rows of the ``pairs`` table, which each partition writes to its own
 file.
 """
