@@ -549,7 +549,9 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    sys.exit(run(argv, prog="python -m pipelines.clean_dedup"))
+    from pipelines.cli import exit_after_run
+
+    exit_after_run(run(argv, prog="python -m pipelines.clean_dedup"))
 
 
 if __name__ == "__main__":
