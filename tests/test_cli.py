@@ -110,3 +110,15 @@ def test_the_main_command_needs_no_package_of_the_test_extra(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_exit_after_run_keeps_the_status_and_everything_printed():
+    # The process leaves without finalising the interpreter: what was printed or logged
+    # must still come out, and the status must be the run's.
+    code = ("import logging, sys\nfrom pipelines.cli import exit_after_run\n"
+            "print('summary line', end='')\nprint('to stderr', file=sys.stderr)\n"
+            "logging.basicConfig(stream=sys.stderr)\nlogging.getLogger('x').error('logged')\nexit_after_run(3)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 3
+    assert result.stdout == "summary line"
+    assert "to stderr" in result.stderr and "logged" in result.stderr
