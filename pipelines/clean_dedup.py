@@ -34,6 +34,7 @@ from cleanwire.params import CleanParams, DedupParams, ReadParams
 from cleanwire.readers import FORMATS
 from cleanwire.readers.jsonl import FIELDS, parse_fields
 from pipelines import history, output, progress
+from pipelines.cli import exit_after_run
 from pipelines.direct_runner import (
     avoid_data_plane_stalls, limit_malloc_arenas, runs_locally, send_inputs_in_chunks, worker_environment,
 )
@@ -549,8 +550,6 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from pipelines.cli import exit_after_run
-
     exit_after_run(run(argv, prog="python -m pipelines.clean_dedup"))
 
 

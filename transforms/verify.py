@@ -13,7 +13,7 @@ file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import apache_beam as beam
 import numpy as np
@@ -253,7 +253,9 @@ def _concat_ragged(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarr
 
 
 def _in_pair_order(sides: PairSides) -> PairSides:
-    return _take(sides, pair_order(sides.u, sides.v))
+    # Only the pairs move; the items and documents stay where they are.
+    order = pair_order(sides.u, sides.v)
+    return replace(sides, u=sides.u[order], v=sides.v[order], item=sides.item[order])
 
 
 class _VerifyFn(beam.DoFn):
