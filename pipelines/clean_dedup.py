@@ -33,10 +33,10 @@ import cleanwire
 from cleanwire.params import CleanParams, DedupParams, ReadParams
 from cleanwire.readers import FORMATS
 from cleanwire.readers.jsonl import FIELDS, parse_fields
-from pipelines import history, output, progress
+from pipelines import history, memory, output, progress
 from pipelines.cli import exit_after_run
 from pipelines.direct_runner import (
-    avoid_data_plane_stalls, limit_malloc_arenas, runs_locally, send_inputs_in_chunks, worker_environment,
+    avoid_data_plane_stalls, runs_locally, send_inputs_in_chunks, worker_environment,
 )
 from schemas import SCHEMA_VERSION
 from transforms.assemble import AssembleRecords
@@ -507,15 +507,15 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
     clock = time.perf_counter()
     try:
         options = PipelineOptions(beam_argv)
-        workers = contextlib.nullcontext()
+        workers, freed_memory = contextlib.nullcontext(), contextlib.nullcontext()
         if runs_locally(options):
             streams_inputs = send_inputs_in_chunks()
             avoid_data_plane_stalls(unbounded_queues=not streams_inputs)
-            limit_malloc_arenas()
-            workers = worker_environment(quiet=not config.verbose)
+            memory.limit_malloc_arenas()
+            workers, freed_memory = worker_environment(quiet=not config.verbose), memory.trimming()
         pipeline = beam.Pipeline(options=options)
         build(pipeline, config, staging, plan)
-        with workers, progress.watch(reporter, [spec.pattern for spec in config.inputs], beam_argv):
+        with workers, freed_memory, progress.watch(reporter, [spec.pattern for spec in config.inputs], beam_argv):
             result = pipeline.run()
             result.wait_until_finish()
         output.remove_work_files(staging)

@@ -51,12 +51,11 @@ whole run's from 8.2 GB to 5.6-6.3 GB.  An embedded worker (``in_memory``) runs 
 the request, so it still gets the whole input first.
 
 What remains of the runner's and workers' memory is partly memory that glibc's
-allocator has freed but keeps in per-thread arenas (gRPC and Beam run many
-threads).  :func:`limit_malloc_arenas` (this process) and :func:`worker_environment`
-(the workers) cap the arenas at two: at 40,000 documents the run's peak fell from
-3.6-3.9 GB to 3.0-3.1 GB at the same speed.
-(Lowering glibc's mmap threshold as well saved more memory but cost a third of the
-speed, because large numpy arrays were then mapped and unmapped each time.)
+allocator has freed but keeps.  ``pipelines.memory`` caps the arenas at two (this
+process; the workers through :func:`worker_environment`) and gives freed heap memory
+back to the system once a second in the runner and in each worker.
+(Lowering glibc's mmap threshold instead cost a third of the speed, because large numpy
+arrays were then mapped and unmapped each time.)
 
 :func:`worker_environment` also keeps the worker processes' start-up log messages (a
 warning about optional cloud clients, "Logging handler created") off the terminal of
@@ -66,8 +65,6 @@ a run that did not ask for Beam's logs.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import logging
 import os
 import threading
@@ -80,14 +77,15 @@ from apache_beam.runners.worker import data_plane
 from apache_beam.transforms.window import GlobalWindow, GlobalWindows
 from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
 
+from pipelines.memory import MALLOC_ARENAS, TRIM_ENV, TRIM_SECONDS
+
 __all__ = [
-    "CHUNK_BYTES", "MALLOC_ARENAS", "WORKER_SITE", "avoid_data_plane_stalls", "chunked_partition", "limit_malloc_arenas",
-    "runs_locally", "send_inputs_in_chunks", "worker_environment",
+    "CHUNK_BYTES", "QUIET_WORKER_ENV", "WORKER_SITE", "avoid_data_plane_stalls", "chunked_partition", "runs_locally",
+    "send_inputs_in_chunks", "worker_environment",
 ]
 
 CHUNK_BYTES = 8 << 20
-MALLOC_ARENAS = 2
-_M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
+QUIET_WORKER_ENV = "CLEANWIRE_QUIET_WORKER"  # read by WORKER_SITE's sitecustomize
 WORKER_SITE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker_site")
 
 _LOG = logging.getLogger(__name__)
@@ -307,35 +305,28 @@ class _InputSender(threading.Thread):
             self._byte_streams = None
 
 
-def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
-    """Cap glibc's malloc arenas at ``arenas`` for this process (``mallopt``; the worker
-    processes get ``MALLOC_ARENA_MAX`` from :func:`worker_environment`).  Returns
-    whether the allocator took the setting (False off glibc, where nothing changes)."""
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-        mallopt = getattr(libc, "mallopt", None) if libc else None
-        return bool(mallopt and mallopt(_M_ARENA_MAX, arenas))
-    except OSError:
-        return False
-
-
 @contextlib.contextmanager
 def worker_environment(quiet: bool) -> Iterator[None]:
     """The environment of the worker processes the local runner starts inside the
-    block: ``MALLOC_ARENA_MAX`` (two arenas, unless the user set it) and, when
-    ``quiet``, ``WORKER_SITE`` first on ``PYTHONPATH``, whose ``sitecustomize`` gives
-    the workers' root logger a handler before Beam is imported, so that Beam's
-    import-time warning does not make logging print to their stderr (see
-    ``pipelines/worker_site/sitecustomize.py``).  The environment is restored on exit,
-    so a program that calls ``run()`` starts its later subprocesses unchanged."""
-    saved = {name: os.environ.get(name) for name in ("MALLOC_ARENA_MAX", "PYTHONPATH")}
+    block: ``MALLOC_ARENA_MAX`` (two arenas) and ``CLEANWIRE_TRIM_SECONDS`` (freed memory
+    given back once a second, see ``pipelines.memory``), each unless the user set it, and
+    ``WORKER_SITE`` first on ``PYTHONPATH``, whose ``sitecustomize`` starts the trimming
+    and, when ``quiet`` (``CLEANWIRE_QUIET_WORKER``), gives the workers' root logger a
+    handler before Beam is imported, so that Beam's import-time warning does not make
+    logging print to their stderr (see ``pipelines/worker_site/sitecustomize.py``).  The
+    environment is restored on exit, so a program that calls ``run()`` starts its later
+    subprocesses unchanged."""
+    saved = {name: os.environ.get(name) for name in ("MALLOC_ARENA_MAX", TRIM_ENV, QUIET_WORKER_ENV, "PYTHONPATH")}
     try:
         os.environ.setdefault("MALLOC_ARENA_MAX", str(MALLOC_ARENAS))
+        os.environ.setdefault(TRIM_ENV, str(TRIM_SECONDS))
         if quiet:
-            given = os.environ.get("PYTHONPATH", "")
-            entries = [entry for entry in given.split(os.pathsep) if entry != WORKER_SITE] if given else []
-            os.environ["PYTHONPATH"] = os.pathsep.join([WORKER_SITE, *entries])
+            os.environ[QUIET_WORKER_ENV] = "1"
+        else:
+            os.environ.pop(QUIET_WORKER_ENV, None)
+        given = os.environ.get("PYTHONPATH", "")
+        entries = [entry for entry in given.split(os.pathsep) if entry != WORKER_SITE] if given else []
+        os.environ["PYTHONPATH"] = os.pathsep.join([WORKER_SITE, *entries])
         yield
     finally:
         for name, value in saved.items():

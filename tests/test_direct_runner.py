@@ -23,9 +23,10 @@ from apache_beam.transforms import core
 
 from pipelines import direct_runner
 from pipelines.direct_runner import (
-    avoid_data_plane_stalls, chunked_partition, limit_malloc_arenas, runs_locally, send_inputs_in_chunks,
+    QUIET_WORKER_ENV, avoid_data_plane_stalls, chunked_partition, runs_locally, send_inputs_in_chunks,
     worker_environment,
 )
+from pipelines.memory import TRIM_ENV, limit_malloc_arenas
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -203,16 +204,18 @@ def test_a_failed_send_is_reported_and_still_ends_the_workers_input():
     assert stream.closed and len(stream.messages) == 2  # closed: the worker ends the bundle instead of waiting
 
 
-def test_malloc_arenas_are_capped_for_this_process_and_its_workers(monkeypatch):
+def test_malloc_arenas_and_trimming_are_set_for_this_process_and_its_workers(monkeypatch):
     monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    monkeypatch.delenv(TRIM_ENV, raising=False)
     assert limit_malloc_arenas()  # glibc (Linux) takes the setting
-    read = [sys.executable, "-c", "import os; print(os.environ.get('MALLOC_ARENA_MAX'))"]
+    read = [sys.executable, "-c", f"import os; print(os.environ.get('MALLOC_ARENA_MAX'), os.environ.get('{TRIM_ENV}'))"]
     with worker_environment(quiet=False):
-        assert subprocess.run(read, capture_output=True, text=True, check=True).stdout.strip() == "2"
-    assert "MALLOC_ARENA_MAX" not in os.environ  # restored for the program's later subprocesses
-    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")  # a user's own setting wins
+        assert subprocess.run(read, capture_output=True, text=True, check=True).stdout.split() == ["2", "1.0"]
+    assert "MALLOC_ARENA_MAX" not in os.environ and TRIM_ENV not in os.environ  # restored for later subprocesses
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")  # a user's own settings win
+    monkeypatch.setenv(TRIM_ENV, "0")
     with worker_environment(quiet=False):
-        assert os.environ["MALLOC_ARENA_MAX"] == "4"
+        assert (os.environ["MALLOC_ARENA_MAX"], os.environ[TRIM_ENV]) == ("4", "0")
 
 
 def _python(code: str, pythonpath: str) -> subprocess.CompletedProcess:
@@ -222,18 +225,21 @@ def _python(code: str, pythonpath: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
 
 
-def test_worker_site_keeps_start_up_logging_off_stderr_and_runs_a_shadowed_sitecustomize(tmp_path, monkeypatch):
+def test_worker_site_keeps_start_up_logging_off_stderr_in_quiet_runs_and_runs_a_shadowed_sitecustomize(tmp_path, monkeypatch):
     logs = "import logging; logging.warning('optional clients missing'); logging.getLogger('w').info('handler created')"
     assert "optional clients missing" in _python(logs, "").stderr  # what a worker printed before
+    assert "optional clients missing" in _python(logs, direct_runner.WORKER_SITE).stderr  # --verbose: they stay
+    monkeypatch.setenv(QUIET_WORKER_ENV, "1")
     assert _python(logs, direct_runner.WORKER_SITE).stderr == ""
     (tmp_path / "sitecustomize.py").write_text("print('their own site ran')\n")
     shadowed = _python("pass", os.pathsep.join([direct_runner.WORKER_SITE, str(tmp_path)]))
     assert shadowed.stdout.strip() == "their own site ran"
 
+    monkeypatch.delenv(QUIET_WORKER_ENV)
     mine = os.pathsep.join(["/opt/mine", direct_runner.WORKER_SITE])
     monkeypatch.setenv("PYTHONPATH", mine)
-    with worker_environment(quiet=True):
-        assert os.environ["PYTHONPATH"].split(os.pathsep) == [direct_runner.WORKER_SITE, "/opt/mine"]
-    assert os.environ["PYTHONPATH"] == mine
-    with worker_environment(quiet=False):
-        assert os.environ["PYTHONPATH"] == mine  # --verbose: Beam's start-up messages stay
+    for quiet in (True, False):
+        with worker_environment(quiet=quiet):
+            assert os.environ["PYTHONPATH"].split(os.pathsep) == [direct_runner.WORKER_SITE, "/opt/mine"]
+            assert os.environ.get(QUIET_WORKER_ENV) == ("1" if quiet else None)
+        assert os.environ["PYTHONPATH"] == mine and QUIET_WORKER_ENV not in os.environ

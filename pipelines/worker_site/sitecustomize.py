@@ -1,13 +1,19 @@
-"""Run by Python at start-up in the DirectRunner's worker processes of a quiet
-``cleanwire run`` (see ``pipelines.direct_runner.worker_environment``).
+"""Run by Python at start-up in the DirectRunner's worker processes of ``cleanwire run``
+(see ``pipelines.direct_runner.worker_environment``).
 
-Importing Beam logs a warning about optional cloud clients through the root logger;
-with no handler installed, that call makes logging print to stderr from then on, so
-every worker printed it and its later start-up messages on the user's terminal.  A
-``NullHandler`` on the root logger keeps them off stderr; the worker's own log
-handler, installed a moment later, still forwards its messages to the runner, where
-cleanwire's logging settings apply.  A ``sitecustomize`` that this one shadows on
-``sys.path`` is run afterwards, as Python would have run it.
+It starts the thread that gives the worker's freed heap memory back to the system
+(``pipelines.memory``; the interval comes from ``CLEANWIRE_TRIM_SECONDS``).
+
+In a quiet run (``CLEANWIRE_QUIET_WORKER``) it also keeps Beam's start-up messages off
+the terminal: importing Beam logs a warning about optional cloud clients through the
+root logger; with no handler installed, that call makes logging print to stderr from
+then on, so every worker printed it and its later start-up messages on the user's
+terminal.  A ``NullHandler`` on the root logger keeps them off stderr; the worker's own
+log handler, installed a moment later, still forwards its messages to the runner, where
+cleanwire's logging settings apply.
+
+A ``sitecustomize`` that this one shadows on ``sys.path`` is run afterwards, as Python
+would have run it.
 """
 
 import importlib.machinery
@@ -16,7 +22,15 @@ import logging
 import os
 import sys
 
-logging.getLogger().addHandler(logging.NullHandler())
+if os.environ.get("CLEANWIRE_QUIET_WORKER"):
+    logging.getLogger().addHandler(logging.NullHandler())
+
+try:
+    from pipelines.memory import trimming_from_environment
+except ImportError:  # cleanwire is not importable here: nothing to start
+    pass
+else:
+    trimming_from_environment()
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.machinery.PathFinder.find_spec(
