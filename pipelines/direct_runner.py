@@ -52,8 +52,8 @@ the request, so it still gets the whole input first.
 
 What remains of the runner's and workers' memory is partly memory that glibc's
 allocator has freed but keeps.  ``pipelines.memory`` caps the arenas at two (this
-process; the workers through :func:`worker_environment`) and gives freed heap memory
-back to the system once a second in the runner and in each worker.
+process; the workers through :func:`worker_environment`) and gives the runner's freed
+heap memory back to the system once a second.
 (Lowering glibc's mmap threshold instead cost a third of the speed, because large numpy
 arrays were then mapped and unmapped each time.)
 
@@ -77,7 +77,7 @@ from apache_beam.runners.worker import data_plane
 from apache_beam.transforms.window import GlobalWindow, GlobalWindows
 from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
 
-from pipelines.memory import MALLOC_ARENAS, TRIM_ENV, TRIM_SECONDS
+from pipelines.memory import MALLOC_ARENAS
 
 __all__ = [
     "CHUNK_BYTES", "QUIET_WORKER_ENV", "WORKER_SITE", "avoid_data_plane_stalls", "chunked_partition", "runs_locally",
@@ -308,18 +308,17 @@ class _InputSender(threading.Thread):
 @contextlib.contextmanager
 def worker_environment(quiet: bool) -> Iterator[None]:
     """The environment of the worker processes the local runner starts inside the
-    block: ``MALLOC_ARENA_MAX`` (two arenas) and ``CLEANWIRE_TRIM_SECONDS`` (freed memory
-    given back once a second, see ``pipelines.memory``), each unless the user set it, and
-    ``WORKER_SITE`` first on ``PYTHONPATH``, whose ``sitecustomize`` starts the trimming
-    and, when ``quiet`` (``CLEANWIRE_QUIET_WORKER``), gives the workers' root logger a
+    block: ``MALLOC_ARENA_MAX`` (two arenas, unless the user set it) and ``WORKER_SITE``
+    first on ``PYTHONPATH``.  That site's ``sitecustomize`` starts trimming freed memory
+    when the user set ``CLEANWIRE_WORKER_TRIM_SECONDS`` (see ``pipelines.memory``) and,
+    when ``quiet`` (``CLEANWIRE_QUIET_WORKER``), gives the workers' root logger a
     handler before Beam is imported, so that Beam's import-time warning does not make
     logging print to their stderr (see ``pipelines/worker_site/sitecustomize.py``).  The
     environment is restored on exit, so a program that calls ``run()`` starts its later
     subprocesses unchanged."""
-    saved = {name: os.environ.get(name) for name in ("MALLOC_ARENA_MAX", TRIM_ENV, QUIET_WORKER_ENV, "PYTHONPATH")}
+    saved = {name: os.environ.get(name) for name in ("MALLOC_ARENA_MAX", QUIET_WORKER_ENV, "PYTHONPATH")}
     try:
         os.environ.setdefault("MALLOC_ARENA_MAX", str(MALLOC_ARENAS))
-        os.environ.setdefault(TRIM_ENV, str(TRIM_SECONDS))
         if quiet:
             os.environ[QUIET_WORKER_ENV] = "1"
         else:

@@ -1,14 +1,16 @@
 """glibc allocator settings for the processes of a local run: fewer arenas, and freed
 heap memory given back to the system while the run works.
 
-The local runner moves every shuffled byte through its own heap, and the workers decode
-and build numpy arrays of many sizes.  glibc serves blocks below 32 MB from its heap and
-returns freed heap memory to the system only from the top of the heap, so memory freed
-in the middle stays in the process: at 200,000 documents the runner's heap held 1.5 to
-2.3 GB of free memory from signing onwards, and each worker 200 to 400 MB.
-``malloc_trim(0)`` hands the pages of every free block back (``madvise``) without
-moving anything; done once a second in the runner and in each worker, it took the
-run's peak from 4.7-4.9 GB to about 3.6 GB (see ``docs/benchmarks.md``).
+The local runner moves every shuffled byte through its own heap.  glibc serves blocks
+below 32 MB from its heap and returns freed heap memory to the system only from the top
+of the heap, so memory freed in the middle stays in the process: at 200,000 documents
+the runner's heap held 1.5 to 2.3 GB of free memory from signing onwards.
+``malloc_trim(0)`` hands the pages of every free block back (``madvise``) without moving
+anything.  Done once a second in the runner, it took the run's peak from 4.3-4.8 GB to
+about 3.8 GB at the same speed (see ``docs/benchmarks.md``).  The workers hold 200 to
+400 MB of free heap each, but trimming them every second or five cost their CPU-heavy
+stages 5-10% (freed pages are faulted in again when reused), so they trim only when
+``CLEANWIRE_WORKER_TRIM_SECONDS`` asks for it (about 0.2 GB less again at 200,000).
 
 Nothing here imports Beam, so a worker's ``sitecustomize`` can start the trimming before
 Beam loads (``pipelines/worker_site``).  Off glibc every function does nothing.
@@ -30,7 +32,7 @@ __all__ = [
 
 MALLOC_ARENAS = 2
 TRIM_SECONDS = 1.0
-TRIM_ENV = "CLEANWIRE_TRIM_SECONDS"  # a worker's trimming interval; 0 turns trimming off
+TRIM_ENV = "CLEANWIRE_WORKER_TRIM_SECONDS"  # the workers' trimming interval, if any (unset or 0: none)
 _M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
 _THREAD_NAME = "cleanwire-trim"
 

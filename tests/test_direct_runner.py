@@ -26,7 +26,7 @@ from pipelines.direct_runner import (
     QUIET_WORKER_ENV, avoid_data_plane_stalls, chunked_partition, runs_locally, send_inputs_in_chunks,
     worker_environment,
 )
-from pipelines.memory import TRIM_ENV, limit_malloc_arenas
+from pipelines.memory import limit_malloc_arenas
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -204,18 +204,16 @@ def test_a_failed_send_is_reported_and_still_ends_the_workers_input():
     assert stream.closed and len(stream.messages) == 2  # closed: the worker ends the bundle instead of waiting
 
 
-def test_malloc_arenas_and_trimming_are_set_for_this_process_and_its_workers(monkeypatch):
+def test_malloc_arenas_are_capped_for_this_process_and_its_workers(monkeypatch):
     monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
-    monkeypatch.delenv(TRIM_ENV, raising=False)
     assert limit_malloc_arenas()  # glibc (Linux) takes the setting
-    read = [sys.executable, "-c", f"import os; print(os.environ.get('MALLOC_ARENA_MAX'), os.environ.get('{TRIM_ENV}'))"]
+    read = [sys.executable, "-c", "import os; print(os.environ.get('MALLOC_ARENA_MAX'))"]
     with worker_environment(quiet=False):
-        assert subprocess.run(read, capture_output=True, text=True, check=True).stdout.split() == ["2", "1.0"]
-    assert "MALLOC_ARENA_MAX" not in os.environ and TRIM_ENV not in os.environ  # restored for later subprocesses
-    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")  # a user's own settings win
-    monkeypatch.setenv(TRIM_ENV, "0")
+        assert subprocess.run(read, capture_output=True, text=True, check=True).stdout.strip() == "2"
+    assert "MALLOC_ARENA_MAX" not in os.environ  # restored for the program's later subprocesses
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")  # a user's own setting wins
     with worker_environment(quiet=False):
-        assert (os.environ["MALLOC_ARENA_MAX"], os.environ[TRIM_ENV]) == ("4", "0")
+        assert os.environ["MALLOC_ARENA_MAX"] == "4"
 
 
 def _python(code: str, pythonpath: str) -> subprocess.CompletedProcess:

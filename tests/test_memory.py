@@ -1,5 +1,5 @@
 """glibc allocator settings for local runs (``pipelines.memory``): freed heap memory
-goes back to the system, in the runner and, through the worker site, in each worker."""
+goes back to the system, in the runner and, when asked, through the worker site in each worker."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import textwrap
 import threading
 
 from pipelines import direct_runner, memory
+from seeds import SEEDS_DIR
 
 _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -52,7 +53,7 @@ def test_trimming_runs_in_a_thread_only_inside_the_block():
         assert trimmers() == []
 
 
-def test_the_worker_site_starts_trimming_at_the_interval_the_runner_sets():
+def test_the_worker_site_starts_trimming_only_when_the_user_asks_for_it():
     code = """
         import threading
         print(any(thread.name == "cleanwire-trim" for thread in threading.enumerate()))
@@ -62,3 +63,20 @@ def test_the_worker_site_starts_trimming_at_the_interval_the_runner_sets():
     assert _python(code, {"PYTHONPATH": site, memory.TRIM_ENV: "0"}) == "False"
     assert _python(code, {"PYTHONPATH": site}) == "False"
     assert _python(code, {"PYTHONPATH": site, memory.TRIM_ENV: "soon"}) == "False"  # unreadable: off, no crash
+
+
+def test_a_local_run_trims_the_runners_memory_while_it_runs(tmp_path, monkeypatch):
+    from pipelines.clean_dedup import run
+
+    started = []
+
+    def recording(interval: float = memory.TRIM_SECONDS):
+        stop = original(interval)
+        started.append((interval, stop))
+        return stop
+
+    original = memory.start_trimming
+    monkeypatch.setattr(memory, "start_trimming", recording)
+    assert run([str(SEEDS_DIR / "*.txt"), "--output", str(tmp_path / "out"), "--quiet"]) == 0
+    assert [interval for interval, _ in started] == [memory.TRIM_SECONDS]
+    assert started[0][1].is_set()  # stopped when the run ended

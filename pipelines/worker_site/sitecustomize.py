@@ -1,8 +1,8 @@
 """Run by Python at start-up in the DirectRunner's worker processes of ``cleanwire run``
 (see ``pipelines.direct_runner.worker_environment``).
 
-It starts the thread that gives the worker's freed heap memory back to the system
-(``pipelines.memory``; the interval comes from ``CLEANWIRE_TRIM_SECONDS``).
+When the user set ``CLEANWIRE_WORKER_TRIM_SECONDS``, it starts the thread that gives the
+worker's freed heap memory back to the system at that interval (``pipelines.memory``).
 
 In a quiet run (``CLEANWIRE_QUIET_WORKER``) it also keeps Beam's start-up messages off
 the terminal: importing Beam logs a warning about optional cloud clients through the
