@@ -6,11 +6,11 @@ below 32 MB from its heap and returns freed heap memory to the system only from 
 of the heap, so memory freed in the middle stays in the process: at 200,000 documents
 the runner's heap held 1.5 to 2.3 GB of free memory from signing onwards.
 ``malloc_trim(0)`` hands the pages of every free block back (``madvise``) without moving
-anything.  Done once a second in the runner, it took the run's peak from 4.3-4.8 GB to
-about 3.8 GB at the same speed (see ``docs/benchmarks.md``).  The workers hold 200 to
+anything.  Done once a second in the runner, it took the run's peak from 4.3-5.1 GB to
+3.8-4.0 GB for about 5% more time (see ``docs/benchmarks.md``).  The workers hold 200 to
 400 MB of free heap each, but trimming them every second or five cost their CPU-heavy
 stages 5-10% (freed pages are faulted in again when reused), so they trim only when
-``CLEANWIRE_WORKER_TRIM_SECONDS`` asks for it (about 0.2 GB less again at 200,000).
+``CLEANWIRE_WORKER_TRIM_SECONDS`` asks for it (0.1-0.3 GB less again at 200,000).
 
 Nothing here imports Beam, so a worker's ``sitecustomize`` can start the trimming before
 Beam loads (``pipelines/worker_site``).  Off glibc every function does nothing.
@@ -68,8 +68,9 @@ def trim_freed_memory() -> bool:
 
 def start_trimming(interval: float = TRIM_SECONDS) -> threading.Event | None:
     """Trim freed memory every ``interval`` seconds in a daemon thread until the returned
-    event is set.  None, and no thread, when ``interval`` is not positive or off glibc."""
-    if interval <= 0 or getattr(_LIBC, "malloc_trim", None) is None:
+    event is set.  None, and no thread, when ``interval`` is not a positive finite number
+    of seconds or off glibc."""
+    if not 0 < interval < float("inf") or getattr(_LIBC, "malloc_trim", None) is None:
         return None
     stop = threading.Event()
 
