@@ -7,7 +7,7 @@ of the heap, so memory freed in the middle stays in the process: at 200,000 docu
 the runner's heap held 1.5 to 2.3 GB of free memory from signing onwards.
 ``malloc_trim(0)`` hands the pages of every free block back (``madvise``) without moving
 anything.  Done once a second in the runner, it took the run's peak from 4.3-5.1 GB to
-3.8-4.0 GB for about 5% more time (see ``docs/benchmarks.md``).  The workers hold 200 to
+3.8-4.1 GB for up to 5% more time (see ``docs/benchmarks.md``).  The workers hold 200 to
 400 MB of free heap each, but trimming them every second or five cost their CPU-heavy
 stages 5-10% (freed pages are faulted in again when reused), so they trim only when
 ``CLEANWIRE_WORKER_TRIM_SECONDS`` asks for it (0.1-0.3 GB less again at 200,000).
