@@ -53,7 +53,7 @@ the request, so it still gets the whole input first.
 What remains of the runner's and workers' memory is partly memory that glibc's
 allocator has freed but keeps.  ``pipelines.memory`` caps the arenas at two (this
 process; the workers through :func:`worker_environment`) and gives the runner's freed
-heap memory back to the system once a second.
+heap memory back to the system four times a second.
 (Lowering glibc's mmap threshold instead cost a third of the speed, because large numpy
 arrays were then mapped and unmapped each time.)
 

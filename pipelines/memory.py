@@ -6,8 +6,9 @@ below 32 MB from its heap and returns freed heap memory to the system only from 
 of the heap, so memory freed in the middle stays in the process: at 200,000 documents
 the runner's heap held 1.5 to 2.3 GB of free memory from signing onwards.
 ``malloc_trim(0)`` hands the pages of every free block back (``madvise``) without moving
-anything.  Done once a second in the runner, it took the run's peak from 4.3-5.1 GB to
-3.8-4.1 GB for up to 5% more time (see ``docs/benchmarks.md``).  The workers hold 200 to
+anything.  Done four times a second in the runner, it took the run's peak from 4.3-5.1 GB
+to 3.5-3.8 GB at the same speed (see ``docs/benchmarks.md``; once a second left short
+spikes up to 4.1 GB).  The workers hold 200 to
 400 MB of free heap each, but trimming them every second or five cost their CPU-heavy
 stages 5-10% (freed pages are faulted in again when reused), so they trim only when
 ``CLEANWIRE_WORKER_TRIM_SECONDS`` asks for it (0.1-0.3 GB less again at 200,000).
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 MALLOC_ARENAS = 2
-TRIM_SECONDS = 1.0
+TRIM_SECONDS = 0.25
 TRIM_ENV = "CLEANWIRE_WORKER_TRIM_SECONDS"  # the workers' trimming interval, if any (unset or 0: none)
 _M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
 _THREAD_NAME = "cleanwire-trim"
