@@ -47,6 +47,7 @@ def _libc():
 
 
 _LIBC = _libc()
+_MALLOC_TRIM = getattr(_LIBC, "malloc_trim", None)
 
 
 def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
@@ -60,10 +61,9 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
 def trim_freed_memory() -> bool:
     """Give the pages of this process's free heap blocks back to the system
     (``malloc_trim(0)``).  Returns whether glibc was there to do it."""
-    trim = getattr(_LIBC, "malloc_trim", None)
-    if trim is None:
+    if _MALLOC_TRIM is None:
         return False
-    trim(0)
+    _MALLOC_TRIM(0)
     return True
 
 
@@ -71,7 +71,7 @@ def start_trimming(interval: float = TRIM_SECONDS) -> threading.Event | None:
     """Trim freed memory every ``interval`` seconds in a daemon thread until the returned
     event is set.  None, and no thread, when ``interval`` is not a positive finite number
     of seconds or off glibc."""
-    if not 0 < interval < float("inf") or getattr(_LIBC, "malloc_trim", None) is None:
+    if not 0 < interval < float("inf") or _MALLOC_TRIM is None:
         return None
     stop = threading.Event()
 

@@ -6,9 +6,9 @@ asked for and sends each set once, with the pairs it is in, to the partition hol
 ``u`` (an exact-copy pair sends only a hash of the set, see ``PairSides``).  There the
 partition's own sides are recomputed and the two sets of every pair meet: exact
 Jaccard and containment for all pairs of the partition at once.  So only one side of a
-pair crosses a shuffle, and each item's set at most once per partition it meets.  Pairs that pass the level's ``MatchRule`` become links (for
-clustering) and rows of the ``pairs`` table, which each partition writes to its own
-file.
+pair crosses a shuffle, and each item's set at most once per partition it meets.  Pairs
+that pass the level's ``MatchRule`` become links (for clustering) and rows of the
+``pairs`` table, which each partition writes to its own file.
 """
 
 from __future__ import annotations
