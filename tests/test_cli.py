@@ -60,6 +60,7 @@ def test_help_explains_every_option():
     assert result.returncode == 0
     for option in ("--output", "--ngram", "--num-perm", "--passage-containment", "--doc-jaccard", "--partition-size", "--runner"):
         assert option in result.stdout
+    assert result.stderr == ""  # not even Beam's import-time notice about BigQuery clients
 
 
 def test_cleanwire_command_runs_the_seeds(tmp_path):
