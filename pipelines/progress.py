@@ -34,7 +34,7 @@ import pyarrow.dataset as ds
 
 from transforms import progress as worker_progress
 
-__all__ = ["LOG_FORMATS", "Reporter", "add_options", "configure_logging", "summarise", "watch"]
+__all__ = ["LOG_FORMATS", "Reporter", "add_options", "configure_logging", "stage_name", "summarise", "watch"]
 
 LOG_FORMATS = ("text", "json")
 _POLL_SECONDS = 0.5
@@ -46,8 +46,14 @@ _STAGE_NAMES = {
     "lsh_document": "finding document candidates", "verify_sides": "reading candidate shingles",
     "verify": "verifying candidates", "cluster_passage": "clustering passages",
     "cluster_document": "clustering documents", "assemble": "assembling records", "write": "writing tables",
+    "copies": "pairing exact copies", "passage_entries": "listing passage band keys", "history": "reading the history",
 }
 _LOCAL_RUNNERS = {"directrunner", "direct", "bundlebaseddirectrunner", "swappingrunner"}
+
+
+def stage_name(stage: str) -> str:
+    """What a stage of the manifest (``read``, ``lsh_passage``, ...) does, in words."""
+    return _STAGE_NAMES.get(stage, stage)
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -110,12 +116,12 @@ class Reporter:
             return
         with self._lock:
             if self.format == "json":
-                self._json("stage", {"stage": stage, "name": _STAGE_NAMES.get(stage, stage),
+                self._json("stage", {"stage": stage, "name": stage_name(stage),
                                      "elapsed_seconds": round(elapsed, 1), **extra})
                 return
             self._clear()
             note = f" ({extra['note']})" if "note" in extra else ""
-            self.err.write(f"cleanwire: {elapsed:6.1f}s  {_STAGE_NAMES.get(stage, stage)}{note}\n")
+            self.err.write(f"cleanwire: {elapsed:6.1f}s  {stage_name(stage)}{note}\n")
             self.err.flush()
 
     def progress(self, running: str | None, read: int, total: int | None, elapsed: float) -> None:
@@ -129,7 +135,7 @@ class Reporter:
                 return
             share = f" ({100 * read / total:.0f}%)" if total else ""
             line = (f"cleanwire: {elapsed:6.1f}s  read {read:,}{f'/{total:,}' if total else ''} files{share}"
-                    f" · {_STAGE_NAMES.get(running, running) if running else 'starting'}")
+                    f" · {stage_name(running) if running else 'starting'}")
             if self.live:
                 self.err.write("\r\x1b[K" + line)
                 self._status = True

@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.clean_dedup import run
+from pipelines.progress import stage_name
 from seeds import SEEDS_DIR
 from tests.seedcheck import check
 
@@ -42,6 +43,7 @@ def test_output_layout_and_manifest(seed_run):
     assert manifest["parameters"]["passage_bands_rows"] == [24, 2]
     assert {"read", "clean", "recurring", "rank", "sign", "stage", "verify", "assemble"} <= set(manifest["stages"])
     assert all(stage.get("cpu_seconds", 0) >= 0 for stage in manifest["stages"].values())
+    assert [stage for stage in manifest["stages"] if stage_name(stage) == stage] == []  # progress lines name each in words
     assert manifest["versions"]["apache-beam"]
     for table in TABLES:
         files = list((seed_run / table).glob("*.parquet"))

@@ -23,6 +23,7 @@ from benchmarks.make_corpus import generate
 from pipelines.clean_dedup import run
 from pipelines.history import HistoryError, load_log, prune
 from pipelines.history import main as history_main
+from pipelines.progress import stage_name
 from schemas import SCHEMA_VERSION, SCHEMAS
 
 NIGHTS = ("2026-11-20", "2026-11-21", "2026-11-22")
@@ -129,6 +130,8 @@ def test_nightly_runs_with_history_find_what_one_run_finds(runs):
         "on d.duplicate_of = c.doc_id where d.run_id > c.run_id"
     ).fetchall()[0][0]
     assert across > 0
+    stages = {stage for path in (runs / "dataset" / "manifests").rglob("manifest.json") for stage in json.loads(path.read_text())["stages"]}
+    assert "history" in stages and [stage for stage in stages if stage_name(stage) == stage] == []
 
 
 def _digests(directory: Path) -> dict[str, str]:
