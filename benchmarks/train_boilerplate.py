@@ -20,12 +20,16 @@ them):
   HTML (comments excluded) contains it.  Weight 1.  The dump's blocks and trafilatura's
   paragraphs are compared on their letters and digits only.
 
-Model (see ``cleanwire/boilerplate/model.py``): first, gradient-boosted trees on the
-block features (scikit-learn's ``HistGradientBoostingClassifier``, used here only: the
-trees are exported to ``weights.json`` and evaluated with numpy at run time); second, a
-logistic regression on the block features plus context computed from first scores.
-The second is trained on first scores of pages the first did not see (two folds), so
-it learns how far to trust them; it is fitted by Newton's method with an L2 penalty.
+Model (see ``cleanwire/boilerplate/model.py``): a lexicon, a logistic regression over
+the blocks' hashed words (scikit-learn's ``LogisticRegression``, L2 penalty
+``LEXICON_C``); first, gradient-boosted trees on the block features and the lexicon's
+score (scikit-learn's ``HistGradientBoostingClassifier``; both are used here only: the
+weights and trees are exported to ``weights.json`` and evaluated with numpy at run
+time); second, a logistic regression on those plus context computed from first scores.
+The trees are trained on lexicon scores of pages the lexicon did not see, and the
+second stage on first scores of pages the trees did not see (two folds each), so each
+stage learns how far to trust the one before; the second is fitted by Newton's method
+with an L2 penalty.
 The threshold maximises the mean of with-recall and without-rejection of
 ``extract_article`` on the training pages, each scored by a model trained on the other
 training pages (three folds), preferring the lower (more recall) where the mean is
@@ -42,20 +46,29 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse
 import trafilatura
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.boilerplate import load_pages, score  # noqa: E402
-from cleanwire.boilerplate.features import FEATURE_NAMES, block_features  # noqa: E402
-from cleanwire.boilerplate.model import CONTEXT_NAMES, NEVER_RIGHT, WEIGHTS, BlockModel, TreeEnsemble, context_features  # noqa: E402
+from cleanwire.boilerplate.features import BlockTable, block_features  # noqa: E402
+from cleanwire.boilerplate.model import (  # noqa: E402
+    CONTEXT_NAMES, LEXICON_UNIT, MODEL_FEATURES, NEVER_RIGHT, WEIGHTS, BlockModel, Lexicon, TreeEnsemble, context_features, lexical_buckets,
+)
 from cleanwire.boilerplate.text import extract_article  # noqa: E402
 from cleanwire.text.normalize import normalize_text  # noqa: E402
 
 GOLD_WEIGHT = 20.0
 L2 = 1.0
+# The lexicon: 2**18 word buckets (few collisions for the words of 200 pages) and the
+# inverse L2 penalty chosen by cross-validation on the training pages (1 and 3 scored
+# alike, 0.1 lower).
+LEXICON_BUCKETS = 1 << 18
+LEXICON_C = 1.0
 # The first stage's trees: few and shallow, with large leaves, because 200 pages are few
 # (deeper or more trees fit the training pages better and new pages no better).
 TREES = {"max_iter": 100, "learning_rate": 0.1, "max_depth": 3, "max_leaf_nodes": 8, "min_samples_leaf": 100,
@@ -115,6 +128,28 @@ def fit_trees(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> TreeEnsemble:
     return ensemble
 
 
+def lexicon_matrix(table: BlockTable) -> scipy.sparse.csr_matrix:
+    """The lexicon's input rows for the blocks of ``table``: 1 / sqrt(n) in each of a
+    block's n distinct word buckets (as ``Lexicon.scores`` reads them)."""
+    rows, buckets = lexical_buckets(table, LEXICON_BUCKETS)
+    n = table.features.shape[0]
+    scale = 1.0 / np.sqrt(np.maximum(np.bincount(rows, minlength=n), 1))
+    return scipy.sparse.csr_matrix((scale[rows], (rows, buckets)), shape=(n, LEXICON_BUCKETS))
+
+
+def fit_lexicon(examples: list[dict]) -> Lexicon:
+    """The lexicon of ``examples`` (``label_page`` results): a weighted L2-penalised
+    logistic regression on ``lexicon_matrix`` rows."""
+    x = scipy.sparse.vstack([lexicon_matrix(e["table"]) for e in examples], format="csr")
+    y = np.concatenate([e["labels"] for e in examples]) > 0.5
+    weight = np.concatenate([e["weights"] for e in examples])
+    model = LogisticRegression(C=LEXICON_C, max_iter=5000, tol=1e-8)
+    with threadpool_limits(1):
+        model.fit(x, y.astype(int), sample_weight=weight)
+    # Rounded as weights.json stores them, so the threshold is chosen on what ships.
+    return Lexicon(round(float(model.intercept_[0]), 6), np.rint(model.coef_[0] / LEXICON_UNIT) * LEXICON_UNIT)
+
+
 def _key(text: str) -> str:
     return _NON_WORD.sub("", text.lower())
 
@@ -155,17 +190,19 @@ def _stack(examples: list[dict], key: str) -> tuple[np.ndarray, np.ndarray, np.n
 
 
 def train(examples: list[dict]) -> BlockModel:
-    """Fit both stages on ``examples`` (``label_page`` results); threshold 0."""
-    for e in examples:
-        e["local"] = e["table"].features
+    """Fit the lexicon and both stages on ``examples`` (``label_page`` results); threshold 0."""
     folds = [examples[0::2], examples[1::2]]
+    for held, rest in ((folds[0], folds[1]), (folds[1], folds[0])):
+        lexicon = fit_lexicon(rest)
+        for e in held:
+            e["local"] = np.hstack([e["table"].features, lexicon.scores(e["table"])[:, None]])
     for held, rest in ((folds[0], folds[1]), (folds[1], folds[0])):
         first = fit_trees(*_stack(rest, "local"))
         for e in held:
             e["both"] = np.hstack([e["local"], context_features(e["local"], first.predict(e["local"]))])
     first = fit_trees(*_stack(examples, "local"))
     second = fit_logistic(*_stack(examples, "both"))
-    return BlockModel(first, second, 0.0)
+    return BlockModel(fit_lexicon(examples), first, second, 0.0)
 
 
 def choose_threshold(examples: list[dict]) -> tuple[float, list[tuple[float, dict]]]:
@@ -207,18 +244,21 @@ def main(argv: list[str] | None = None) -> None:
         "about": "Block classifier of cleanwire's plain-text boilerplate removal; written by "
         "benchmarks/train_boilerplate.py from the training split of the boilerplate development set.",
         "training": {"pages": len(pages), "gold_weight": GOLD_WEIGHT, "l2": L2, "trees": TREES, "folds": 2,
-                     "threshold_folds": THRESHOLD_FOLDS},
-        "features": list(FEATURE_NAMES),
+                     "threshold_folds": THRESHOLD_FOLDS, "lexicon_c": LEXICON_C},
+        "features": list(MODEL_FEATURES),
         "context": list(CONTEXT_NAMES),
         "first": model.first.to_json(),
         "second": [round(w, 6) for w in model.second.tolist()],
         "threshold": threshold,
     }
-    # The trees go last, one line each, which keeps the file small and readable.
+    # The trees go last, one line each, and the lexicon on one line before them, which
+    # keeps the file small and its head readable.
     first = weights.pop("first")
     head = json.dumps(weights, indent=1).removesuffix("\n}")
+    lexicon = json.dumps(model.lexicon.to_json(), separators=(",", ":"))
     trees = ",\n".join("  " + json.dumps(tree, separators=(",", ":")) for tree in first["trees"])
-    text = f'{head},\n "first": {{"base": {json.dumps(first["base"])}, "depth": {first["depth"]}, "trees": [\n{trees}\n ]}}\n}}\n'
+    text = (f'{head},\n "lexicon": {lexicon},\n'
+            f' "first": {{"base": {json.dumps(first["base"])}, "depth": {first["depth"]}, "trees": [\n{trees}\n ]}}\n}}\n')
     args.output.write_text(text, encoding="utf-8")
     print(f"wrote {args.output}")
 

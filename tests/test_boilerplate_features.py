@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,8 @@ from cleanwire.boilerplate.html import (
     KEPT, METADATA, REMOVED, extract_html, extract_html_pages, merge_lines, page_metadata, visible_blocks,
 )
 from cleanwire.boilerplate.model import (
-    CONTEXT_NAMES, NEVER_RIGHT, WEIGHTS, BlockModel, TreeEnsemble, best_run, context_features, load_model,
+    CONTEXT_NAMES, LEXICON_UNIT, NEVER_RIGHT, WEIGHTS, BlockModel, Lexicon, TreeEnsemble, best_run, context_features,
+    load_model,
 )
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -55,6 +57,46 @@ def test_a_page_measures_the_same_alone_and_in_a_batch():
         alone = block_features([page])
         assert np.array_equal(alone.features, batch.features[batch.page(k)])
         assert np.array_equal(alone.hashes, batch.hashes[batch.page(k)])
+        assert np.array_equal(load_model().lexicon.scores(alone), load_model().lexicon.scores(batch)[batch.page(k)])
+
+
+def test_word_keys_hash_every_folded_word_and_each_first_word_again():
+    table = block_features([["Sign in · Über 2024", "Home"]])
+    words = {0: [b"sign", b"in", "Über".encode(), b"0000"], 1: [b"home"]}  # ASCII lower-cased, digits as 0
+    expected = [(row, zlib.crc32(word)) for row, found in words.items() for word in found]
+    expected += [(row, zlib.crc32(found[0], 1)) for row, found in words.items()]
+    assert sorted(zip(table.word_rows.tolist(), table.word_keys.tolist())) == sorted(expected)
+
+
+def test_the_lexicon_counts_each_distinct_bucket_of_a_block_once():
+    table = block_features([["Sign in, sign in", "News"], [":-)"]])
+    lexicon = Lexicon(-1.0, np.arange(8.0))  # 8 buckets, each weighing its own number
+    buckets = [
+        {zlib.crc32(b"sign") % 8, zlib.crc32(b"in") % 8, zlib.crc32(b"sign", 1) % 8},
+        {zlib.crc32(b"news") % 8, zlib.crc32(b"news", 1) % 8},
+    ]
+    expected = [-1.0 + sum(found) / np.sqrt(len(found)) for found in buckets] + [-1.0]  # no words: the intercept
+    assert lexicon.scores(table) == pytest.approx(expected, abs=1e-12)
+
+
+def test_the_lexicon_round_trips_through_json():
+    weights = np.zeros(1 << 10)
+    weights[[3, 4, 700, 1023]] = np.array([12, -5, 30_000, -1]) * LEXICON_UNIT
+    lexicon = Lexicon(-0.5, weights)
+    again = Lexicon.from_json(json.loads(json.dumps(lexicon.to_json())))
+    assert again.intercept == -0.5 and np.array_equal(again.weights, weights)
+
+
+def test_the_shipped_lexicon_reads_the_seeds_chrome_as_chrome(seed_paths, seed_expectations):
+    lexicon = load_model().lexicon
+    for path in seed_paths:
+        lines = path.read_text(encoding="utf-8").split("\n")
+        expected = seed_expectations["documents"][path.name]
+        lo, hi = expected["body_lines"]
+        body = lexicon.scores(block_features([[line for line in lines[lo - 1:hi] if line.strip()]]))
+        chrome = lexicon.scores(block_features([[lines[number - 1] for number in expected["boilerplate_lines"]]]))
+        assert body.mean() > chrome.mean() + 2, path.name
+        assert np.median(body) > 0 > np.median(chrome), path.name
 
 
 def test_line_hashes_ignore_case_punctuation_and_digits():

@@ -149,7 +149,7 @@ def test_a_list_inside_the_article_stays_and_share_buttons_inside_it_go():
     blocks = [*MENU, PROSE[0], PROSE[1], *items, PROSE[2], PROSE[3], *FOOTER]
     model = load_model()
     scores = model.scores(block_features([blocks]))
-    assert (scores[len(MENU) + 2:len(MENU) + 5] <= model.threshold).all()
+    assert (scores[len(MENU) + 2:len(MENU) + 5] <= model.threshold).any()  # the classifier alone would lose an item
     assert extract_article("\n".join(blocks)).paragraphs == [PROSE[0], PROSE[1], *items, PROSE[2], PROSE[3]]
     buttons = ["Share on Facebook", "Share on Twitter"]
     result = extract_article("\n".join([*MENU, PROSE[0], PROSE[1], *buttons, PROSE[2], PROSE[3], *FOOTER]))

@@ -128,6 +128,7 @@ _FOLD = bytes(
 # it can open an end-of-article heading.
 _STOP, _END_HEAD = 32, 64
 _LOOKED_UP = 24
+_FIRST_WORD = 1  # CRC-32 start value of a block's first word, which tells more than the others
 _FLAG_BITS = np.array([_STOP, _CTA, _LEGAL, _TIME, _CREDIT], dtype=np.int64)
 _LEXICON: dict[bytes, int] = {}
 for _bit, _words in [(_STOP, " ".join(STOPWORDS)), *_CUES.items(), (_END_HEAD, " ".join(m.split()[0] for m in END_MARKERS))]:
@@ -177,12 +178,19 @@ class BlockTable:
     letters or digits; ``starts``: page ``k`` is rows ``starts[k]:starts[k + 1]``;
     ``headlines``: per page, its block (counted from the page's first) where the page
     title (the first block) reappears as the headline, -1 if it does not.
+    ``word_keys``/``word_rows``: the words of every block for a learned lexicon
+    (``cleanwire.boilerplate.model.Lexicon``), as the CRC-32 of each word in folded
+    form (ASCII letters lower-cased, digits read as 0, split at ASCII punctuation) and
+    of each block's first word once more with another start value, beside the row of
+    the block it belongs to.
     """
 
     features: np.ndarray
     hashes: np.ndarray
     starts: np.ndarray
     headlines: tuple[int, ...]
+    word_keys: np.ndarray
+    word_rows: np.ndarray
 
     def page(self, k: int) -> slice:
         """The rows of page ``k``."""
@@ -274,7 +282,10 @@ def block_features(pages: list[list[str]]) -> BlockTable:
     starts = np.concatenate(([0], np.cumsum(sizes)))
     n = len(blocks)
     if n == 0:
-        return BlockTable(np.zeros((0, len(FEATURE_NAMES))), np.zeros(0, dtype=np.uint64), starts, (-1,) * len(pages))
+        return BlockTable(
+            np.zeros((0, len(FEATURE_NAMES))), np.zeros(0, dtype=np.uint64), starts, (-1,) * len(pages),
+            np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64),
+        )
     # One bincount over the UTF-8 bytes gives the character counts of every block.
     # Bytes of non-ASCII characters count as letters; capitals are ASCII capitals.
     encoded = ("\n".join(blocks) + "\n").encode("utf-8", "surrogatepass")
@@ -324,6 +335,13 @@ def block_features(pages: list[list[str]]) -> BlockTable:
         flags[:, has_words] = np.add.reduceat(matrix.view(np.uint8), first_looked[has_words], axis=1, dtype=np.int32)
     stops = flags[0]
     looked_safe = np.maximum(looked, 1.0)
+    # Every word, for the learned lexicon (all of them: the first _LOOKED_UP alone
+    # tell less, see docs/benchmarks.md); CRC-32 is one C call per word.
+    word_keys = np.concatenate((
+        np.fromiter(map(zlib.crc32, word_list), dtype=np.uint32, count=len(word_list)),
+        np.fromiter(map(zlib.crc32, [word_list[k] for k in first_word[has_words].tolist()], repeat(_FIRST_WORD)), dtype=np.uint32),
+    ))
+    word_rows = np.concatenate((np.repeat(np.arange(n), word_counts), np.flatnonzero(has_words)))
 
     # End-of-article headings: short blocks whose first word can open one.
     end_marker = np.zeros(n, dtype=bool)
@@ -373,4 +391,4 @@ def block_features(pages: list[list[str]]) -> BlockTable:
     features = np.empty((n, len(columns)))
     for j, column in enumerate(columns):
         features[:, j] = column
-    return BlockTable(features, hashes, starts, headlines)
+    return BlockTable(features, hashes, starts, headlines, word_keys, word_rows)

@@ -1,7 +1,13 @@
 """The block classifier: boosted trees, then a logistic regression over block features.
 
+A learned *lexicon* first reads a block's words: a logistic regression over its hashed
+words (each distinct word bucket counts once, the row scaled to unit length, the first
+word hashed apart), whose log-odds join the block's features as ``lexical``.  Menus,
+buttons, notices and forms draw on a small vocabulary in every language that rules
+cannot list in full; article lines use the open vocabulary of their subject.
 The first stage, a small ensemble of gradient-boosted regression trees, scores each
-block from its own features and its neighbours' (``block_features``); unlike a
+block from its own features, its neighbours' (``block_features``) and the lexicon's
+score; unlike a
 regression, trees can let one feature change what another means (a line's length says
 more with its function words than alone).  Whether a block belongs to the article
 depends on more than itself, though: a short line between two article paragraphs is a
@@ -13,9 +19,10 @@ the page's article-like text comes before and after the block, and whether the b
 lies in the page's main run of article-like blocks.  A block is kept when its second score exceeds the
 threshold.
 
-The trees and weights are learned by ``benchmarks/train_boilerplate.py`` and shipped as
-``weights.json`` beside this module; inference is numpy operations over all blocks of a
-batch at once (a few per tree and level of the trees, then the regression).
+The lexicon, trees and weights are learned by ``benchmarks/train_boilerplate.py`` and
+shipped as ``weights.json`` beside this module; inference is numpy operations over all
+blocks of a batch at once (a unique and two bincounts for the lexicon, a few per tree and
+level of the trees, then the regression).
 """
 
 from __future__ import annotations
@@ -28,10 +35,11 @@ from pathlib import Path
 import numpy as np
 
 from cleanwire.boilerplate.features import FEATURE_NAMES, FIXED_POINT, BlockTable, page_bounds, segment_sums
+from cleanwire.dedup.arrays import sorted_unique
 
 __all__ = [
-    "CONTEXT_NAMES", "KNOWN_SCORE", "NEVER_RIGHT", "WEIGHTS", "BlockModel", "TreeEnsemble", "best_run",
-    "context_features", "load_model",
+    "CONTEXT_NAMES", "KNOWN_SCORE", "LEXICON_UNIT", "MODEL_FEATURES", "NEVER_RIGHT", "WEIGHTS", "BlockModel", "Lexicon", "TreeEnsemble",
+    "best_run", "context_features", "lexical_buckets", "load_model",
 ]
 
 WEIGHTS = Path(__file__).resolve().parent / "weights.json"
@@ -43,7 +51,13 @@ CONTEXT_NAMES = (
     "article_mass_after", "article_mass_min", "article_share_prev_3", "article_share_next_3",
     "article_share_prev_8", "article_share_next_8",
 )
-"""The columns ``context_features`` adds after ``FEATURE_NAMES``."""
+"""The columns ``context_features`` adds after ``MODEL_FEATURES``."""
+
+MODEL_FEATURES = (*FEATURE_NAMES, "lexical")
+"""The first stage's inputs: the block features and the lexicon's score."""
+
+# The lexicon's weights are stored as multiples of this.
+LEXICON_UNIT = 1e-4
 
 # A first score above this is a clearly-article block, below the other clearly chrome.
 _ARTICLE, _CHROME = 1.0, -3.0
@@ -72,7 +86,7 @@ def best_run(scores: np.ndarray) -> tuple[int, int]:
 def context_features(features: np.ndarray, first: np.ndarray, starts: np.ndarray | None = None) -> np.ndarray:
     """The ``CONTEXT_NAMES`` columns of a batch of pages, from block features and first scores.
 
-    ``features`` is ``BlockTable.features``, ``first`` the first regression's score of
+    ``features`` begins with the columns of ``BlockTable.features``, ``first`` is the first stage's score of
     each block and ``starts`` the pages' first rows (``BlockTable.starts``; one page
     by default).  Nothing crosses a page boundary.  Returns float64
     ``(blocks, len(CONTEXT_NAMES))``.
@@ -179,15 +193,59 @@ class TreeEnsemble:
         return cls(float(data["base"]), int(data["depth"]), feature, threshold, value)
 
 
+def lexical_buckets(table: BlockTable, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows, buckets)``: the distinct word buckets (word keys modulo ``size``, a power
+    of two) of every block of ``table``, sorted by row, then bucket."""
+    ids = sorted_unique(table.word_rows.astype(np.int64) * size + (table.word_keys & np.uint32(size - 1)).astype(np.int64))
+    return ids // size, ids % size
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Log-odds that a block is article from its words alone: ``intercept`` plus the sum
+    of ``weights`` over the block's distinct word buckets (``lexical_buckets``), divided
+    by the square root of their number.  ``weights`` has a power-of-two size; a block
+    without words scores ``intercept``."""
+
+    intercept: float
+    weights: np.ndarray
+
+    def scores(self, table: BlockTable) -> np.ndarray:
+        """The lexicon's score of every block of ``table``.  A block's score is summed
+        over its own buckets in bucket order, so it is the same in any batch."""
+        rows, buckets = lexical_buckets(table, self.weights.size)
+        n = table.features.shape[0]
+        counts = np.bincount(rows, minlength=n)
+        sums = np.bincount(rows, weights=self.weights[buckets], minlength=n)
+        return self.intercept + sums / np.sqrt(np.maximum(counts, 1))
+
+    def to_json(self) -> dict:
+        """The lexicon as compact JSON data: its size, and its non-zero weights as the gaps
+        between their buckets and their values in units of ``LEXICON_UNIT`` (weights
+        are multiples of it)."""
+        index = np.flatnonzero(self.weights)
+        return {"size": int(self.weights.size), "intercept": self.intercept, "unit": LEXICON_UNIT,
+                "gaps": np.diff(index, prepend=0).tolist(),
+                "units": np.rint(self.weights[index] / LEXICON_UNIT).astype(np.int64).tolist()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Lexicon:
+        """Read ``to_json``'s data."""
+        weights = np.zeros(int(data["size"]))
+        weights[np.cumsum(np.array(data["gaps"], dtype=np.int64))] = np.array(data["units"]) * float(data["unit"])
+        return cls(float(data["intercept"]), weights)
+
+
 # The threshold of a split that sends every block left (no feature comes near it).
 NEVER_RIGHT = 1e300
 
 
 @dataclass(frozen=True)
 class BlockModel:
-    """The first stage's trees, the second stage's regression weights and the decision
-    threshold."""
+    """The lexicon, the first stage's trees, the second stage's regression weights and
+    the decision threshold."""
 
+    lexicon: Lexicon
     first: TreeEnsemble
     second: np.ndarray
     threshold: float
@@ -200,13 +258,14 @@ class BlockModel:
         source): they get the first score of sure chrome, so the context of their
         neighbours sees them as such, and a final score of ``-inf``.
         """
-        first = self.first.predict(table.features)
+        features = np.hstack([table.features, self.lexicon.scores(table)[:, None]])
+        first = self.first.predict(features)
         if known is not None and known.any():
             first = np.where(known, KNOWN_SCORE, first)
-        context = context_features(table.features, first, table.starts)
+        context = context_features(features, first, table.starts)
         # Row-wise products and sums (not a matrix product, whose summation order can
         # depend on the batch's shape): a page scores the same in any batch.
-        final = (np.hstack([table.features, context]) * self.second).sum(axis=1)
+        final = (np.hstack([features, context]) * self.second).sum(axis=1)
         if known is not None and known.any():
             final[known] = -np.inf
         return final
@@ -215,9 +274,12 @@ class BlockModel:
     def from_json(cls, path: Path) -> BlockModel:
         """Read weights written by the training script; the feature names must match."""
         data = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(data["features"]) != FEATURE_NAMES or tuple(data["context"]) != CONTEXT_NAMES:
+        if tuple(data["features"]) != MODEL_FEATURES or tuple(data["context"]) != CONTEXT_NAMES:
             raise ValueError(f"{path} was trained on other features; run benchmarks/train_boilerplate.py again")
-        return cls(TreeEnsemble.from_json(data["first"]), np.array(data["second"]), float(data["threshold"]))
+        return cls(
+            Lexicon.from_json(data["lexicon"]), TreeEnsemble.from_json(data["first"]), np.array(data["second"]),
+            float(data["threshold"]),
+        )
 
 
 @lru_cache(maxsize=1)
