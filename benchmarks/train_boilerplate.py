@@ -195,7 +195,7 @@ def train(examples: list[dict]) -> BlockModel:
     for held, rest in ((folds[0], folds[1]), (folds[1], folds[0])):
         lexicon = fit_lexicon(rest)
         for e in held:
-            e["local"] = np.hstack([e["table"].features, lexicon.scores(e["table"])[:, None]])
+            e["local"] = lexicon.with_score(e["table"])
     for held, rest in ((folds[0], folds[1]), (folds[1], folds[0])):
         first = fit_trees(*_stack(rest, "local"))
         for e in held:

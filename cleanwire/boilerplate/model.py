@@ -219,6 +219,11 @@ class Lexicon:
         sums = np.bincount(rows, weights=self.weights[buckets], minlength=n)
         return self.intercept + sums / np.sqrt(np.maximum(counts, 1))
 
+    def with_score(self, table: BlockTable) -> np.ndarray:
+        """The first stage's inputs (``MODEL_FEATURES``): ``table``'s features and this
+        lexicon's score of each block."""
+        return np.hstack([table.features, self.scores(table)[:, None]])
+
     def to_json(self) -> dict:
         """The lexicon as compact JSON data: its size, and its non-zero weights as the gaps
         between their buckets and their values in units of ``LEXICON_UNIT`` (weights
@@ -258,7 +263,7 @@ class BlockModel:
         source): they get the first score of sure chrome, so the context of their
         neighbours sees them as such, and a final score of ``-inf``.
         """
-        features = np.hstack([table.features, self.lexicon.scores(table)[:, None]])
+        features = self.lexicon.with_score(table)
         first = self.first.predict(features)
         if known is not None and known.any():
             first = np.where(known, KNOWN_SCORE, first)
