@@ -57,7 +57,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.boilerplate import load_pages, score  # noqa: E402
 from cleanwire.boilerplate.features import BlockTable, block_features  # noqa: E402
 from cleanwire.boilerplate.model import (  # noqa: E402
-    CONTEXT_NAMES, LEXICON_UNIT, MODEL_FEATURES, NEVER_RIGHT, WEIGHTS, BlockModel, Lexicon, TreeEnsemble, context_features, lexical_buckets,
+    CONTEXT_NAMES, LEXICON_UNIT, MODEL_FEATURES, NEVER_RIGHT, WEIGHTS, BlockModel, Lexicon, TreeEnsemble,
+    context_features, lexical_buckets,
 )
 from cleanwire.boilerplate.text import extract_article  # noqa: E402
 from cleanwire.text.normalize import normalize_text  # noqa: E402

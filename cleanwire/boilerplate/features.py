@@ -337,9 +337,10 @@ def block_features(pages: list[list[str]]) -> BlockTable:
     looked_safe = np.maximum(looked, 1.0)
     # Every word, for the learned lexicon (all of them: the first _LOOKED_UP alone
     # tell less, see docs/benchmarks.md); CRC-32 is one C call per word.
+    first_words = [word_list[k] for k in first_word[has_words].tolist()]
     word_keys = np.concatenate((
         np.fromiter(map(zlib.crc32, word_list), dtype=np.uint32, count=len(word_list)),
-        np.fromiter(map(zlib.crc32, [word_list[k] for k in first_word[has_words].tolist()], repeat(_FIRST_WORD)), dtype=np.uint32),
+        np.fromiter(map(zlib.crc32, first_words, repeat(_FIRST_WORD)), dtype=np.uint32, count=len(first_words)),
     ))
     word_rows = np.concatenate((np.repeat(np.arange(n), word_counts), np.flatnonzero(has_words)))
 

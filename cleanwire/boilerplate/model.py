@@ -7,21 +7,20 @@ buttons, notices and forms draw on a small vocabulary in every language that rul
 cannot list in full; article lines use the open vocabulary of their subject.
 The first stage, a small ensemble of gradient-boosted regression trees, scores each
 block from its own features, its neighbours' (``block_features``) and the lexicon's
-score; unlike a
-regression, trees can let one feature change what another means (a line's length says
-more with its function words than alone).  Whether a block belongs to the article
-depends on more than itself, though: a short line between two article paragraphs is a
-subheading, the same line among menu entries is navigation, a prose paragraph after
-"Comments" is a comment.  So the second stage, a logistic regression, adds *context*
-computed from the first scores: how far the nearest clearly-article block is above and
-below, how much chrome and how many end-of-article headings lie in between, how much of
-the page's article-like text comes before and after the block, and whether the block
-lies in the page's main run of article-like blocks.  A block is kept when its second score exceeds the
-threshold.
+score; unlike a regression, trees can let one feature change what another means (a
+line's length says more with its function words than alone). Whether a block belongs to
+the article depends on more than itself, though: a short line between two article
+paragraphs is a subheading, the same line among menu entries is navigation, a prose
+paragraph after "Comments" is a comment. So the second stage, a logistic regression,
+adds *context* computed from the first scores: how far the nearest clearly-article block
+is above and below, how much chrome and how many end-of-article headings lie in between,
+how much of the page's article-like text comes before and after the block, and whether
+the block lies in the page's main run of article-like blocks. A block is kept when its
+second score exceeds the threshold.
 
 The lexicon, trees and weights are learned by ``benchmarks/train_boilerplate.py`` and
 shipped as ``weights.json`` beside this module; inference is numpy operations over all
-blocks of a batch at once (a unique and two bincounts for the lexicon, a few per tree and
+blocks of a batch at once (a sort and two bincounts for the lexicon, a few per tree and
 level of the trees, then the regression).
 """
 
@@ -38,8 +37,8 @@ from cleanwire.boilerplate.features import FEATURE_NAMES, FIXED_POINT, BlockTabl
 from cleanwire.dedup.arrays import sorted_unique
 
 __all__ = [
-    "CONTEXT_NAMES", "KNOWN_SCORE", "LEXICON_UNIT", "MODEL_FEATURES", "NEVER_RIGHT", "WEIGHTS", "BlockModel", "Lexicon", "TreeEnsemble",
-    "best_run", "context_features", "lexical_buckets", "load_model",
+    "CONTEXT_NAMES", "KNOWN_SCORE", "LEXICON_UNIT", "MODEL_FEATURES", "NEVER_RIGHT", "WEIGHTS", "BlockModel", "Lexicon",
+    "TreeEnsemble", "best_run", "context_features", "lexical_buckets", "load_model",
 ]
 
 WEIGHTS = Path(__file__).resolve().parent / "weights.json"
@@ -86,9 +85,9 @@ def best_run(scores: np.ndarray) -> tuple[int, int]:
 def context_features(features: np.ndarray, first: np.ndarray, starts: np.ndarray | None = None) -> np.ndarray:
     """The ``CONTEXT_NAMES`` columns of a batch of pages, from block features and first scores.
 
-    ``features`` begins with the columns of ``BlockTable.features``, ``first`` is the first stage's score of
-    each block and ``starts`` the pages' first rows (``BlockTable.starts``; one page
-    by default).  Nothing crosses a page boundary.  Returns float64
+    ``features`` begins with the columns of ``BlockTable.features``, ``first`` is the
+    first stage's score of each block and ``starts`` the pages' first rows
+    (``BlockTable.starts``; one page by default).  Nothing crosses a page boundary.  Returns float64
     ``(blocks, len(CONTEXT_NAMES))``.
     """
     n = first.size
@@ -196,7 +195,8 @@ class TreeEnsemble:
 def lexical_buckets(table: BlockTable, size: int) -> tuple[np.ndarray, np.ndarray]:
     """``(rows, buckets)``: the distinct word buckets (word keys modulo ``size``, a power
     of two) of every block of ``table``, sorted by row, then bucket."""
-    ids = sorted_unique(table.word_rows.astype(np.int64) * size + (table.word_keys & np.uint32(size - 1)).astype(np.int64))
+    buckets = (table.word_keys & np.uint32(size - 1)).astype(np.int64)
+    ids = sorted_unique(table.word_rows.astype(np.int64) * size + buckets)
     return ids // size, ids % size
 
 
