@@ -58,7 +58,7 @@ from benchmarks.boilerplate import load_pages, score  # noqa: E402
 from cleanwire.boilerplate.features import BlockTable, block_features  # noqa: E402
 from cleanwire.boilerplate.model import (  # noqa: E402
     CONTEXT_NAMES, LEXICON_UNIT, MODEL_FEATURES, NEVER_RIGHT, WEIGHTS, BlockModel, Lexicon, TreeEnsemble,
-    context_features, lexical_buckets,
+    context_features, lexical_entries,
 )
 from cleanwire.boilerplate.text import extract_article  # noqa: E402
 from cleanwire.text.normalize import normalize_text  # noqa: E402
@@ -130,12 +130,9 @@ def fit_trees(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> TreeEnsemble:
 
 
 def lexicon_matrix(table: BlockTable) -> scipy.sparse.csr_matrix:
-    """The lexicon's input rows for the blocks of ``table``: 1 / sqrt(n) in each of a
-    block's n distinct word buckets (as ``Lexicon.scores`` reads them)."""
-    rows, buckets = lexical_buckets(table, LEXICON_BUCKETS)
-    n = table.features.shape[0]
-    scale = 1.0 / np.sqrt(np.maximum(np.bincount(rows, minlength=n), 1))
-    return scipy.sparse.csr_matrix((scale[rows], (rows, buckets)), shape=(n, LEXICON_BUCKETS))
+    """The lexicon's input rows for the blocks of ``table`` (``lexical_entries``)."""
+    rows, buckets, values = lexical_entries(table, LEXICON_BUCKETS)
+    return scipy.sparse.csr_matrix((values, (rows, buckets)), shape=(table.features.shape[0], LEXICON_BUCKETS))
 
 
 def fit_lexicon(examples: list[dict]) -> Lexicon:

@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(0 if argv else 2)
     command, rest = argv[0], argv[1:]
     if command == "run":
-        # Beam warns about optional cloud clients at import time; that is not for users.
+        # Beam's warnings (at import and during the run) are for --verbose only; the one
+        # about optional cloud clients is dropped for every entry point (pipelines/__init__.py).
         if "-v" not in rest and "--verbose" not in rest:
             logging.getLogger().setLevel(logging.ERROR)
         from pipelines import clean_dedup

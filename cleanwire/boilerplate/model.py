@@ -38,7 +38,7 @@ from cleanwire.dedup.arrays import sorted_unique
 
 __all__ = [
     "CONTEXT_NAMES", "KNOWN_SCORE", "LEXICON_UNIT", "MODEL_FEATURES", "NEVER_RIGHT", "WEIGHTS", "BlockModel", "Lexicon",
-    "TreeEnsemble", "best_run", "context_features", "lexical_buckets", "load_model",
+    "TreeEnsemble", "best_run", "context_features", "lexical_entries", "load_model",
 ]
 
 WEIGHTS = Path(__file__).resolve().parent / "weights.json"
@@ -192,20 +192,24 @@ class TreeEnsemble:
         return cls(float(data["base"]), int(data["depth"]), feature, threshold, value)
 
 
-def lexical_buckets(table: BlockTable, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(rows, buckets)``: the distinct word buckets (word keys modulo ``size``, a power
-    of two) of every block of ``table``, sorted by row, then bucket."""
+def lexical_entries(table: BlockTable, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(rows, buckets, values)``: the lexicon's input as a sparse matrix of blocks by
+    word buckets.  Each block's distinct word buckets (word keys modulo ``size``, a
+    power of two), sorted by row, then bucket, each with the value ``1 / sqrt(n)`` for
+    the block's ``n`` distinct buckets (the row scaled to unit length)."""
     buckets = (table.word_keys & np.uint32(size - 1)).astype(np.int64)
     ids = sorted_unique(table.word_rows.astype(np.int64) * size + buckets)
-    return ids // size, ids % size
+    rows = ids // size
+    counts = np.bincount(rows, minlength=table.features.shape[0])
+    return rows, ids % size, 1.0 / np.sqrt(counts[rows])
 
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Log-odds that a block is article from its words alone: ``intercept`` plus the sum
-    of ``weights`` over the block's distinct word buckets (``lexical_buckets``), divided
-    by the square root of their number.  ``weights`` has a power-of-two size; a block
-    without words scores ``intercept``."""
+    """Log-odds that a block is article from its words alone: ``intercept`` plus the
+    block's ``lexical_entries`` row times ``weights`` (the sum of the weights of its
+    distinct word buckets, over the square root of their number).  ``weights`` has a
+    power-of-two size; a block without words scores ``intercept``."""
 
     intercept: float
     weights: np.ndarray
@@ -213,11 +217,9 @@ class Lexicon:
     def scores(self, table: BlockTable) -> np.ndarray:
         """The lexicon's score of every block of ``table``.  A block's score is summed
         over its own buckets in bucket order, so it is the same in any batch."""
-        rows, buckets = lexical_buckets(table, self.weights.size)
-        n = table.features.shape[0]
-        counts = np.bincount(rows, minlength=n)
-        sums = np.bincount(rows, weights=self.weights[buckets], minlength=n)
-        return self.intercept + sums / np.sqrt(np.maximum(counts, 1))
+        rows, buckets, values = lexical_entries(table, self.weights.size)
+        sums = np.bincount(rows, weights=self.weights[buckets] * values, minlength=table.features.shape[0])
+        return self.intercept + sums
 
     def with_score(self, table: BlockTable) -> np.ndarray:
         """The first stage's inputs (``MODEL_FEATURES``): ``table``'s features and this
