@@ -12,6 +12,7 @@ from functools import lru_cache
 from datasketch import MinHashLSH
 
 from cleanwire.dedup.verify import MatchRule
+from cleanwire.minhash.signatures import MAX_NGRAM
 
 __all__ = ["CleanParams", "DedupParams", "ReadParams", "lsh_bands"]
 
@@ -107,6 +108,10 @@ class DedupParams:
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {value}")
+        if not 1 <= self.ngram <= MAX_NGRAM:
+            raise ValueError(f"ngram must be between 1 and {MAX_NGRAM}, got {self.ngram}")
+        if self.containment_min_shingles < 1:
+            raise ValueError(f"containment_min_shingles must be at least 1, got {self.containment_min_shingles}")
         if self.num_perm < 2:
             raise ValueError(f"num_perm must be at least 2, got {self.num_perm}")
         if self.min_words < self.ngram:

@@ -18,7 +18,7 @@ import re
 import sys
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timezone
 from importlib import metadata
 
@@ -129,7 +129,8 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
         "Other files become error rows. Default: the bundled seed articles.",
     )
     parser.add_argument("-o", "--output", required=True, metavar="OUT",
-                        help="output directory; replaced atomically when the run succeeds")
+                        help="output directory, new or empty or a previous cleanwire output; replaced atomically "
+                        "when the run succeeds; never read as input, even inside an input directory")
     read_defaults = ReadParams()
     reading = parser.add_argument_group("reading and limits (see the README's Inputs)")
     reading.add_argument("--max-document-bytes", type=int, default=read_defaults.max_document_bytes, metavar="N",
@@ -257,6 +258,15 @@ def resolve_inputs(inputs: list[str]) -> list[InputSpec]:
     return specs
 
 
+def _as_options(message: str, parser: argparse.ArgumentParser) -> str:
+    """``message`` with each parameter named as the option that sets it
+    (``passage_jaccard`` becomes ``--passage-jaccard``)."""
+    options = {action.dest: action.option_strings[-1] for action in parser._actions if action.option_strings}  # noqa: SLF001
+    names = sorted(({f.name for f in fields(DedupParams)} | {f.name for f in fields(CleanParams)}) & options.keys(),
+                   key=len, reverse=True)
+    return re.sub(rf"(?<![-\w])({'|'.join(names)})(?!\w)", lambda m: options[m.group(1)], message)
+
+
 def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tuple[RunConfig, list[str]]:
     """Parse the command line once: ``(RunConfig, Beam arguments)``.  Exits with
     status 2 and a one-line message on bad usage."""
@@ -293,7 +303,7 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
         )
         output.check_output(config.output, partitioned=config.run_date is not None)
     except (ValueError, UsageError, output.OutputError) as exc:
-        parser.error(str(exc))
+        parser.error(_as_options(str(exc), parser))
     return config, beam_argv
 
 
@@ -313,7 +323,7 @@ def build(pipeline: beam.Pipeline, config: RunConfig, staging: str, plan: histor
     history ``plan``, match against the history and write the run's history rows."""
     params = config.params
     run_id = config.run_date
-    read = pipeline | "Read" >> ReadInputs(config.inputs, config.read)
+    read = pipeline | "Read" >> ReadInputs(config.inputs, config.read, exclude=output.own_paths(config.output))
     extracted = read.documents | "Clean" >> CleanDocuments(config.read.max_line_chars)
     cleaned = extracted.documents | "Recurring" >> RemoveRecurringLines(config.clean)
     {"totals": cleaned[TOTALS], "recurring": cleaned["recurring"]} | "SourceTotals" >> SourceTotals(staging)
@@ -502,7 +512,12 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
         return 2
     progress.configure_logging(config.log_format)
     reporter = progress.Reporter(config.log_format, config.quiet)
-    staging = output.new_staging(config.output, history=plan is not None)
+    try:
+        staging = output.new_staging(config.output, history=plan is not None)
+    except OSError as exc:
+        print(f"{prog}: error: cannot write beside --output {config.output} ({exc.strerror or exc}); "
+              "choose a directory you can write to", file=sys.stderr)
+        return 2
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     try:

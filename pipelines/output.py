@@ -24,14 +24,15 @@ from transforms.staging import WORK_DIR
 from transforms.write import finish_table, write_parquet
 
 __all__ = [
-    "OutputError", "check_output", "new_staging", "publish", "publish_partition", "remove_staging", "remove_work_files",
+    "OutputError", "check_output", "new_staging", "own_paths", "publish", "publish_partition", "remove_staging", "remove_work_files",
     "take_json",
     "write_manifest",
 ]
 
 MANIFEST = "manifest.json"
 MANIFESTS = "manifests"  # a dataset root's per-run manifests: manifests/run_date=D/manifest.json
-_STAGING_MARK = ".cleanwire-staging-"
+_BESIDE_MARK = ".cleanwire-"  # directories a run keeps beside OUT: OUT.cleanwire-staging-*, OUT.cleanwire-previous-*
+_STAGING_MARK = _BESIDE_MARK + "staging-"
 
 
 class OutputError(Exception):
@@ -74,6 +75,15 @@ def check_output(out: str, partitioned: bool = False) -> None:
                 raise OutputError(f"cannot create the parent directory of --output {out}: {exc.strerror}") from exc
         if not os.access(parent, os.W_OK):
             raise OutputError(f"cannot write in {parent}: permission denied; choose another --output")
+
+
+def own_paths(out: str) -> tuple[str, str]:
+    """Path prefixes of everything a run writes for ``out``: the output itself and the
+    staging and previous-output directories beside it (so that an output inside an
+    input directory is never read back as input)."""
+    base = os.path.abspath(out) if _is_local(out) else out
+    base = base.rstrip("/")
+    return base + "/", base + _BESIDE_MARK
 
 
 def new_staging(out: str, history: bool = False) -> str:
@@ -171,7 +181,7 @@ def publish(staging: str, out: str) -> None:
         return
     previous = None
     if os.path.exists(out):
-        previous = out.rstrip("/") + ".cleanwire-previous-" + uuid.uuid4().hex[:12]
+        previous = out.rstrip("/") + _BESIDE_MARK + "previous-" + uuid.uuid4().hex[:12]
         os.rename(out, previous)
     os.rename(staging, out)
     if previous:

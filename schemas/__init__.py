@@ -30,7 +30,7 @@ DOCUMENTS = _schema(
     _field("uri", pa.string(), "Where the document came from: file path, with #offset=N (the record's byte offset) "
            "for a record of a WARC, WET or JSONL file.", False),
     _field("source", pa.string(), "Publisher: URL domain when known, else derived from the location.", False),
-    _field("format", pa.string(), "Input format: text or html.", False),
+    _field("format", pa.string(), "How the page was cleaned: text or html (its declared format, or what its content plainly shows).", False),
     _field("url", pa.string(), "The page's URL, when known."),
     _field("title", pa.string(), "Headline."),
     _field("published", _UTC, "Publication time (UTC; times without a zone are taken as UTC)."),

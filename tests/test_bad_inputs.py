@@ -39,6 +39,7 @@ def bad_run(tmp_path_factory):
     shutil.copytree(BAD, inputs)
     _write_huge(inputs / "huge.txt")
     assert (inputs / "huge.txt").stat().st_size == 50 * 1024 * 1024
+    (inputs / "moved_away.txt").symlink_to(root / "no-such-file.txt")
     status = run([str(inputs), "--output", str(root / "out"), "--fail-on-errors", "--log-format", "json"])
     return root, status
 
@@ -69,6 +70,8 @@ def test_every_good_page_is_a_document_read_in_the_right_encoding(bad_run):
         assert "\r" not in doc["text"] and "\ufffd" not in doc["text"]
         if "contains" in expected:
             assert expected["contains"] in doc["text"], expected["marker"]
+        if "format" in expected or expected["input_format"] in ("text", "html"):  # cleaned as what it holds
+            assert doc["format"] == expected.get("format", expected["input_format"]), expected["marker"]
         for key in ("title", "source", "url"):
             if key in expected:
                 assert doc[key] == expected[key], (expected["marker"], key)

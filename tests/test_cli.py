@@ -40,8 +40,25 @@ def test_output_with_foreign_files_is_not_overwritten(capsys, tmp_path):
     assert "not a cleanwire output" in _usage_error(capsys, [str(SEEDS_DIR), "-o", str(tmp_path)])
 
 
-def test_bad_parameter_value(capsys, tmp_path):
-    assert "passage_jaccard" in _usage_error(capsys, [str(SEEDS_DIR), "-o", str(tmp_path / "o"), "--passage-jaccard", "1.5"])
+def test_bad_parameter_value_names_the_option(capsys, tmp_path):
+    out = str(tmp_path / "o")
+    assert "--passage-jaccard must be in (0, 1]" in _usage_error(capsys, [str(SEEDS_DIR), "-o", out, "--passage-jaccard", "1.5"])
+    assert "--min-words (5) must be at least --ngram (6)" in _usage_error(
+        capsys, [str(SEEDS_DIR), "-o", out, "--ngram", "6", "--min-words", "5"])
+
+
+@pytest.mark.parametrize("option, value", [("--ngram", "0"), ("--ngram", "9"), ("--containment-min-shingles", "-1")])
+def test_values_the_pipeline_cannot_use_are_refused_before_it_starts(capsys, tmp_path, option, value):
+    err = _usage_error(capsys, [str(SEEDS_DIR), "-o", str(tmp_path / "o"), "--min-words", "20", option, value])
+    assert err.count("\n") == 1 and option in err
+
+
+def test_an_output_that_cannot_be_written_is_a_usage_error(capsys, tmp_path):
+    from pipelines.clean_dedup import run
+
+    assert run([str(SEEDS_DIR / "*.txt"), "-o", "/proc/cleanwire-cannot-write-here"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--output /proc/cleanwire-cannot-write-here" in err
 
 
 def test_beam_options_pass_through_with_separate_values(tmp_path):
@@ -61,6 +78,22 @@ def test_help_explains_every_option():
     for option in ("--output", "--ngram", "--num-perm", "--passage-containment", "--doc-jaccard", "--partition-size", "--runner"):
         assert option in result.stdout
     assert result.stderr == ""  # not even Beam's import-time notice about BigQuery clients
+
+
+def test_an_output_inside_the_input_directory_is_not_read_back(tmp_path):
+    import json
+    import shutil
+
+    from pipelines.clean_dedup import run
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for seed in sorted(SEEDS_DIR.glob("*.txt")):
+        shutil.copy(seed, inputs / seed.name)
+    for _ in range(2):  # the second run finds the first run's output inside its input directory
+        assert run([str(inputs), "-o", str(inputs / "out"), "--quiet"]) == 0
+        counts = json.loads((inputs / "out" / "manifest.json").read_text())["counts"]
+        assert (counts["inputs"], counts["documents"], counts["errors"]) == (2, 2, 0)
 
 
 def test_cleanwire_command_runs_the_seeds(tmp_path):

@@ -10,7 +10,9 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from cleanwire.readers import BadRecord, Record, TruncatedStreamError, domain_of, gzip_stream, input_format, read_ranges
+from cleanwire.readers import (
+    BadRecord, Record, TruncatedStreamError, domain_of, gzip_stream, input_format, page_format, read_ranges,
+)
 from cleanwire.readers import jsonl, warc
 from cleanwire.text.decode import wrap_long_lines
 
@@ -172,3 +174,15 @@ def test_a_warc_gzipped_as_one_stream_is_read_whole_by_the_first_range():
     cut = list(warc.read_records(io.BytesIO(data[: len(data) * 2 // 3]), 0, None, True, 10_000))
     assert isinstance(cut[-1], BadRecord) and cut[-1].error_class == "TruncatedFile"
     assert 0 < sum(isinstance(r, Record) for r in cut) < 6
+
+
+@pytest.mark.parametrize("text, declared, shown", [
+    ("<!DOCTYPE html>\n<html><body><p>Story</p></body></html>", "text", "html"),
+    ("\ufeff  <HTML lang='en'><p>Story</p>", "text", "html"),
+    ("The <b> key and <html> are mentioned inside prose.", "text", "text"),
+    ("Plain prose about 3 < 4 and 5 > 2, no tags.\nSecond line.", "html", "text"),
+    ("Story<br>More", "html", "html"),
+    ("<p>A fragment without a doctype</p>", "html", "html"),
+])
+def test_page_format_follows_the_content_only_where_it_plainly_differs(text, declared, shown):
+    assert page_format(text, declared) == shown

@@ -16,6 +16,7 @@ from cleanwire.boilerplate.html import extract_html_pages
 from cleanwire.boilerplate.text import Extraction, extract_articles
 from cleanwire.model import ErrorRecord, ExtractedDocument, RawDocument, doc_id_for
 from cleanwire.params import ReadParams
+from cleanwire.readers import page_format
 from cleanwire.text.decode import DecodeError, decode, wrap_long_lines
 from transforms.read import ERRORS
 from transforms.stats import StageStats
@@ -38,7 +39,9 @@ def extract_documents(raws: list[RawDocument], max_line_chars: int = ReadParams.
 
     Plain-text pages (lines longer than ``max_line_chars`` broken at a space) go
     through the block classifier together, and so do HTML pages for the classifier's
-    review (a page's result does not depend on the others)."""
+    review (a page's result does not depend on the others).  A page is cleaned as the
+    format its content shows where that plainly differs from the declared one
+    (``page_format``); the document's ``format`` says which."""
     results: list[ExtractedDocument | ErrorRecord | None] = []
     texts: dict[int, tuple[RawDocument, str, str]] = {}
     pages: dict[int, tuple[RawDocument, str, str]] = {}
@@ -53,7 +56,11 @@ def extract_documents(raws: list[RawDocument], max_line_chars: int = ReadParams.
             what = "is empty" if not text else "holds only whitespace"
             results.append(ErrorRecord(raw.uri, "clean", "EmptyDocument", f"the input {what}; there is no text to clean",
                                        raw.input_format))
-        elif raw.format == "html":
+            continue
+        shown = page_format(text, raw.format)
+        if shown != raw.format:
+            raw = replace(raw, format=shown)
+        if shown == "html":
             pages[len(results)] = (raw, text, encoding)
             results.append(None)
         else:

@@ -10,6 +10,8 @@ parsed, pages over the size limit and formats cleanwire does not read included.
 
 from __future__ import annotations
 
+import glob
+import os
 import posixpath
 import zlib
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from cleanwire.readers import FORMATS, MULTI_RECORD, BadRecord, domain_of, gzip_
 from cleanwire.readers import jsonl, warc
 from transforms.stats import StageStats
 
-__all__ = ["ERRORS", "FORMATS", "InputSpec", "ReadInputs", "source_for"]
+__all__ = ["BROKEN_LINK", "ERRORS", "FORMATS", "InputSpec", "ReadInputs", "broken_links", "source_for"]
 
 ERRORS = "errors"
 
@@ -62,10 +64,30 @@ def source_for(path: str, root: str) -> str:
     return posixpath.splitext(posixpath.basename(path))[0]
 
 
+# The size a matched symbolic link whose target is gone is given: it is read as an error.
+BROKEN_LINK = -1
+
+
+def broken_links(pattern: str) -> list[str]:
+    """Local paths matching ``pattern`` that are symbolic links to nothing.
+
+    Beam's local ``match`` leaves them out, yet the user named them (or their
+    directory) as input: each becomes an error row instead of vanishing."""
+    return sorted(path for path in glob.glob(pattern, recursive=True) if os.path.islink(path) and not os.path.exists(path))
+
+
 class _MatchPattern(beam.DoFn):
+    def __init__(self, exclude: tuple[str, ...]) -> None:
+        self._exclude = exclude
+
     def process(self, spec: InputSpec):
         for metadata in FileSystems.match([spec.pattern])[0].metadata_list:
-            yield metadata.path, (spec.root, metadata.size_in_bytes)
+            if not metadata.path.startswith(self._exclude):
+                yield metadata.path, (spec.root, metadata.size_in_bytes)
+        if "://" not in spec.pattern:
+            for path in broken_links(spec.pattern):
+                if not path.startswith(self._exclude):
+                    yield path, (spec.root, BROKEN_LINK)
 
 
 def _plan(item, split_bytes: int):
@@ -97,6 +119,11 @@ class _ReadFile(beam.DoFn):
         file_format, extension = input_format(task.path)
         if task.start == 0:
             self.stats.count("files")
+        if task.size == BROKEN_LINK:
+            yield self._error(task.path, file_format, "BrokenLink",
+                              f"the file is a symbolic link to {os.readlink(task.path)}, which does not exist; "
+                              "restore the target, or remove the link")
+            return
         if file_format is None:
             yield self._error(
                 task.path, None, "UnsupportedFormat",
@@ -175,18 +202,21 @@ class _ReadFile(beam.DoFn):
 class ReadInputs(beam.PTransform):
     """Match ``specs`` and read the files: ``RawDocument``s, and ``ErrorRecord``s tagged
     ``errors``.  A file matched by several patterns is read once; byte ranges of large
-    files are redistributed so that different workers read them."""
+    files are redistributed so that different workers read them.  Paths that start with
+    one of ``exclude`` (the run's own output, when it lies inside an input directory)
+    are not inputs and are not read."""
 
-    def __init__(self, specs: list[InputSpec], params: ReadParams | None = None) -> None:
+    def __init__(self, specs: list[InputSpec], params: ReadParams | None = None, exclude: tuple[str, ...] = ()) -> None:
         super().__init__()
         self._specs = specs
         self._params = params or ReadParams()
+        self._exclude = tuple(exclude)
 
     def expand(self, pbegin):
         return (
             pbegin
             | "Patterns" >> beam.Create(self._specs)
-            | "Match" >> beam.ParDo(_MatchPattern())
+            | "Match" >> beam.ParDo(_MatchPattern(self._exclude))
             | "OnePerFile" >> beam.CombinePerKey(min)
             | "Ranges" >> beam.FlatMap(_plan, self._params.split_bytes)
             | "Spread" >> beam.Reshuffle()

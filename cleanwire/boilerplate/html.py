@@ -33,6 +33,7 @@ and as much boilerplate (see ``docs/benchmarks.md``).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
@@ -54,6 +55,11 @@ __all__ = [
     "review_lines",
     "visible_blocks",
 ]
+
+# trafilatura.utils logs each page that lxml cannot parse at ERROR level; cleanwire
+# makes every such page an error row with the reason, so the log line would only be
+# noise on a scheduler's stderr.
+logging.getLogger("trafilatura.utils").setLevel(logging.CRITICAL)
 
 RESCUE_SCORE = 1.5
 RESCUE_DISTANCE = 2

@@ -28,6 +28,7 @@ from cleanwire.text.tokens import fmix64
 
 __all__ = [
     "EMPTY",
+    "MAX_NGRAM",
     "MinHasher",
     "band_hashes",
     "fmix32",
@@ -41,6 +42,7 @@ _SHINGLE_MULTIPLIERS = np.array(
      0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x85EBCA77C2B2AE63, 0x94D049BB133111EB],
     dtype=np.uint64,
 )
+MAX_NGRAM = len(_SHINGLE_MULTIPLIERS)  # one multiplier per position of a shingle
 
 
 def fmix32(values: np.ndarray) -> np.ndarray:
@@ -58,10 +60,10 @@ def shingle_hashes(token_hashes: np.ndarray, ngram: int) -> np.ndarray:
 
     Element ``i`` hashes tokens ``i .. i+ngram-1``; the result has
     ``max(0, len - ngram + 1)`` elements.  Order matters (``a b c`` != ``c b a``).
-    ``ngram`` is at most 8.
+    ``ngram`` is at most ``MAX_NGRAM`` (8).
     """
-    if not 1 <= ngram <= len(_SHINGLE_MULTIPLIERS):
-        raise ValueError(f"ngram must be between 1 and {len(_SHINGLE_MULTIPLIERS)}, got {ngram}")
+    if not 1 <= ngram <= MAX_NGRAM:
+        raise ValueError(f"ngram must be between 1 and {MAX_NGRAM}, got {ngram}")
     count = token_hashes.size - ngram + 1
     if count <= 0:
         return np.zeros(0, dtype=np.uint32)

@@ -10,6 +10,7 @@ and reading goes on after it where the format allows.
 from __future__ import annotations
 
 import io
+import re
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 
 __all__ = [
     "FORMATS", "MULTI_RECORD", "BadRecord", "Record", "SPLITTABLE", "TruncatedStreamError", "domain_of", "gzip_stream",
-    "input_format", "locator", "read_ranges",
+    "input_format", "locator", "page_format", "read_ranges",
 ]
 
 # Extension -> input format.  Single-page formats first; .gz variants are read through
@@ -33,6 +34,25 @@ MULTI_RECORD = frozenset({"warc", "wet", "jsonl"})
 # (records end at newlines) and gzipped WARC/WET (one gzip member per record, as
 # Common Crawl writes them).
 SPLITTABLE = frozenset({".jsonl", ".ndjson", ".warc.gz", ".wet.gz"})
+
+
+_HTML_START = re.compile(r"<(?:!doctype\s+html|html[\s>])", re.IGNORECASE)
+_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
+
+
+def page_format(text: str, declared: str) -> str:
+    """How to clean a decoded page that its file name or record calls ``declared``
+    ("text" or "html"): as declared, unless its content plainly says otherwise.
+
+    A page declared text that starts with ``<!DOCTYPE html`` or ``<html`` is an HTML
+    page saved under a text name (cleaning it as text would keep its markup); a page
+    declared HTML without a single tag is plain text.  Anything in between is taken as
+    declared."""
+    if declared == "text" and _HTML_START.match(text.lstrip("\ufeff \t\r\n")):
+        return "html"
+    if declared == "html" and not _TAG.search(text):
+        return "text"
+    return declared
 
 
 def input_format(path: str) -> tuple[str | None, str]:

@@ -126,6 +126,9 @@ def main() -> None:
     HERE.joinpath("all_script.html").write_text(
         "<html><head><script>var a = 1;</script></head><body><script>document.write('hello');</script>"
         "<script src='app.js'></script><noscript></noscript></body></html>\n")
+    # Saved under the other format's name: cleaned as what they hold.
+    HERE.joinpath("page_named_as_text.txt").write_text(page("HTML saved as text"))
+    HERE.joinpath("text_named_as_page.html").write_text(article("Text saved as HTML"))
     HERE.joinpath("notes.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     lines = _jsonl_lines(["JSONL one", "JSONL two"])
     lines.insert(1, '{"url": "https://jsonl.example.com/broken", "text": "unterminated')
