@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 from typing import NoReturn
 
 __all__ = ["exit_after_run", "main"]
 
-_USAGE = """usage: cleanwire COMMAND [options]
+_USAGE = """usage: cleanwire COMMAND [options]    (cleanwire --version: the installed version)
 
 commands:
   run      clean and deduplicate inputs, write Parquet (cleanwire run --help)
@@ -35,11 +37,35 @@ def exit_after_run(status: int) -> NoReturn:
     os._exit(status)
 
 
+def _quiet_after_interrupt() -> None:
+    """Make Ctrl-C stop a run with ``KeyboardInterrupt`` in the main thread, and from
+    then on keep the tracebacks of the runner's threads, which fail as their workers
+    stop, off the terminal: one line says what happened."""
+    interrupted = threading.Event()
+    report = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if not interrupted.is_set():
+            report(args)
+
+    def interrupt(signum, frame) -> None:
+        interrupted.set()
+        raise KeyboardInterrupt
+
+    threading.excepthook = hook
+    signal.signal(signal.SIGINT, interrupt)
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
         print(_USAGE, end="")
         sys.exit(0 if argv else 2)
+    if argv[0] == "--version":
+        from cleanwire import __version__
+
+        print(f"cleanwire {__version__}")
+        sys.exit(0)
     command, rest = argv[0], argv[1:]
     if command == "run":
         # Beam's warnings (at import and during the run) are for --verbose only; the one
@@ -48,7 +74,14 @@ def main(argv: list[str] | None = None) -> None:
             logging.getLogger().setLevel(logging.ERROR)
         from pipelines import clean_dedup
 
-        exit_after_run(clean_dedup.run(rest, prog="cleanwire run"))
+        _quiet_after_interrupt()
+        try:
+            status = clean_dedup.run(rest, prog="cleanwire run")
+        except KeyboardInterrupt:
+            # run() has removed its staging directory; OUT is as it was before the run.
+            print("cleanwire run: interrupted; nothing was published (OUT is unchanged)", file=sys.stderr)
+            exit_after_run(130)
+        exit_after_run(status)
     if command == "history":
         logging.getLogger().setLevel(logging.ERROR)
         from pipelines import history

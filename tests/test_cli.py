@@ -96,6 +96,14 @@ def test_an_output_inside_the_input_directory_is_not_read_back(tmp_path):
         assert (counts["inputs"], counts["documents"], counts["errors"]) == (2, 2, 0)
 
 
+def test_version_is_the_installed_one():
+    from importlib.metadata import version
+
+    exe = Path(sys.executable).with_name("cleanwire")
+    result = subprocess.run([str(exe), "--version"], capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (0, f"cleanwire {version('cleanwire')}\n")
+
+
 def test_cleanwire_command_runs_the_seeds(tmp_path):
     exe = Path(sys.executable).with_name("cleanwire")
     result = subprocess.run([str(exe), "run", str(SEEDS_DIR / "*.txt"), "--output", str(tmp_path / "out")], capture_output=True, text=True)
@@ -114,6 +122,38 @@ def test_a_quiet_run_on_worker_processes_prints_nothing(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (result.stdout, result.stderr) == ("", "")
     assert (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_ctrl_c_publishes_nothing_and_says_so_in_one_line(tmp_path):
+    import os
+    import shutil
+    import signal
+
+    exe = Path(sys.executable).with_name("cleanwire")
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    seed = sorted(SEEDS_DIR.glob("*.txt"))[0].read_text(encoding="utf-8")
+    for k in range(3000):  # enough work to be interrupted while the workers run
+        (inputs / f"{k:04d}.txt").write_text(f"Copy {k}.\n\n{seed}", encoding="utf-8")
+    out = tmp_path / "out"
+    subprocess.run([str(exe), "run", str(SEEDS_DIR / "*.txt"), "--output", str(out), "--quiet"], check=True)
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    run = subprocess.Popen(
+        [str(exe), "run", str(inputs), "--output", str(out), "--direct_running_mode=multi_processing",
+         "--direct_num_workers=2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    for line in run.stderr:  # progress lines; interrupt once the workers are cleaning
+        if "cleaning" in line:
+            break
+    os.killpg(run.pid, signal.SIGINT)  # what the terminal sends to the whole process group
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 130
+    assert err.splitlines()[-1] == "cleanwire run: interrupted; nothing was published (OUT is unchanged)"
+    assert "Traceback" not in err
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    assert not list(tmp_path.glob("out.cleanwire-*"))
+    shutil.rmtree(inputs)
 
 
 # The packages of the test extra, which a user's installation (``pip install .``) lacks.

@@ -12,6 +12,10 @@ terminal.  A ``NullHandler`` on the root logger keeps them off stderr; the worke
 log handler, installed a moment later, still forwards its messages to the runner, where
 cleanwire's logging settings apply.
 
+Workers ignore Ctrl-C (SIGINT, which the terminal sends to the whole process group):
+the driver handles it, removes the run's staging directory and stops the workers, so
+one line says what happened instead of every worker's traceback.
+
 A ``sitecustomize`` that this one shadows on ``sys.path`` is run afterwards, as Python
 would have run it.
 """
@@ -20,7 +24,10 @@ import importlib.machinery
 import importlib.util
 import logging
 import os
+import signal
 import sys
+
+signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 if os.environ.get("CLEANWIRE_QUIET_WORKER"):
     logging.getLogger().addHandler(logging.NullHandler())
