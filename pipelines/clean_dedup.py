@@ -36,7 +36,7 @@ from cleanwire.readers.jsonl import FIELDS, parse_fields
 from pipelines import history, memory, output, progress
 from pipelines.cli import exit_after_run
 from pipelines.direct_runner import (
-    avoid_data_plane_stalls, runs_locally, send_inputs_in_chunks, worker_environment,
+    avoid_data_plane_stalls, private_temp_dir, runs_locally, send_inputs_in_chunks, worker_environment,
 )
 from schemas import SCHEMA_VERSION
 from transforms.assemble import AssembleRecords
@@ -522,15 +522,16 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
     clock = time.perf_counter()
     try:
         options = PipelineOptions(beam_argv)
-        workers, freed_memory = contextlib.nullcontext(), contextlib.nullcontext()
+        temp, workers, freed_memory = contextlib.nullcontext(), contextlib.nullcontext(), contextlib.nullcontext()
         if runs_locally(options):
             streams_inputs = send_inputs_in_chunks()
             avoid_data_plane_stalls(unbounded_queues=not streams_inputs)
             memory.limit_malloc_arenas()
+            temp = private_temp_dir()
             workers, freed_memory = worker_environment(quiet=not config.verbose), memory.trimming()
         pipeline = beam.Pipeline(options=options)
         build(pipeline, config, staging, plan)
-        with workers, freed_memory, progress.watch(reporter, [spec.pattern for spec in config.inputs], beam_argv):
+        with temp, workers, freed_memory, progress.watch(reporter, [spec.pattern for spec in config.inputs], beam_argv):
             result = pipeline.run()
             result.wait_until_finish()
         output.remove_work_files(staging)

@@ -67,6 +67,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
+import tempfile
 import threading
 from typing import Iterator
 
@@ -80,8 +82,8 @@ from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
 from pipelines.memory import MALLOC_ARENAS
 
 __all__ = [
-    "CHUNK_BYTES", "QUIET_WORKER_ENV", "WORKER_SITE", "avoid_data_plane_stalls", "chunked_partition", "runs_locally",
-    "send_inputs_in_chunks", "worker_environment",
+    "CHUNK_BYTES", "QUIET_WORKER_ENV", "WORKER_SITE", "avoid_data_plane_stalls", "chunked_partition", "private_temp_dir",
+    "runs_locally", "send_inputs_in_chunks", "worker_environment",
 ]
 
 CHUNK_BYTES = 8 << 20
@@ -303,6 +305,30 @@ class _InputSender(threading.Thread):
             self.error = exc
         finally:
             self._byte_streams = None
+
+
+@contextlib.contextmanager
+def private_temp_dir() -> Iterator[str]:
+    """One fresh temporary directory for everything a local run puts in the system's
+    temporary directory, removed with its content when the block ends.
+
+    Beam's local runner leaves a staging directory (``beam-temp*``), its job
+    service's directory (``tmp*``) and an empty requirements cache behind after every
+    run; a scheduled job would fill ``/tmp`` with them.  Inside the block
+    ``tempfile.tempdir`` and ``TMPDIR`` (which the worker processes inherit) point
+    here, and both are restored on exit."""
+    path = tempfile.mkdtemp(prefix="cleanwire-run-")
+    saved_env, saved_tempdir = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"], tempfile.tempdir = path, path
+    try:
+        yield path
+    finally:
+        tempfile.tempdir = saved_tempdir
+        if saved_env is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved_env
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -104,6 +104,20 @@ def test_version_is_the_installed_one():
     assert (result.returncode, result.stdout) == (0, f"cleanwire {version('cleanwire')}\n")
 
 
+def test_a_run_leaves_nothing_in_the_temporary_directory(tmp_path, monkeypatch):
+    import tempfile
+
+    from pipelines.clean_dedup import run
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    assert run([str(SEEDS_DIR / "*.txt"), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+    assert list(temp.iterdir()) == []  # Beam's local runner alone leaves three directories here
+    assert tempfile.gettempdir() == str(temp)
+
+
 def test_cleanwire_command_runs_the_seeds(tmp_path):
     exe = Path(sys.executable).with_name("cleanwire")
     result = subprocess.run([str(exe), "run", str(SEEDS_DIR / "*.txt"), "--output", str(tmp_path / "out")], capture_output=True, text=True)
