@@ -38,7 +38,7 @@ from pipelines.cli import exit_after_run
 from pipelines.direct_runner import (
     avoid_data_plane_stalls, private_temp_dir, runs_locally, send_inputs_in_chunks, worker_environment,
 )
-from schemas import SCHEMA_VERSION
+from schemas import SCHEMA_VERSION, run_partition
 from transforms.assemble import AssembleRecords
 from transforms.clean import CleanDocuments
 from transforms.copies import ALIASES, CANDIDATES, FindExactCopies, PassageEntries
@@ -546,7 +546,7 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
                              by_format)
         output.write_manifest(staging, manifest)
         if config.run_date:
-            output.publish_partition(staging, config.output, f"run_date={config.run_date}")
+            output.publish_partition(staging, config.output, run_partition(config.run_date))
         else:
             output.publish(staging, config.output)
         if plan:
@@ -560,7 +560,7 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
         output.remove_staging(staging)
         raise
     output.remove_staging(staging)
-    partition = f"run_date={config.run_date}" if config.run_date else ""
+    partition = run_partition(config.run_date) if config.run_date else ""
     progress.summarise(reporter, manifest, config.output, os.path.join(config.output, "passages", partition))
     return 1 if config.fail_on_errors and manifest["counts"]["errors"] else 0
 

@@ -18,7 +18,7 @@ import uuid
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
-from schemas import SCHEMAS
+from schemas import MANIFEST, MANIFESTS, SCHEMAS
 from transforms.history import WORK_DIR as HISTORY_WORK_DIR
 from transforms.staging import WORK_DIR
 from transforms.write import finish_table, write_parquet
@@ -29,8 +29,6 @@ __all__ = [
     "write_manifest",
 ]
 
-MANIFEST = "manifest.json"
-MANIFESTS = "manifests"  # a dataset root's per-run manifests: manifests/run_date=D/manifest.json
 _BESIDE_MARK = ".cleanwire-"  # directories a run keeps beside OUT: OUT.cleanwire-staging-*, OUT.cleanwire-previous-*
 _STAGING_MARK = _BESIDE_MARK + "staging-"
 

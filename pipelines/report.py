@@ -33,6 +33,10 @@ def build_parser(prog: str = "cleanwire report") -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     parser.add_argument("out", metavar="OUT", help="the --output directory of a finished `cleanwire run`")
+    parser.add_argument("--run-date", metavar="YYYY-MM-DD",
+                        help="when OUT is a dataset root of dated runs (--run-date, --history): the run to show "
+                        "(default: the latest); its report is written beside its manifest, "
+                        "OUT/manifests/run_date=YYYY-MM-DD/report.html")
     parser.add_argument("--open", action="store_true", help="open the report in the default web browser when written")
     parser.add_argument("--top", type=int, default=20, metavar="N",
                         help="clusters in each of the two cluster lists, largest and most cross-source (default %(default)s)")
@@ -44,16 +48,17 @@ def build_parser(prog: str = "cleanwire report") -> argparse.ArgumentParser:
     return parser
 
 
-def write_report(out: str, *, top: int = 20, members: int = 8, samples: int = 5) -> Path:
-    """Render the report of the cleanwire output ``out`` and write it to
-    ``out/report.html`` (through a temporary file and a rename, so a reader never sees
-    half a page); return its path.  Raises ``NotAnOutputError`` when ``out`` is not a
+def write_report(out: str, *, run_date: str | None = None, top: int = 20, members: int = 8, samples: int = 5) -> Path:
+    """Render the report of the cleanwire output ``out`` (with ``run_date``, that dated
+    run of the dataset root ``out``) and write it beside the run's manifest as
+    ``report.html`` (through a temporary file and a rename, so a reader never sees half a
+    page); return its path.  Raises ``NotAnOutputError`` when ``out`` is not a
     cleanwire output."""
-    from cleanwire.report.aggregate import collect
+    from cleanwire.report.aggregate import collect, run_files
     from cleanwire.report.render import render
 
-    html = render(collect(out, top=top, members=members, samples=samples))
-    path = Path(out) / REPORT
+    html = render(collect(out, run_date=run_date, top=top, members=members, samples=samples))
+    path = Path(run_files(out, run_date).manifest).with_name(REPORT)
     partial = path.with_name(f".{REPORT}.partial")
     partial.write_text(html, encoding="utf-8")
     os.replace(partial, path)
@@ -62,7 +67,7 @@ def write_report(out: str, *, top: int = 20, members: int = 8, samples: int = 5)
 
 def run(argv: list[str] | None = None, prog: str = "cleanwire report") -> int:
     """Run the command; return the exit status (2 with a one-line message on bad usage)."""
-    from cleanwire.report.aggregate import NotAnOutputError
+    from cleanwire.report.aggregate import NotAnOutputError, dated_runs
 
     parser = build_parser(prog)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
@@ -70,13 +75,16 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire report") -> int:
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
     clock = time.perf_counter()
+    dates = dated_runs(args.out)
+    run_date = args.run_date or (dates[-1] if dates else None)
     try:
-        path = write_report(args.out, top=args.top, members=args.members, samples=args.samples)
+        path = write_report(args.out, run_date=run_date, top=args.top, members=args.members, samples=args.samples)
     except NotAnOutputError as exc:
         parser.error(str(exc))
     if not args.quiet:
         size = path.stat().st_size
-        print(f"cleanwire: wrote {path} ({size / 1024:,.0f} KiB) in {time.perf_counter() - clock:.1f}s")
+        which = f" for the run of {run_date}" + ("" if args.run_date else f" (the latest of {len(dates)})") if run_date else ""
+        print(f"cleanwire: wrote {path}{which} ({size / 1024:,.0f} KiB) in {time.perf_counter() - clock:.1f}s")
     if args.open:
         webbrowser.open(path.resolve().as_uri())
     return 0

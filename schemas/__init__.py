@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-__all__ = ["DOCUMENTS", "ERRORS", "HISTORY", "PAIRS", "PASSAGES", "SCHEMA_VERSION", "SCHEMAS"]
+__all__ = [
+    "DOCUMENTS", "ERRORS", "HISTORY", "MANIFEST", "MANIFESTS", "PAIRS", "PASSAGES", "SCHEMA_VERSION", "SCHEMAS",
+    "run_partition",
+]
 
 SCHEMA_VERSION = "1"
 _UTC = pa.timestamp("us", tz="UTC")
@@ -91,6 +94,17 @@ ERRORS = _schema(
 )
 
 SCHEMAS = {"documents": DOCUMENTS, "passages": PASSAGES, "pairs": PAIRS, "errors": ERRORS}
+
+# The layout of an output.  A single run: OUT/TABLE/*.parquet and OUT/manifest.json.  A
+# dataset root of dated runs: OUT/TABLE/run_date=D/*.parquet and
+# OUT/manifests/run_date=D/manifest.json, the manifest marking a complete run.
+MANIFEST = "manifest.json"
+MANIFESTS = "manifests"
+
+
+def run_partition(run_date: str) -> str:
+    """The directory name of the dated run ``run_date`` (YYYY-MM-DD) in each table."""
+    return f"run_date={run_date}"
 
 HISTORY = _schema(
     "history",

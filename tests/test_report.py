@@ -192,7 +192,7 @@ def test_report_command_refuses_a_directory_that_is_not_an_output(tmp_path):
 def test_report_command_help_explains_every_option():
     result = subprocess.run([CLEANWIRE, "report", "--help"], capture_output=True, text=True)
     assert result.returncode == 0
-    for option in ("OUT", "--open", "--top", "--members", "--samples", "--quiet"):
+    for option in ("OUT", "--run-date", "--open", "--top", "--members", "--samples", "--quiet"):
         assert option in result.stdout
 
 
@@ -203,6 +203,29 @@ def test_report_command_writes_the_page(json_run):
     assert result.stdout.startswith(f"cleanwire: wrote {out}/report.html")
     tree = lxml.html.fromstring((out / "report.html").read_bytes())
     assert len(tree.xpath('//section[@id="clusters"]//div[@class="cluster"]')) == 1
+
+
+def test_report_of_a_dataset_root_shows_the_latest_run_or_the_one_asked_for(tmp_path):
+    from pipelines.clean_dedup import run
+
+    root = tmp_path / "dataset"
+    seeds = sorted(SEEDS_DIR.glob("*.txt"))
+    assert run([str(SEEDS_DIR / "*.txt"), "-o", str(root), "--run-date", "2026-12-05", "--quiet"]) == 0
+    assert run([str(seeds[0]), "-o", str(root), "--run-date", "2026-12-06", "--quiet"]) == 0
+
+    latest = subprocess.run([CLEANWIRE, "report", str(root)], capture_output=True, text=True)
+    assert latest.returncode == 0, latest.stderr
+    page = root / "manifests" / "run_date=2026-12-06" / "report.html"
+    assert latest.stdout.startswith(f"cleanwire: wrote {page} for the run of 2026-12-06 (the latest of 2)")
+    earlier = subprocess.run([CLEANWIRE, "report", str(root), "--run-date", "2026-12-05"], capture_output=True, text=True)
+    assert earlier.returncode == 0, earlier.stderr
+    assert collect(str(root), run_date="2026-12-06").manifest["counts"]["documents"] == 1
+    assert collect(str(root), run_date="2026-12-05").manifest["counts"]["documents"] == 2
+    assert (root / "manifests" / "run_date=2026-12-05" / "report.html").exists()
+
+    missing = subprocess.run([CLEANWIRE, "report", str(root), "--run-date", "2026-12-01"], capture_output=True, text=True)
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1
+    assert "its runs: 2026-12-05, 2026-12-06" in missing.stderr
 
 
 def test_collect_bounds_what_the_page_holds(json_run):

@@ -20,13 +20,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from schemas import MANIFEST, MANIFESTS, SCHEMAS, run_partition
+
 __all__ = [
-    "Cluster", "DocRef", "DocumentGroup", "Histogram", "Member", "NotAnOutputError", "ReportData", "SampleDocument",
-    "SourceRow", "collect", "load_manifest",
+    "Cluster", "DocRef", "DocumentGroup", "Histogram", "Member", "NotAnOutputError", "ReportData", "RunFiles",
+    "SampleDocument", "SourceRow", "collect", "dated_runs", "load_manifest", "run_files",
 ]
 
-MANIFEST = "manifest.json"
-TABLES = ("documents", "passages", "pairs", "errors")
+TABLES = tuple(SCHEMAS)
 
 
 class NotAnOutputError(Exception):
@@ -145,13 +146,47 @@ class ReportData:
 
 # --- reading -----------------------------------------------------------------------
 
-def load_manifest(out: str) -> dict:
-    """Read ``OUT/manifest.json``; raise ``NotAnOutputError`` unless ``out`` is a complete
-    cleanwire output (the manifest and the four table directories)."""
+@dataclass(frozen=True)
+class RunFiles:
+    """Where one run's files are: its manifest and the directory of each table."""
+
+    manifest: str
+    tables: dict[str, str]
+
+
+def dated_runs(out: str) -> list[str]:
+    """The dates (YYYY-MM-DD) of the complete dated runs in the dataset root ``out``, in
+    order; empty when ``out`` is not a dataset root."""
+    root = os.path.join(out, MANIFESTS)
+    prefix = run_partition("")
+    if not os.path.isdir(root):
+        return []
+    return sorted(name[len(prefix):] for name in os.listdir(root)
+                  if name.startswith(prefix) and os.path.isfile(os.path.join(root, name, MANIFEST)))
+
+
+def run_files(out: str, run_date: str | None = None) -> RunFiles:
+    """The files of the run in ``out``: a single run's output directory, or with
+    ``run_date`` that dated run of the dataset root ``out``."""
+    if run_date is None:
+        return RunFiles(os.path.join(out, MANIFEST), {name: os.path.join(out, name) for name in TABLES})
+    partition = run_partition(run_date)
+    return RunFiles(os.path.join(out, MANIFESTS, partition, MANIFEST),
+                    {name: os.path.join(out, name, partition) for name in TABLES})
+
+
+def load_manifest(out: str, run_date: str | None = None) -> dict:
+    """Read the manifest of the run in ``out`` (see ``run_files``); raise
+    ``NotAnOutputError`` unless that run is complete (the manifest and the four table
+    directories)."""
     if not os.path.isdir(out):
         raise NotAnOutputError(f"{out} is not a directory; give the --output directory of a cleanwire run")
-    path = os.path.join(out, MANIFEST)
+    run = run_files(out, run_date)
+    path = run.manifest
     if not os.path.isfile(path):
+        if run_date is not None:
+            dates = dated_runs(out)
+            raise NotAnOutputError(f"{out} holds no complete run of {run_date}; its runs: {', '.join(dates) or 'none'}")
         raise NotAnOutputError(f"{out} is not a cleanwire output (no {MANIFEST}); give the --output directory of a cleanwire run")
     try:
         with open(path, encoding="utf-8") as handle:
@@ -160,23 +195,23 @@ def load_manifest(out: str) -> dict:
         raise NotAnOutputError(f"{path} cannot be read as JSON ({exc}); rerun cleanwire to rewrite the output") from exc
     if not isinstance(manifest, dict) or "counts" not in manifest:
         raise NotAnOutputError(f"{path} is not a cleanwire manifest (no counts); rerun cleanwire to rewrite the output")
-    missing = [name for name in TABLES if not os.path.isdir(os.path.join(out, name))]
+    missing = [name for name, directory in run.tables.items() if not os.path.isdir(directory)]
     if missing:
         raise NotAnOutputError(f"{out} lacks {', '.join(missing)}/; it is not a complete cleanwire output")
     return manifest
 
 
-def _dataset(out: str, name: str) -> ds.Dataset:
-    return ds.dataset(os.path.join(out, name), format="parquet")
+def _dataset(run: RunFiles, name: str) -> ds.Dataset:
+    return ds.dataset(run.tables[name], format="parquet")
 
 
-def _doc_table(out: str) -> pa.Table:
+def _doc_table(run: RunFiles) -> pa.Table:
     """One row per document, small columns only: the text and boilerplate are read in
     batches and reduced to their lengths, so no more than one batch of text is held."""
     columns = ["doc_id", "source", "uri", "url", "title", "published", "canonical_rank", "raw_chars", "passages",
                "duplicate_of", "duplicate_similarity"]
     batches = []
-    for batch in _dataset(out, "documents").to_batches(columns=[*columns, "text", "boilerplate"]):
+    for batch in _dataset(run, "documents").to_batches(columns=[*columns, "text", "boilerplate"]):
         blocks = batch.column("boilerplate")
         flat_lengths = pc.utf8_length(pc.list_flatten(blocks))
         parents = pc.list_parent_indices(blocks)
@@ -187,7 +222,7 @@ def _doc_table(out: str) -> pa.Table:
             names=[*columns, "text_chars", "removed_chars", "removed_blocks"],
         ))
     if not batches:
-        schema = _dataset(out, "documents").schema
+        schema = _dataset(run, "documents").schema
         fields = [schema.field(c) for c in columns]
         fields += [pa.field(n, pa.int64()) for n in ("text_chars", "removed_chars", "removed_blocks")]
         return pa.Table.from_batches([], schema=pa.schema(fields))
@@ -235,9 +270,9 @@ def _sources(docs: pa.Table, cross: pa.Table, limit: int) -> tuple[list[SourceRo
 
 # --- clusters ----------------------------------------------------------------------
 
-def _clustered(out: str, docs: pa.Table) -> pa.Table:
+def _clustered(run: RunFiles, docs: pa.Table) -> pa.Table:
     """Clustered passages (no text) with their document's source and canonical rank."""
-    table = _dataset(out, "passages").to_table(
+    table = _dataset(run, "passages").to_table(
         columns=["doc_id", "passage_idx", "cluster_id", "is_canonical", "similarity"],
         filter=pc.field("cluster_id").is_valid(),
     )
@@ -271,7 +306,7 @@ def _choose_members(rows: pa.Table, limit: int) -> pa.Table:
 
 
 def _clusters(
-    out: str, docs: pa.Table, clustered: pa.Table, stats: pa.Table, top: int, members: int
+    run: RunFiles, docs: pa.Table, clustered: pa.Table, stats: pa.Table, top: int, members: int
 ) -> tuple[list[Cluster], list[Cluster]]:
     by_size = stats.sort_by([("size", "descending"), ("sources", "descending"), ("cluster_id", "ascending")])
     by_sources = stats.sort_by([("sources", "descending"), ("size", "descending"), ("cluster_id", "ascending")])
@@ -289,7 +324,7 @@ def _clusters(
         chosen.append(_choose_members(rows.slice(offset, sizes[cluster_id]), members))
         offset += sizes[cluster_id]
     chosen = pa.concat_tables(chosen).select(["cluster_id", "doc_id", "passage_idx"])
-    texts = _dataset(out, "passages").to_table(
+    texts = _dataset(run, "passages").to_table(
         columns=["doc_id", "passage_idx", "cluster_id", "kind", "text", "is_canonical", "similarity", "link"],
         filter=pc.field("cluster_id").isin(wanted) & pc.field("doc_id").isin(pc.unique(chosen["doc_id"])),
     )
@@ -339,14 +374,14 @@ def _document_groups(docs: pa.Table, top: int, per_group: int) -> tuple[list[Doc
     return result, duplicates.num_rows
 
 
-def _samples(out: str, docs: pa.Table, count: int, text_limit: int, block_limit: int) -> list[SampleDocument]:
+def _samples(run: RunFiles, docs: pa.Table, count: int, text_limit: int, block_limit: int) -> list[SampleDocument]:
     """``count`` documents with boilerplate removed, the smallest doc_ids: doc_ids are
     hashes of location and content, so this is a fixed, source-blind sample."""
     candidates = docs.filter(pc.greater(docs["removed_blocks"], 0)).select(["doc_id"]).sort_by("doc_id")
     ids = candidates.slice(0, count)["doc_id"]
     if len(ids) == 0:
         return []
-    rows = _dataset(out, "documents").to_table(
+    rows = _dataset(run, "documents").to_table(
         columns=[*_REF_COLUMNS, "text", "boilerplate"], filter=pc.field("doc_id").isin(ids)
     ).sort_by("doc_id")
     return [
@@ -358,9 +393,9 @@ def _samples(out: str, docs: pa.Table, count: int, text_limit: int, block_limit:
     ]
 
 
-def _errors(out: str, limit: int) -> list[tuple[str, str, int, str, str]]:
+def _errors(run: RunFiles, limit: int) -> list[tuple[str, str, int, str, str]]:
     """Per stage and error class: count, and the first input's uri and message."""
-    table = _dataset(out, "errors").to_table(columns=["stage", "error_class", "uri", "error"])
+    table = _dataset(run, "errors").to_table(columns=["stage", "error_class", "uri", "error"])
     if table.num_rows == 0:
         return []
     table = table.sort_by([("stage", "ascending"), ("error_class", "ascending"), ("uri", "ascending")])
@@ -432,10 +467,11 @@ def _length_histogram(before: np.ndarray, after: np.ndarray, bins: int = 20) -> 
 # --- all ---------------------------------------------------------------------------
 
 def collect(
-    out: str, *, top: int = 20, members: int = 8, sources: int = 40, groups: int = 20, per_group: int = 8,
-    samples: int = 5, text_limit: int = 3000, block_limit: int = 40, errors: int = 20,
+    out: str, *, run_date: str | None = None, top: int = 20, members: int = 8, sources: int = 40, groups: int = 20,
+    per_group: int = 8, samples: int = 5, text_limit: int = 3000, block_limit: int = 40, errors: int = 20,
 ) -> ReportData:
-    """Read the cleanwire output ``out`` and compute everything the report shows.
+    """Read the cleanwire output ``out`` (with ``run_date``, that dated run of the
+    dataset root ``out``) and compute everything the report shows.
 
     ``top`` clusters by size and ``top`` by number of sources, each with the passages of
     at most ``members`` documents; ``sources`` rows of the per-source table (the rest
@@ -445,16 +481,17 @@ def collect(
     the page holds is bounded whatever the size of the run.  Raises
     ``NotAnOutputError`` when ``out`` is not a cleanwire output.
     """
-    data = ReportData(manifest=load_manifest(out))
-    docs = _doc_table(out)
-    clustered = _clustered(out, docs)
+    data = ReportData(manifest=load_manifest(out, run_date))
+    run = run_files(out, run_date)
+    docs = _doc_table(run)
+    clustered = _clustered(run, docs)
     stats = _cluster_stats(clustered)
     data.sources, data.source_count = _sources(docs, _cross_source_passages(clustered, stats), sources)
     data.clusters, data.clustered_passages = stats.num_rows, clustered.num_rows
-    data.largest, data.cross_source = _clusters(out, docs, clustered, stats, top, members)
+    data.largest, data.cross_source = _clusters(run, docs, clustered, stats, top, members)
     data.document_groups, data.duplicate_documents = _document_groups(docs, groups, per_group)
-    data.samples = _samples(out, docs, samples, text_limit, block_limit)
-    data.errors = _errors(out, errors)
+    data.samples = _samples(run, docs, samples, text_limit, block_limit)
+    data.errors = _errors(run, errors)
     data.cluster_sizes = _size_histogram(stats["size"].to_numpy())
     not_canonical = clustered.filter(pc.invert(clustered["is_canonical"]))
     data.similarity = _similarity_histogram(not_canonical["similarity"].fill_null(0.0).to_numpy())
