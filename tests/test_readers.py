@@ -11,7 +11,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from cleanwire.readers import (
-    BadRecord, Record, TruncatedStreamError, domain_of, gzip_stream, input_format, page_format, read_ranges,
+    BadRecord, NotGzipError, Record, TruncatedStreamError, domain_of, gzip_stream, input_format, page_format,
+    read_ranges,
 )
 from cleanwire.readers import jsonl, warc
 from cleanwire.text.decode import wrap_long_lines
@@ -186,3 +187,11 @@ def test_a_warc_gzipped_as_one_stream_is_read_whole_by_the_first_range():
 ])
 def test_page_format_follows_the_content_only_where_it_plainly_differs(text, declared, shown):
     assert page_format(text, declared) == shown
+
+
+def test_a_file_named_gzip_that_is_not_says_so():
+    with pytest.raises(NotGzipError, match="not gzip-compressed"):
+        gzip_stream(io.BytesIO(b"plain text, named .txt.gz by mistake\n")).read()
+    [record] = list(jsonl.read_records(gzip_stream(io.BytesIO(b'{"text": "plain"}\n')), 0, None, {"text": "text"}, 1 << 20))
+    assert isinstance(record, BadRecord) and record.error_class == "NotGzip"
+    assert gzip_stream(io.BytesIO(gzip.compress(b"whole\n"))).read() == b"whole\n"

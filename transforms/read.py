@@ -22,7 +22,9 @@ from apache_beam.io.filesystems import FileSystems
 
 from cleanwire.model import ErrorRecord, RawDocument
 from cleanwire.params import ReadParams
-from cleanwire.readers import FORMATS, MULTI_RECORD, BadRecord, domain_of, gzip_stream, input_format, locator, read_ranges
+from cleanwire.readers import (
+    FORMATS, MULTI_RECORD, BadRecord, NotGzipError, domain_of, gzip_stream, input_format, locator, read_ranges,
+)
 from cleanwire.readers import jsonl, warc
 from transforms.stats import StageStats
 
@@ -153,6 +155,9 @@ class _ReadFile(beam.DoFn):
             if extension.endswith(".gz"):
                 try:
                     content = gzip_stream(raw).read(limit + 1)
+                except NotGzipError as exc:
+                    yield self._error(task.path, file_format, "NotGzip", str(exc))
+                    return
                 except (EOFError, zlib.error, OSError) as exc:
                     yield self._error(task.path, file_format, "TruncatedFile",
                                       f"the compressed file is damaged or cut short ({exc}); download or copy it again")

@@ -17,8 +17,8 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 __all__ = [
-    "FORMATS", "MULTI_RECORD", "BadRecord", "Record", "SPLITTABLE", "TruncatedStreamError", "domain_of", "gzip_stream",
-    "input_format", "locator", "page_format", "read_ranges",
+    "FORMATS", "MULTI_RECORD", "BadRecord", "NotGzipError", "Record", "SPLITTABLE", "TruncatedStreamError", "domain_of",
+    "gzip_stream", "input_format", "locator", "page_format", "read_ranges",
 ]
 
 # Extension -> input format.  Single-page formats first; .gz variants are read through
@@ -123,6 +123,13 @@ class TruncatedStreamError(OSError):
     such as warcio take that for the normal end of their input.)"""
 
 
+class NotGzipError(OSError):
+    """A file named as gzip-compressed that is not: it does not start with gzip's magic bytes."""
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
 class _GunzipStream(io.RawIOBase):
     """The decompressed content of a gzip file of any number of members, chunk by
     chunk, so that the data before a cut or damaged part can be used: the error
@@ -134,6 +141,7 @@ class _GunzipStream(io.RawIOBase):
         self._raw = raw
         self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         self._pending = b""
+        self._started = False
 
     def readable(self) -> bool:
         return True
@@ -141,6 +149,11 @@ class _GunzipStream(io.RawIOBase):
     def readinto(self, buffer) -> int:
         while not self._pending:
             chunk = self._raw.read(1 << 16)
+            if not self._started:
+                self._started = True
+                if chunk and not chunk.startswith(_GZIP_MAGIC[: len(chunk)]):
+                    raise NotGzipError("the file is not gzip-compressed (no gzip header); if it is plain, "
+                                       "remove .gz from its name")
             if not chunk:
                 if not self._inflater.eof:
                     raise TruncatedStreamError("the compressed stream ends before its end marker: the file was cut short")

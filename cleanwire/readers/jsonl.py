@@ -6,7 +6,7 @@ import json
 import zlib
 from typing import BinaryIO, Iterator, Mapping
 
-from cleanwire.readers import BadRecord, Record
+from cleanwire.readers import BadRecord, NotGzipError, Record
 from cleanwire.text.metadata import parse_date_line, parse_timestamp
 
 __all__ = ["FIELDS", "parse_fields", "read_records", "skip_line"]
@@ -99,6 +99,8 @@ def read_records(
                 continue
             if line.strip():
                 yield parse_record(line, offset, fields)
+    except NotGzipError as exc:
+        yield BadRecord(position, "NotGzip", str(exc))
     except (EOFError, zlib.error, OSError) as exc:
         yield BadRecord(
             position, "TruncatedFile",

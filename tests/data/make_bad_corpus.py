@@ -141,6 +141,7 @@ def main() -> None:
     gzipped = _jsonl_lines([f"Gzip {k} ({hashlib.sha256(str(k).encode()).hexdigest()})" for k in range(1, 201)])
     whole = gzip.compress(("\n".join(gzipped) + "\n").encode(), mtime=0)
     HERE.joinpath("truncated.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+    HERE.joinpath("not_gzip.txt.gz").write_bytes(article("Not gzip").encode())
     HERE.joinpath("cut.txt.gz").write_bytes(gzip.compress(article("Cut gzip").encode(), mtime=0)[:-12])
     _warc(HERE / "crawl.warc.gz")
     _wet(HERE / "crawl.wet")
