@@ -160,7 +160,7 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
                        help="MinHash permutations per signature (default %(default)s)")
     match.add_argument("--seed", type=int, default=defaults.seed, help="permutation seed (default %(default)s)")
     match.add_argument("--min-words", type=int, default=defaults.min_words,
-                       help="shortest passage that is matched, in words (default %(default)s)")
+                       help="shortest passage that is matched, in words; at least --ngram (default %(default)s)")
     match.add_argument("--passage-lsh-threshold", type=float, default=defaults.passage_lsh_threshold,
                        help="similarity at which a passage pair has even odds of being a candidate (default %(default)s)")
     match.add_argument("--passage-min-band-hits", type=int, default=defaults.passage_min_band_hits,
@@ -202,6 +202,9 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     parser.add_argument("-v", "--verbose", action="store_true", help="show Apache Beam's own log messages")
     progress.add_options(parser)
+    for action in parser._actions:  # noqa: SLF001 - argparse keeps its options here
+        if action.option_strings and action.metavar is None and action.type in (int, float):
+            action.metavar = "N" if action.type is int else "X"
     return parser
 
 
@@ -252,6 +255,8 @@ def resolve_inputs(inputs: list[str]) -> list[InputSpec]:
         found = FileSystems.match([pattern], limits=[1])[0].metadata_list if not local else glob.glob(pattern, recursive=True)
         if local and pattern.endswith("**"):
             found = [f for f in found if os.path.isfile(f)]
+        if not found and local and os.path.isdir(path):
+            raise UsageError(f"input {given!r} is a directory without files; check the path")
         if not found:
             raise UsageError(f"input {given!r} matches no file; check the path, or quote a glob pattern")
         specs.append(InputSpec(pattern=pattern, root=root))

@@ -227,11 +227,11 @@ def main(argv: list[str], prog: str = "cleanwire history") -> int:
                          help="the date to count back from (default: today, UTC)")
     args = parser.parse_args(argv)
     if not FileSystems.exists(FileSystems.join(args.history, LOG)):
-        parser.error(f"{args.history} is not a cleanwire history store (no {LOG})")
+        pruning.error(f"{args.history} is not a cleanwire history store (no {LOG})")
     try:
         dropped = prune(args.history, args.older_than, args.today)
     except HistoryError as exc:
-        parser.error(str(exc))
+        pruning.error(str(exc))
     kept = [run["run_id"] for run in load_log(args.history)["runs"]]
     print(f"{prog} prune: dropped {len(dropped)} run(s){': ' + ', '.join(dropped) if dropped else ''}; "
           f"{len(kept)} kept{': ' + kept[0] + ' to ' + kept[-1] if kept else ''}")
