@@ -68,3 +68,14 @@ def test_mojibake_is_repaired_line_by_line():
 def test_binary_with_control_bytes_but_no_nul_is_refused():
     with pytest.raises(DecodeError):
         decode(bytes(range(1, 32)) * 40)
+
+
+def test_short_western_text_that_detection_cannot_place_is_read_as_windows_1252():
+    text = "La crème brûlée était délicieuse, dit le chef.\nUne deuxième ligne très courte.\n"
+    assert decode(text.encode("latin-1")) == (text, "cp1252")  # detection ties it with Windows-1250
+
+
+def test_short_central_european_text_is_still_detected():
+    text = "Burmistrz powiedział, że prom zacznie kursować wiosną, a ceny biletów nie zmienią się do końca roku."
+    decoded, encoding = decode(text.encode("cp1250"))
+    assert (decoded, encoding) == (text, "cp1250")

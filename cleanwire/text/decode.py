@@ -155,9 +155,14 @@ def _undeclared(content: bytes) -> tuple[str, str]:
     if len(_MULTIBYTE_UTF8.findall(content)) * 4 >= len(_HIGH_BYTE.findall(content)):
         return lenient, "utf-8+cp1252"  # mostly valid UTF-8 with a few stray single bytes
     western = lenient  # hardly any valid UTF-8 sequence: this is a Windows-1252 reading
-    best = from_bytes(content[: 4 * _SAMPLE]).best()
+    matches = from_bytes(content[: 4 * _SAMPLE])
+    best = matches.best()
     name = _python_name(best.encoding) if best is not None else None
-    if name is None or name == "cp1252":
+    # Where detection cannot tell code pages apart (a short French text reads as well
+    # in Windows-1250 as in Windows-1252: same chaos, same coherence), Windows-1252 wins,
+    # as in a browser.
+    tied = [m for m in matches if best is not None and (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    if name is None or "cp1252" in {_python_name(m.encoding) for m in tied}:
         return western, "cp1252"
     try:
         guessed = content.decode(name)
