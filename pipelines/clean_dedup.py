@@ -126,6 +126,7 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
         help="files, directories (read recursively) or glob patterns. One page per file: .txt (scraped "
         "text), .html/.htm, and the same with .gz. Many pages per file: .warc/.warc.gz and .wet/.wet.gz "
         "(response and conversion records), .jsonl/.jsonl.gz/.ndjson (one JSON object per line). "
+        "A .txt page that starts with <!DOCTYPE html> is cleaned as HTML, an .html page without tags as text. "
         "Other files become error rows. Default: the bundled seed articles.",
     )
     parser.add_argument("-o", "--output", required=True, metavar="OUT",
