@@ -551,13 +551,31 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
         manifest = _manifest(config, beam_argv, stages, files, sources, started, time.perf_counter() - clock, plan,
                              by_format)
         output.write_manifest(staging, manifest)
-        if config.run_date:
-            output.publish_partition(staging, config.output, run_partition(config.run_date))
-        else:
-            output.publish(staging, config.output)
+        try:
+            if config.run_date:
+                publication = output.publish_partition(staging, config.output, run_partition(config.run_date))
+            else:
+                publication = output.publish(staging, config.output)
+        except OSError as exc:
+            output.remove_staging(staging)
+            print(f"{prog}: error: could not publish into {config.output} ({exc}); nothing was published, "
+                  "the previous output is unchanged", file=sys.stderr)
+            return 1
         if plan:
-            # Only now, with the run's outputs in place, does the history learn of it.
-            history.commit(plan, staging, config.params, rows["documents"])
+            # Only now, with the run's outputs in place, does the history learn of it;
+            # if it cannot, the outputs go back to what they were.
+            try:
+                history.commit(plan, staging, config.params, rows["documents"])
+            except BaseException as exc:
+                publication.undo()
+                if isinstance(exc, OSError):
+                    output.remove_staging(staging)
+                    print(f"{prog}: error: could not record the run in the history {config.history} ({exc}); "
+                          "its outputs were taken back, the history and the dataset are as before", file=sys.stderr)
+                    return 1
+                raise
+        if publication:
+            publication.finish()
     except history.HistoryError as exc:
         output.remove_staging(staging)
         print(f"{prog}: error: {exc}", file=sys.stderr)

@@ -24,9 +24,8 @@ from transforms.staging import WORK_DIR
 from transforms.write import finish_table, write_parquet
 
 __all__ = [
-    "OutputError", "check_output", "new_staging", "own_paths", "publish", "publish_partition", "remove_staging", "remove_work_files",
-    "take_json",
-    "write_manifest",
+    "OutputError", "Publication", "check_output", "new_staging", "own_paths", "publish", "publish_partition",
+    "remove_staging", "remove_work_files", "take_json", "write_manifest",
 ]
 
 _BESIDE_MARK = ".cleanwire-"  # directories a run keeps beside OUT: OUT.cleanwire-staging-*, OUT.cleanwire-previous-*
@@ -146,41 +145,88 @@ def write_manifest(staging: str, manifest: dict) -> None:
         handle.write(json.dumps(manifest, indent=2, sort_keys=True, default=str).encode("utf-8") + b"\n")
 
 
-def publish_partition(staging: str, out: str, partition: str) -> None:
+class Publication:
+    """A published output whose previous version is still kept aside: ``finish`` drops
+    the previous version, ``undo`` puts it back (and the new one back into staging).
+
+    A run publishes, then records itself in its history; should that fail, ``undo``
+    leaves ``OUT`` as it was before the run, so data and history never disagree."""
+
+    def __init__(self) -> None:
+        self._moves: list[tuple[str, str, str | None]] = []  # (source, target, previous)
+
+    def move(self, source: str, target: str, aside: str) -> None:
+        """Rename ``source`` to ``target``, keeping what ``target`` held at ``aside``."""
+        previous = None
+        if os.path.exists(target):
+            previous = aside
+            os.rename(target, previous)
+        try:
+            os.rename(source, target)
+        except BaseException:
+            if previous:
+                os.rename(previous, target)
+            raise
+        self._moves.append((source, target, previous))
+
+    def undo(self) -> None:
+        """Put every published directory back where it came from, the previous last."""
+        for source, target, previous in reversed(self._moves):
+            os.rename(target, source)
+            if previous:
+                os.rename(previous, target)
+        self._moves = []
+
+    def finish(self) -> None:
+        """Drop the previous versions: the publication is final."""
+        for _, _, previous in self._moves:
+            if previous:
+                shutil.rmtree(previous, ignore_errors=True)
+        self._moves = []
+
+
+def _all_or_nothing(moves: list[tuple[str, str, str]]) -> Publication:
+    publication = Publication()
+    try:
+        for source, target, aside in moves:
+            publication.move(source, target, aside)
+    except BaseException:
+        publication.undo()
+        raise
+    return publication
+
+
+def publish_partition(staging: str, out: str, partition: str) -> Publication:
     """Move the tables of ``staging`` into the dataset root ``out`` as ``TABLE/partition/``
     (e.g. ``documents/run_date=2026-11-22/``), replacing that partition if a previous
     run wrote it, and the manifest to ``manifests/partition/manifest.json`` last (it marks
-    a complete partition).  Other partitions are never touched.  Local paths only."""
+    a complete partition).  All or nothing: if a move fails, the ones made are undone
+    and the previous partition is back.  Other partitions are never touched.  Local
+    paths only.  Returns the publication, to ``finish`` (or ``undo``)."""
     if not _is_local(out):
         raise OutputError("dated runs (--run-date, --history) write to local or mounted paths only for now")
     for name in (*SCHEMAS, MANIFESTS):
         os.makedirs(os.path.join(out, name), exist_ok=True)
-    moves = [(os.path.join(staging, name), os.path.join(out, name, partition)) for name in SCHEMAS]
     manifest_dir = os.path.join(staging, MANIFESTS)
-    os.makedirs(manifest_dir)
-    os.rename(os.path.join(staging, MANIFEST), os.path.join(manifest_dir, MANIFEST))
-    moves.append((manifest_dir, os.path.join(out, MANIFESTS, partition)))
-    for source, target in moves:
-        previous = None
-        if os.path.exists(target):
-            previous = f"{os.path.dirname(target)}/.previous-{uuid.uuid4().hex[:12]}"
-            os.rename(target, previous)
-        os.rename(source, target)
-        if previous:
-            shutil.rmtree(previous, ignore_errors=True)
+    if not os.path.isdir(manifest_dir):
+        os.makedirs(manifest_dir)
+        os.rename(os.path.join(staging, MANIFEST), os.path.join(manifest_dir, MANIFEST))
+    # A partition being replaced waits in a hidden directory beside it, which Parquet
+    # readers skip, until the run is final.
+    return _all_or_nothing([
+        (os.path.join(staging, name), os.path.join(out, name, partition),
+         os.path.join(out, name, f".previous-{uuid.uuid4().hex[:12]}"))
+        for name in (*SCHEMAS, MANIFESTS)
+    ])
 
 
-def publish(staging: str, out: str) -> None:
-    """Swap ``staging`` into place as ``out`` (replacing a previous cleanwire output)."""
+def publish(staging: str, out: str) -> Publication | None:
+    """Swap ``staging`` into place as ``out`` (replacing a previous cleanwire output);
+    on a local path, returns the publication to ``finish`` (or ``undo``)."""
     if not _is_local(out):
         if FileSystems.exists(out):
             FileSystems.delete([out])
         FileSystems.rename([staging], [out])
-        return
-    previous = None
-    if os.path.exists(out):
-        previous = out.rstrip("/") + _BESIDE_MARK + "previous-" + uuid.uuid4().hex[:12]
-        os.rename(out, previous)
-    os.rename(staging, out)
-    if previous:
-        shutil.rmtree(previous, ignore_errors=True)
+        return None
+    out = out.rstrip("/")
+    return _all_or_nothing([(staging, out, out + _BESIDE_MARK + "previous-" + uuid.uuid4().hex[:12])])

@@ -179,6 +179,41 @@ def test_a_run_killed_midway_leaves_history_and_partitions_intact(runs, tmp_path
     assert [entry["run_id"] for entry in load_log(str(store))["runs"]] == list(NIGHTS)
 
 
+def test_a_run_that_cannot_publish_or_commit_leaves_dataset_and_history_as_they_were(runs, tmp_path, monkeypatch, capsys):
+    import pipelines.history
+    import pipelines.output
+
+    dataset, store = tmp_path / "dataset", tmp_path / "store"
+    shutil.copytree(runs / "dataset", dataset)
+    shutil.copytree(runs / "store", store)
+    before = (_digests(dataset), (store / "history.json").read_bytes())
+    rename = pipelines.output.os.rename
+
+    def pairs_cannot_be_replaced(source, target):
+        if "pairs/run_date=" in str(target) and "staging" in str(source):
+            raise PermissionError(1, "Operation not permitted", str(target))
+        return rename(source, target)
+
+    # Re-running the last night: documents and passages are swapped in, pairs fails.
+    monkeypatch.setattr(pipelines.output.os, "rename", pairs_cannot_be_replaced)
+    last = _night_patterns(runs / "inputs", json.loads((runs / "nights.json").read_text())[2])
+    assert run([*last, "--output", str(dataset), "--history", str(store), "--run-date", NIGHTS[2], *OPTIONS]) == 1
+    assert "nothing was published, the previous output is unchanged" in capsys.readouterr().err
+    monkeypatch.setattr(pipelines.output.os, "rename", rename)
+    assert (_digests(dataset), (store / "history.json").read_bytes()) == before
+
+    # A new night whose history cannot be recorded: its partition is taken back.
+    def log_cannot_be_written(history, log):
+        raise PermissionError(1, "Operation not permitted", history)
+
+    monkeypatch.setattr(pipelines.history, "_write_log", log_cannot_be_written)
+    assert run([*last, "--output", str(dataset), "--history", str(store), "--run-date", "2026-11-23", *OPTIONS]) == 1
+    assert "its outputs were taken back" in capsys.readouterr().err
+    assert (_digests(dataset), (store / "history.json").read_bytes()) == before
+    assert not list(dataset.rglob("run_date=2026-11-23")) and not list(dataset.rglob(".previous-*"))
+    assert not list(tmp_path.glob("dataset.cleanwire-*"))
+
+
 def test_analytics_tools_read_the_multi_run_dataset_alike(runs):
     import pandas as pd
     import polars as pl
