@@ -116,41 +116,67 @@ def plan_run(history: str, run_id: str, params: DedupParams) -> HistoryPlan:
             "run with the history's options, or give a new --history directory"
         )
     runs = log["runs"]
-    position = next((k for k, run in enumerate(runs) if run["run_id"] == run_id), None)
-    if position is None:
+    if not any(run["run_id"] == run_id for run in runs):
         later = [run["run_id"] for run in runs if run["run_id"] > run_id]
         if later:
             raise HistoryError(
                 f"the history {history} already holds runs after {run_id} ({', '.join(later)}); a run can only be "
                 "added after the last one or re-run in place: give a later --run-date, or a new --history directory"
             )
-        position = len(runs)
+    position, base, replaces, later_runs = _placement(log, run_id)
     earlier = runs[:position]
-    base = earlier[-1]["end_rank"] if earlier else 0
     files = tuple(
         (entry["first_rank"], FileSystems.join(history, run["dir"], entry["name"]))
         for run in earlier for entry in run["files"]
     )
+    return HistoryPlan(history, run_id, base, files, replaces, later_runs, sum(run["documents"] for run in earlier))
+
+
+def _placement(log: dict, run_id: str) -> tuple[int, int, dict | None, int]:
+    """Where run ``run_id`` goes in the log: ``(position, first rank, the entry it
+    replaces or None, number of runs after it)``.  Ranks continue after the last run
+    ever committed, even when pruning has dropped it from the log (the log keeps its
+    end rank)."""
+    runs = log["runs"]
+    position = next((k for k, run in enumerate(runs) if run["run_id"] == run_id), len(runs))
     replaces = runs[position] if position < len(runs) else None
-    return HistoryPlan(
-        history, run_id, base, files, replaces, len(runs) - position - 1 if replaces else 0,
-        sum(run["documents"] for run in earlier))
+    if position:
+        base = runs[position - 1]["end_rank"]
+    else:
+        base = replaces["first_rank"] if replaces else log.get("end_rank", 0)
+    return position, base, replaces, len(runs) - position - 1 if replaces else 0
 
 
 def check_commit(plan: HistoryPlan, documents: int) -> None:
-    """Refuse, before anything is published, a re-run that would not fit in place: a
-    run with later runs after it must keep its number of documents (their ranks follow)."""
+    """Refuse, before anything is published, a re-run that would not fit in place (a
+    run with later runs after it must keep its number of documents: their ranks
+    follow), and a run whose history another run changed meanwhile."""
     if plan.replaces and plan.later_runs and plan.replaces["documents"] != documents:
         raise HistoryError(
             f"run {plan.run_id} was committed with {plan.replaces['documents']} documents and {plan.later_runs} later "
-            f"run(s) follow it, but this re-run has {documents}; re-run it with the same input, or prune the history "
-            "after it first (cleanwire history prune)"
+            f"run(s) follow it, but this re-run has {documents}; re-run it with the same input it had (later runs "
+            "link to its documents)"
+        )
+    _check_unchanged(plan)
+
+
+def _check_unchanged(plan: HistoryPlan) -> None:
+    """Raise ``HistoryError`` when the log no longer is what ``plan`` was made from:
+    another run committed to the history while this one ran (two runs on one history
+    at a time would give documents the same ranks)."""
+    _, base, replaces, later_runs = _placement(load_log(plan.history), plan.run_id)
+    if (base, (replaces or {}).get("dir"), later_runs) != (plan.base, (plan.replaces or {}).get("dir"), plan.later_runs):
+        raise HistoryError(
+            f"another run changed the history {plan.history} while this one ran; nothing of this run was kept: "
+            "run one job at a time per history, then re-run this date"
         )
 
 
 def commit(plan: HistoryPlan, staging: str, params: DedupParams, documents: int) -> None:
     """Move the run's history files from ``staging`` into the history and record the
-    run in the log (atomically); remove the files of the run it replaces."""
+    run in the log (atomically); remove the files of the run it replaces.  Raises
+    ``HistoryError``, recording nothing, when another run changed the log meanwhile."""
+    _check_unchanged(plan)
     work = FileSystems.join(staging, WORK_DIR)
     sources = sorted(m.path for m in FileSystems.match([FileSystems.join(work, "*.parquet")])[0].metadata_list)
     directory = f"runs/run_date={plan.run_id}.{uuid.uuid4().hex[:8]}"
@@ -172,8 +198,8 @@ def commit(plan: HistoryPlan, staging: str, params: DedupParams, documents: int)
         "dir": directory, "files": sorted(files, key=lambda f: f["first_rank"]),
         "committed": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    runs = [run for run in log["runs"] if run["run_id"] != plan.run_id] + [entry]
-    log = {"format": _FORMAT, "matching": matching_key(params), "runs": sorted(runs, key=lambda run: run["first_rank"])}
+    runs = sorted([run for run in log["runs"] if run["run_id"] != plan.run_id] + [entry], key=lambda run: run["first_rank"])
+    log = {"format": _FORMAT, "matching": matching_key(params), "runs": runs, "end_rank": runs[-1]["end_rank"]}
     _write_log(plan.history, log)
     if plan.replaces:
         _remove_dir(FileSystems.join(plan.history, plan.replaces["dir"]))

@@ -21,7 +21,7 @@ import pytest
 
 from benchmarks.make_corpus import generate
 from pipelines.clean_dedup import run
-from pipelines.history import HistoryError, load_log, prune
+from pipelines.history import HistoryError, check_commit, load_log, plan_run, prune
 from pipelines.history import main as history_main
 from pipelines.progress import stage_name
 from schemas import SCHEMA_VERSION, SCHEMAS
@@ -282,3 +282,34 @@ def test_prune_drops_old_runs_and_their_files(runs, tmp_path, capsys):
     assert "dropped 1 run(s): 2026-11-21; 1 kept" in capsys.readouterr().out
     # A run after the prune still starts after the pruned history's end.
     assert log["runs"][-1]["end_rank"] == json.loads((runs / "store" / "history.json").read_text())["runs"][-1]["end_rank"]
+
+
+def test_ranks_continue_after_runs_pruned_away(runs, tmp_path):
+    store, dataset = tmp_path / "store", tmp_path / "dataset"
+    shutil.copytree(runs / "store", store)
+    end = load_log(str(store))["runs"][-1]["end_rank"]
+    assert prune(str(store), "0d", today=date(2026, 12, 31)) == list(NIGHTS)
+    assert load_log(str(store))["runs"] == []
+    night = _night_patterns(runs / "inputs", json.loads((runs / "nights.json").read_text())[0])
+    assert run([*night, "--output", str(dataset), "--history", str(store), "--run-date", "2027-01-01", *OPTIONS]) == 0
+    ranks = duckdb.sql(f"select min(canonical_rank) from read_parquet('{dataset}/documents/**/*.parquet')").fetchall()
+    assert ranks[0][0] == end  # not 0: earlier partitions of the dataset still hold ranks below it
+    assert load_log(str(store))["end_rank"] == end + len(night)
+
+
+def test_a_run_refuses_to_commit_when_another_run_changed_the_history_meanwhile(runs, tmp_path):
+    from cleanwire.params import DedupParams
+    from pipelines import history
+
+    store = tmp_path / "store"
+    shutil.copytree(runs / "store", store)
+    params = DedupParams()
+    slow = plan_run(str(store), "2026-11-24", params)  # two jobs start from the same history
+    fast = plan_run(str(store), "2026-11-23", params)
+    check_commit(slow, 10)
+    log = load_log(str(store))
+    log["runs"].append({"run_id": fast.run_id, "first_rank": fast.base, "end_rank": fast.base + 5, "documents": 5,
+                        "dir": "runs/run_date=2026-11-23.0", "files": []})
+    history._write_log(str(store), log)  # the other job commits first
+    with pytest.raises(HistoryError, match="another run changed the history"):
+        check_commit(slow, 10)
