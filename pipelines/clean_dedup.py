@@ -42,7 +42,7 @@ from schemas import SCHEMA_VERSION, run_partition
 from transforms.assemble import AssembleRecords
 from transforms.clean import CleanDocuments
 from transforms.copies import ALIASES, CANDIDATES, FindExactCopies, PassageEntries
-from transforms.history import ReadHistoryEntries, RunKeys
+from transforms.history import COMMITTED, ReadHistoryEntries, RunKeys, SkipCommittedDocuments
 from transforms.cluster import ClusterLinks
 from transforms.lsh import FindCandidates
 from transforms.rank import RankDocuments
@@ -330,7 +330,10 @@ def build(pipeline: beam.Pipeline, config: RunConfig, staging: str, plan: histor
     params = config.params
     run_id = config.run_date
     read = pipeline | "Read" >> ReadInputs(config.inputs, config.read, exclude=output.own_paths(config.output))
-    extracted = read.documents | "Clean" >> CleanDocuments(config.read.max_line_chars)
+    raws = read.documents
+    if plan and plan.files:
+        raws = raws | "SkipCommitted" >> SkipCommittedDocuments(plan.files)
+    extracted = raws | "Clean" >> CleanDocuments(config.read.max_line_chars)
     cleaned = extracted.documents | "Recurring" >> RemoveRecurringLines(config.clean)
     {"totals": cleaned[TOTALS], "recurring": cleaned["recurring"]} | "SourceTotals" >> SourceTotals(staging)
     batches, index = cleaned["documents"] | "Rank" >> RankDocuments(
@@ -413,11 +416,14 @@ def _rows_by_format(paths: list[str]) -> dict[str, int]:
 
 
 def accounting(stages: dict, files: dict) -> dict[str, dict[str, int]]:
-    """Per input format: inputs seen, document rows and error rows written."""
+    """Per input format: inputs seen, document rows and error rows written, and (with
+    a history) inputs set aside because an earlier run committed them."""
     documents, errors = _rows_by_format(files["documents"]), _rows_by_format(files["errors"])
     inputs = inputs_by_format(stages)
+    committed = {name[len("inputs_"):]: int(n) for name, n in stages.get(COMMITTED, {}).items() if name.startswith("inputs_")}
     return {
-        name: {"inputs": inputs.get(name, 0), "documents": documents.get(name, 0), "errors": errors.get(name, 0)}
+        name: {"inputs": inputs.get(name, 0), "documents": documents.get(name, 0), "errors": errors.get(name, 0),
+               **({"committed_before": committed.get(name, 0)} if committed else {})}
         for name in sorted(set(inputs) | set(documents) | set(errors))
     }
 
@@ -433,7 +439,7 @@ def _reconcile(stages: dict, files: dict) -> tuple[dict[str, int], dict[str, dic
     by_format = accounting(stages, files)
     problems = [
         f"{name}: {n['inputs']} inputs but {n['documents']} document rows and {n['errors']} error rows"
-        for name, n in by_format.items() if n["inputs"] != n["documents"] + n["errors"]
+        for name, n in by_format.items() if n["inputs"] != n["documents"] + n["errors"] + n.get("committed_before", 0)
     ]
     passages = int(stages.get("sign", {}).get("passages", 0))
     if rows["passages"] != passages:
@@ -464,6 +470,7 @@ def _manifest(
         "skipped_records": int(stages.get("read", {}).get("skipped_records", 0)),
         "documents": int(stages.get("assemble", {}).get("documents", 0)),
         "errors": int(sum(stages.get(stage, {}).get("errors", 0) for stage in ("read", "clean", "recurring"))),
+        "committed_before": int(stages.get(COMMITTED, {}).get("documents", 0)),
         "passages": int(stages.get("sign", {}).get("passages", 0)),
         "duplicate_documents": int(stages.get("assemble", {}).get("duplicate_documents", 0)),
         "duplicate_passages": int(stages.get("assemble", {}).get("duplicate_passages", 0)),

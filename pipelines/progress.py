@@ -47,6 +47,7 @@ _STAGE_NAMES = {
     "verify": "verifying candidates", "cluster_passage": "clustering passages",
     "cluster_document": "clustering documents", "assemble": "assembling records", "write": "writing tables",
     "copies": "pairing exact copies", "passage_entries": "listing passage band keys", "history": "reading the history",
+    "committed": "setting aside documents earlier runs committed",
 }
 _LOCAL_RUNNERS = {"directrunner", "direct", "bundlebaseddirectrunner", "swappingrunner"}
 
@@ -165,14 +166,17 @@ class Reporter:
                 rows.append(("matched against history", f"{fields['history_documents']:,} documents"))
             width = max(len(value) for _, value in rows)
             where = fields["output"] + (f" (run_date={fields['run_date']})" if fields.get("run_date") else "")
+            committed = fields.get("committed_before") or 0
             lines = [
-                f"cleanwire: {fields['inputs']} inputs -> {fields['documents']} documents + {fields['errors']} errors; "
-                f"wrote {where}" + (f"; added the run to {fields['history']}" if fields.get("history") else "")
+                f"cleanwire: {fields['inputs']} inputs -> {fields['documents']} documents + {fields['errors']} errors"
+                + (f" + {committed} committed by earlier runs" if committed else "")
+                + f"; wrote {where}" + (f"; added the run to {fields['history']}" if fields.get("history") else "")
             ]
             by_format = fields.get("by_input_format") or {}
             if len(by_format) > 1 or fields["errors"]:
                 lines += [
                     f"  {name + ':':<7}{n['inputs']:,} inputs -> {n['documents']:,} documents + {n['errors']:,} errors"
+                    + (f" + {n['committed_before']:,} committed" if n.get("committed_before") else "")
                     for name, n in by_format.items()
                 ]
             self.out.write("\n".join(lines) + "\n" + "".join(f"  {name:<26}{value:>{width}}\n" for name, value in rows))
@@ -322,6 +326,7 @@ def summarise(reporter: Reporter, manifest: dict, out: str, passages: str | None
     history = run.get("history") or {}
     reporter.summary({
         "inputs": counts["inputs"], "documents": counts["documents"], "errors": counts["errors"],
+        "committed_before": counts.get("committed_before", 0),
         "passages": counts["passages"], "clusters": _clusters(passages or os.path.join(out, "passages")),
         "duplicate_passages": counts["duplicate_passages"],
         "duplicate_documents": counts["duplicate_documents"], "wall_seconds": manifest["wall_seconds"], "output": out,

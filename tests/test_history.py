@@ -313,3 +313,33 @@ def test_a_run_refuses_to_commit_when_another_run_changed_the_history_meanwhile(
     history._write_log(str(store), log)  # the other job commits first
     with pytest.raises(HistoryError, match="another run changed the history"):
         check_commit(slow, 10)
+
+
+def test_files_an_earlier_run_committed_are_set_aside_not_matched_against_themselves(runs, tmp_path, capsys):
+    from seeds import SEEDS_DIR
+
+    dataset, store = tmp_path / "dataset", tmp_path / "store"
+    shutil.copytree(runs / "dataset", dataset)
+    shutil.copytree(runs / "store", store)
+    night = _night_patterns(runs / "inputs", json.loads((runs / "nights.json").read_text())[0])
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    shutil.copy(sorted(SEEDS_DIR.glob("*.txt"))[0], fresh / "new-story.txt")
+    # An accumulating scrape folder: the first night's files again, and one new file.
+    assert run([*night, str(fresh), "--output", str(dataset), "--history", str(store), "--run-date", "2026-11-23",
+                "--recurring-min-docs", "1000000", "--rows-per-file", "16"]) == 0
+    assert f"-> 1 documents + 0 errors + {len(night)} committed by earlier runs" in capsys.readouterr().out
+    manifest = json.loads((dataset / "manifests" / "run_date=2026-11-23" / "manifest.json").read_text())
+    assert manifest["counts"]["committed_before"] == len(night)
+    assert manifest["by_input_format"]["text"] == {
+        "inputs": len(night) + 1, "documents": 1, "errors": 0, "committed_before": len(night)}
+    ids = duckdb.sql(f"select doc_id, count(*) from read_parquet('{dataset}/documents/**/*.parquet') group by doc_id "
+                     "having count(*) > 1").fetchall()
+    assert ids == []  # every document once in the dataset root
+    selves = duckdb.sql(f"select count(*) from read_parquet('{dataset}/pairs/**/*.parquet') where doc_id_a = doc_id_b")
+    assert selves.fetchall()[0][0] == 0
+    # A night with nothing new is a run of no documents, not a failure.
+    assert run([*night, "--output", str(dataset), "--history", str(store), "--run-date", "2026-11-24", "-q"]) == 0
+    counts = json.loads((dataset / "manifests" / "run_date=2026-11-24" / "manifest.json").read_text())["counts"]
+    assert (counts["documents"], counts["committed_before"]) == (0, len(night))
+    assert load_log(str(store))["runs"][-1]["documents"] == 0

@@ -313,3 +313,19 @@ def test_assemble_records_writes_sorted_block_files_with_clusters(tmp_path: Path
     assert passages[("d0", 1)]["canonical_doc_id"] is None
     assert passages[("d0", 1)]["is_canonical"] and not passages[("d1", 0)]["is_canonical"]
     assert passages[("d0", 0)]["cluster_id"] is None
+
+
+def test_skip_committed_documents_sets_aside_exactly_the_ids_a_history_file_holds(tmp_path):
+    import pyarrow as pa
+
+    from cleanwire.model import doc_id_for
+    from transforms.history import SkipCommittedDocuments
+
+    raws = [RawDocument(uri=f"/in/{k}.txt", source="in", format="text", content=f"story {k}".encode()) for k in range(6)]
+    committed = [doc_id_for(raw.uri, raw.content) for raw in raws[:3]]
+    history_file = tmp_path / "part-00000.parquet"
+    pq.write_table(pa.table({"doc_id": [*committed, "0" * 32]}), history_file)
+    with TestPipeline() as p:
+        kept = (p | beam.Create(raws) | SkipCommittedDocuments([(0, str(history_file))], bits=1 << 10)
+                | beam.Map(lambda raw: raw.uri))
+        assert_that(kept, equal_to([raw.uri for raw in raws[3:]]))

@@ -104,10 +104,11 @@ class _AssembleFn(beam.DoFn):
 
     def process(self, element, index: PartitionIndex, staged: list):
         block, grouped = element
+        lo, hi = max(block * self._rows_per_file, index.base), min((block + 1) * self._rows_per_file, index.total)
+        if lo >= hi:  # links to history documents only: the block holds none of this run's
+            return
         with self.stats.timed():
-            lo = max(block * self._rows_per_file, index.base)
-            docs = _block_documents(self._staging, index, lo, min((block + 1) * self._rows_per_file, index.total),
-                                    None if self._history else _DOCUMENT_COLUMNS)
+            docs = _block_documents(self._staging, index, lo, hi, None if self._history else _DOCUMENT_COLUMNS)
             tagged = list(grouped[PASSAGE]) + list(grouped[DOCUMENT])
             documents, passages = self._tables(docs, tagged)
             name = f"part-{block:05d}.parquet"

@@ -22,14 +22,14 @@ from cleanwire.dedup.arrays import sorted_unique
 from cleanwire.dedup.candidates import lsh_entries
 from cleanwire.dedup.keyfilter import DEFAULT_BITS, add_keys, empty_filter, has_keys, merge_filters
 from cleanwire.dedup.refs import doc_rank, passage_index
-from cleanwire.model import PartitionIndex
+from cleanwire.model import PartitionIndex, RawDocument, doc_id_for
 from cleanwire.params import DedupParams
 from schemas import HISTORY
 from transforms.signatures import DOCUMENT, PASSAGE
 from transforms.staging import signed_of
 from transforms.stats import StageStats
 
-__all__ = ["ReadHistoryEntries", "RunKeys", "WORK_DIR", "history_table"]
+__all__ = ["COMMITTED", "ReadHistoryEntries", "RunKeys", "SkipCommittedDocuments", "WORK_DIR", "history_table"]
 
 WORK_DIR = "_history"  # where a run's history rows wait in staging for the driver's commit
 
@@ -130,6 +130,90 @@ class ReadHistoryEntries(beam.PTransform):
                 singleton(self._run_keys[PASSAGE]), singleton(self._run_keys[DOCUMENT]),
             ).with_outputs(PASSAGE, DOCUMENT)
         )
+
+
+COMMITTED = "committed"  # the stage that sets aside documents an earlier run committed
+
+
+def _id_keys(doc_ids: list[str]) -> np.ndarray:
+    """Document ids' bit-filter keys: their first 32 bits."""
+    return np.array([int(doc_id[:8], 16) for doc_id in doc_ids], dtype=np.uint32)
+
+
+class _RunIdsFn(beam.CombineFn):
+    """The run's document ids -> a bit filter of them (see ``cleanwire.dedup.keyfilter``)."""
+
+    def __init__(self, bits: int) -> None:
+        self._bits = bits
+
+    def create_accumulator(self):
+        return empty_filter(self._bits)
+
+    def add_input(self, bitmap, doc_id):
+        return add_keys(bitmap, 0, _id_keys([doc_id]))
+
+    def merge_accumulators(self, bitmaps):
+        bitmaps = list(bitmaps)
+        merged = bitmaps[0]
+        for bitmap in bitmaps[1:]:
+            merged = merge_filters(merged, bitmap)
+        return merged
+
+    def extract_output(self, bitmap):
+        return bitmap
+
+
+class _CommittedIdsFn(beam.DoFn):
+    """A history file -> its document ids that the run may also have (by the filter)."""
+
+    def process(self, path: str, run_ids: np.ndarray):
+        with FileSystems.open(path) as handle:
+            ids = pq.read_table(handle, columns=["doc_id"]).column("doc_id").to_pylist()
+        for doc_id, maybe in zip(ids, has_keys(run_ids, 0, _id_keys(ids)).tolist()):
+            if maybe:
+                yield doc_id, True
+
+
+class _SkipCommittedFn(beam.DoFn):
+    def setup(self) -> None:
+        self.stats = StageStats(COMMITTED)
+
+    def process(self, raw: RawDocument, committed: dict):
+        if doc_id_for(raw.uri, raw.content) in committed:
+            self.stats.count("documents")
+            self.stats.count(f"inputs_{raw.input_format}")
+            return
+        yield raw
+
+
+class SkipCommittedDocuments(beam.PTransform):
+    """``RawDocument``s -> those that no run in the history ``files`` committed.
+
+    A document an earlier run committed (the same location and the same bytes, so the
+    same ``doc_id``: a file left in an accumulating scrape folder, a WARC read again)
+    is already in that run's partition; read again, it would be matched against itself.
+    It is set aside and counted (stage ``committed``, per input format).  The history
+    files' ids are read one file per element and only those the run's ids may share
+    (a bit filter of them) are kept, so the exact look-up the documents meet is about
+    as large as the number of documents read again."""
+
+    def __init__(self, files, bits: int = DEFAULT_BITS) -> None:
+        super().__init__()
+        self._paths = [path for _, path in files]
+        self._bits = bits
+
+    def expand(self, raws):
+        run_ids = (
+            raws
+            | "Ids" >> beam.Map(lambda raw: doc_id_for(raw.uri, raw.content))
+            | "IdFilter" >> beam.CombineGlobally(_RunIdsFn(self._bits))
+        )
+        committed = (
+            raws.pipeline
+            | "HistoryFiles" >> beam.Create(self._paths)
+            | "CommittedIds" >> beam.ParDo(_CommittedIdsFn(), beam.pvalue.AsSingleton(run_ids))
+        )
+        return raws | "Skip" >> beam.ParDo(_SkipCommittedFn(), beam.pvalue.AsDict(committed))
 
 
 def history_table(docs: pa.Table, run_id: str, later_passages: np.ndarray, later_docs: np.ndarray) -> pa.Table:
