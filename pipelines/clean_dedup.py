@@ -554,7 +554,8 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
         stages = _stage_stats(result)
         rows, by_format = _reconcile(stages, files)
         if plan:
-            history.check_commit(plan, rows["documents"])
+            digest = history.documents_digest(staging)
+            history.check_commit(plan, rows["documents"], digest)
         manifest = _manifest(config, beam_argv, stages, files, sources, started, time.perf_counter() - clock, plan,
                              by_format)
         output.write_manifest(staging, manifest)
@@ -572,7 +573,7 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
             # Only now, with the run's outputs in place, does the history learn of it;
             # if it cannot, the outputs go back to what they were.
             try:
-                history.commit(plan, staging, config.params, rows["documents"])
+                history.commit(plan, staging, config.params, rows["documents"], digest)
             except BaseException as exc:
                 publication.undo()
                 if isinstance(exc, OSError):

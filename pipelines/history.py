@@ -23,6 +23,7 @@ leaves the history as it was (at worst an unreferenced directory, removed by
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -37,7 +38,10 @@ from apache_beam.io.filesystems import FileSystems
 from cleanwire.params import DedupParams
 from transforms.history import WORK_DIR
 
-__all__ = ["HistoryError", "HistoryPlan", "LOG", "commit", "load_log", "main", "plan_run", "prune"]
+__all__ = [
+    "HistoryError", "HistoryPlan", "LOG", "check_commit", "commit", "documents_digest", "load_log", "main", "plan_run",
+    "prune",
+]
 
 LOG = "history.json"
 _FORMAT = 1
@@ -147,16 +151,33 @@ def _placement(log: dict, run_id: str) -> tuple[int, int, dict | None, int]:
     return position, base, replaces, len(runs) - position - 1 if replaces else 0
 
 
-def check_commit(plan: HistoryPlan, documents: int) -> None:
+def documents_digest(staging: str) -> str:
+    """A digest of the ids of the documents a run wrote to its history rows in
+    ``staging`` (in rank order, so a change of order changes it too)."""
+    work = FileSystems.join(staging, WORK_DIR)
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(m.path for m in FileSystems.match([FileSystems.join(work, "*.parquet")])[0].metadata_list):
+        with FileSystems.open(path) as handle:
+            table = pq.read_table(handle, columns=["rank", "doc_id"]).sort_by("rank")
+        for doc_id in table.column("doc_id").to_pylist():
+            digest.update(doc_id.encode("ascii"))
+    return digest.hexdigest()
+
+
+def check_commit(plan: HistoryPlan, documents: int, digest: str | None = None) -> None:
     """Refuse, before anything is published, a re-run that would not fit in place (a
-    run with later runs after it must keep its number of documents: their ranks
-    follow), and a run whose history another run changed meanwhile."""
-    if plan.replaces and plan.later_runs and plan.replaces["documents"] != documents:
-        raise HistoryError(
-            f"run {plan.run_id} was committed with {plan.replaces['documents']} documents and {plan.later_runs} later "
-            f"run(s) follow it, but this re-run has {documents}; re-run it with the same input it had (later runs "
-            "link to its documents)"
-        )
+    run with later runs after it must keep its documents, ``digest`` of
+    ``documents_digest``: later runs link to them by rank and id), and a run whose
+    history another run changed meanwhile."""
+    if plan.replaces and plan.later_runs:
+        before = plan.replaces.get("documents_digest")
+        if plan.replaces["documents"] != documents or (before and digest and before != digest):
+            raise HistoryError(
+                f"run {plan.run_id} is followed by {plan.later_runs} later run(s) that link to its documents, and "
+                f"this re-run's documents differ from those committed ({documents} against "
+                f"{plan.replaces['documents']}, or the same number with other content); re-run it with the input it "
+                "had, or start a new --history directory"
+            )
     _check_unchanged(plan)
 
 
@@ -172,7 +193,7 @@ def _check_unchanged(plan: HistoryPlan) -> None:
         )
 
 
-def commit(plan: HistoryPlan, staging: str, params: DedupParams, documents: int) -> None:
+def commit(plan: HistoryPlan, staging: str, params: DedupParams, documents: int, digest: str | None = None) -> None:
     """Move the run's history files from ``staging`` into the history and record the
     run in the log (atomically); remove the files of the run it replaces.  Raises
     ``HistoryError``, recording nothing, when another run changed the log meanwhile."""
@@ -195,7 +216,7 @@ def commit(plan: HistoryPlan, staging: str, params: DedupParams, documents: int)
     log = load_log(plan.history)
     entry = {
         "run_id": plan.run_id, "first_rank": plan.base, "end_rank": plan.base + documents, "documents": documents,
-        "dir": directory, "files": sorted(files, key=lambda f: f["first_rank"]),
+        "dir": directory, "files": sorted(files, key=lambda f: f["first_rank"]), "documents_digest": digest,
         "committed": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     runs = sorted([run for run in log["runs"] if run["run_id"] != plan.run_id] + [entry], key=lambda run: run["first_rank"])

@@ -343,3 +343,21 @@ def test_files_an_earlier_run_committed_are_set_aside_not_matched_against_themse
     counts = json.loads((dataset / "manifests" / "run_date=2026-11-24" / "manifest.json").read_text())["counts"]
     assert (counts["documents"], counts["committed_before"]) == (0, len(night))
     assert load_log(str(store))["runs"][-1]["documents"] == 0
+
+
+def test_rerunning_an_earlier_night_with_other_documents_is_refused(runs, tmp_path, capsys):
+    from seeds import SEEDS_DIR
+
+    dataset, store = tmp_path / "dataset", tmp_path / "store"
+    shutil.copytree(runs / "dataset", dataset)
+    shutil.copytree(runs / "store", store)
+    before = (_digests(dataset), (store / "history.json").read_bytes())
+    night = _night_patterns(runs / "inputs", json.loads((runs / "nights.json").read_text())[0])
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(sorted(SEEDS_DIR.glob("*.txt"))[0], other / "swapped.txt")
+    # As many documents as the first night had, one of them another: later nights link to the old ones.
+    assert run([*night[1:], str(other), "--output", str(dataset), "--history", str(store), "--run-date", NIGHTS[0],
+                *OPTIONS]) == 2
+    assert "this re-run's documents differ from those committed" in capsys.readouterr().err
+    assert (_digests(dataset), (store / "history.json").read_bytes()) == before
