@@ -195,3 +195,16 @@ def test_a_file_named_gzip_that_is_not_says_so():
     [record] = list(jsonl.read_records(gzip_stream(io.BytesIO(b'{"text": "plain"}\n')), 0, None, {"text": "text"}, 1 << 20))
     assert isinstance(record, BadRecord) and record.error_class == "NotGzip"
     assert gzip_stream(io.BytesIO(gzip.compress(b"whole\n"))).read() == b"whole\n"
+
+
+def test_a_response_without_content_type_is_read_when_its_payload_is_an_html_page():
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    payloads = [b"\n<!DOCTYPE html><html><body><p>Story</p></body></html>", b"%PDF-1.4 binary"]
+    for k, payload in enumerate(payloads):
+        headers = StatusAndHeaders("200 OK", [("Content-Length", str(len(payload)))], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(
+            f"https://untyped.example/{k}", "response", payload=io.BytesIO(payload), http_headers=headers))
+    page, other = list(warc.read_records(io.BytesIO(buffer.getvalue()), 0, None, True, 10_000))
+    assert isinstance(page, Record) and page.format == "html" and page.content == payloads[0]
+    assert isinstance(other, warc.Skipped) and other.reason == "not a page (no content type)"

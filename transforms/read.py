@@ -187,6 +187,9 @@ class _ReadFile(beam.DoFn):
             for seen, record in enumerate(records, 1):
                 if isinstance(record, warc.Skipped):
                     self.stats.count("skipped_records")
+                    # Per reason too (request, status 404, not a page (application/pdf), ...),
+                    # so the manifest says what was passed over.
+                    self.stats.count("skipped: " + record.reason)
                     continue
                 uri = locator(task.path, record.offset)
                 if isinstance(record, BadRecord):

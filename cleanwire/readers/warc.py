@@ -72,6 +72,9 @@ def next_record_start(handle: BinaryIO, offset: int, gzipped: bool) -> int | Non
         position += _CHUNK
 
 
+_HTML_PAYLOAD = re.compile(rb"(?:\xef\xbb\xbf)?\s*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE)
+
+
 def _page(record, offset: int, max_bytes: int) -> Record | BadRecord | Skipped:
     kind = record.rec_type
     if kind not in _PAGE_RECORDS:
@@ -85,18 +88,22 @@ def _page(record, offset: int, max_bytes: int) -> Record | BadRecord | Skipped:
     else:
         content_type = headers.get_header("Content-Type") or ""
     mime = content_type.split(";")[0].strip().lower()
+    content = None
+    if not mime and kind == "response":  # a server that sent no type: look at the payload
+        content = record.content_stream().read(max_bytes + 1)
+        mime = "text/html" if _HTML_PAYLOAD.match(content[:1024]) else ""
     if kind == "conversion" or mime == "text/plain":
         page_format = "text"
     elif "html" in mime:
         page_format = "html"
     else:
-        return Skipped(offset, "not a page")
+        return Skipped(offset, f"not a page ({mime or 'no content type'})")
     if (record.length or 0) > max_bytes:
         return BadRecord(offset, "DocumentTooLarge",
                          f"the record holds {record.length:,} bytes, more than --max-document-bytes {max_bytes:,}")
     charset = _CHARSET.search(content_type)
     return Record(
-        offset=offset, format=page_format, content=record.content_stream().read(),
+        offset=offset, format=page_format, content=record.content_stream().read() if content is None else content,
         url=headers.get_header("WARC-Target-URI"),
         published=parse_timestamp(headers.get_header("WARC-Date")),
         charset="utf-8" if kind == "conversion" else (charset.group(1) if charset else None),
