@@ -2,7 +2,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from cleanwire.text.metadata import looks_like_title, parse_date_line
+from cleanwire.text.metadata import looks_like_title, parse_date_line, parse_published
 
 UTC = timezone.utc
 
@@ -39,3 +39,17 @@ def test_titles():
     assert not looks_like_title("This is a sentence that ends with a full stop.")
     assert not looks_like_title("Home")
     assert not looks_like_title("2015-05-22 15:26")
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2024-03-05T10:00:00Z", "2024-03-05T10:00:00+00:00"),
+    ("5 March 2024", "2024-03-05T00:00:00+00:00"),
+    (1709632800, "2024-03-05T10:00:00+00:00"),
+    ("1709632800", "2024-03-05T10:00:00+00:00"),
+    (1709632800000, "2024-03-05T10:00:00+00:00"),
+    ("0001-01-01T00:00:00Z", None),  # a placeholder, not a date: it would make its page everyone's original
+    ("2024-13-45", None), (12, None), (True, None), ("", None), (None, None), ("soon", None),
+])
+def test_parse_published_reads_iso_dates_date_lines_and_unix_time(value, expected):
+    parsed = parse_published(value)
+    assert (parsed.isoformat() if parsed else None) == expected

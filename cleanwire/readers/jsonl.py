@@ -7,7 +7,7 @@ import zlib
 from typing import BinaryIO, Iterator, Mapping
 
 from cleanwire.readers import BadRecord, NotGzipError, Record
-from cleanwire.text.metadata import parse_date_line, parse_timestamp
+from cleanwire.text.metadata import parse_published
 
 __all__ = ["FIELDS", "parse_fields", "read_records", "skip_line"]
 
@@ -64,11 +64,10 @@ def parse_record(line: bytes, offset: int, fields: Mapping[str, str]) -> Record 
             f"the record has no string field {fields['text']!r} or {fields['html']!r} "
             f"(keys: {', '.join(sorted(map(str, obj))[:8]) or 'none'}); name the fields with --jsonl-fields text=KEY,html=KEY",
         )
-    published = _text_field(obj, fields["published"])
     return Record(
         offset=offset, format=page_format, content=content.encode("utf-8", errors="surrogatepass"),
         url=_text_field(obj, fields["url"]), title=_text_field(obj, fields["title"]),
-        published=(parse_timestamp(published) or parse_date_line(published)) if published else None,
+        published=parse_published(obj.get(fields["published"])),
         source=_text_field(obj, fields["source"]), charset="utf-8",
     )
 

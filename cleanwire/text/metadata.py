@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-__all__ = ["MONTH_NAMES", "looks_like_title", "parse_date_line", "parse_timestamp"]
+__all__ = ["MONTH_NAMES", "looks_like_title", "parse_date_line", "parse_published", "parse_timestamp"]
 
 _MONTHS = {
     name: number
@@ -59,6 +59,35 @@ def parse_timestamp(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+# Publication dates outside these years are taken as wrong (a placeholder such as
+# 0001-01-01 would otherwise make its page the original of every copy).  The window is
+# fixed, not relative to today, so that the same input gives the same output every run.
+_PUBLISHED_YEARS = range(1900, 2200)
+_EPOCH_DIGITS = re.compile(r"^\d{9,13}(?:\.\d+)?$")
+
+
+def parse_published(value) -> datetime | None:
+    """A publication date given as an ISO 8601 string, a date line (``parse_date_line``)
+    or Unix time in seconds or milliseconds (a number, or a string of 9 to 13 digits);
+    None when it is none of these or its year is outside 1900-2199."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)) or (isinstance(value, str) and _EPOCH_DIGITS.match(value.strip())):
+        seconds = float(value)
+        if not 1e8 <= seconds < 1e14:  # as for strings: 9 to 13 digits
+            return None
+        seconds = seconds / 1000 if seconds >= 1e11 else seconds  # milliseconds
+        try:
+            parsed = datetime.fromtimestamp(seconds, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    elif isinstance(value, str) and value.strip():
+        parsed = parse_timestamp(value) or parse_date_line(value)
+    else:
+        return None
+    return parsed if parsed is not None and parsed.year in _PUBLISHED_YEARS else None
 
 
 def parse_date_line(line: str) -> datetime | None:
