@@ -208,3 +208,10 @@ def test_a_response_without_content_type_is_read_when_its_payload_is_an_html_pag
     page, other = list(warc.read_records(io.BytesIO(buffer.getvalue()), 0, None, True, 10_000))
     assert isinstance(page, Record) and page.format == "html" and page.content == payloads[0]
     assert isinstance(other, warc.Skipped) and other.reason == "not a page (no content type)"
+
+
+def test_a_jsonl_line_that_is_not_utf8_says_so():
+    fields = {name: name for name in jsonl.FIELDS}
+    record = jsonl.parse_record('{"text": "café"}'.encode("latin-1"), 0, fields)
+    assert isinstance(record, BadRecord) and record.error_class == "MalformedJSON"
+    assert "not UTF-8" in record.message and "export the file as UTF-8" in record.message

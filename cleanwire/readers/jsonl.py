@@ -50,6 +50,10 @@ def parse_record(line: bytes, offset: int, fields: Mapping[str, str]) -> Record 
     """The record of one JSON line at byte ``offset``."""
     try:
         obj = json.loads(line)
+    except UnicodeDecodeError as exc:
+        return BadRecord(offset, "MalformedJSON",
+                         f"the line is not UTF-8 (byte {exc.start + 1} cannot be read), and JSON text must be; "
+                         "export the file as UTF-8")
     except (ValueError, RecursionError) as exc:
         where = f", character {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
         return BadRecord(offset, "MalformedJSON",
