@@ -329,3 +329,15 @@ def test_skip_committed_documents_sets_aside_exactly_the_ids_a_history_file_hold
         kept = (p | beam.Create(raws) | SkipCommittedDocuments([(0, str(history_file))], bits=1 << 10)
                 | beam.Map(lambda raw: raw.uri))
         assert_that(kept, equal_to([raw.uri for raw in raws[3:]]))
+
+
+def test_broken_links_are_found_in_nested_directories_and_by_glob(tmp_path):
+    from transforms.read import broken_links
+
+    (tmp_path / "site" / "2026").mkdir(parents=True)
+    (tmp_path / "site" / "kept.txt").write_text("a page")
+    (tmp_path / "site" / "2026" / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "nowhere-either.txt")
+    (tmp_path / "fine.txt").symlink_to(tmp_path / "site" / "kept.txt")
+    assert broken_links(f"{tmp_path}/**") == sorted([f"{tmp_path}/gone.txt", f"{tmp_path}/site/2026/gone.txt"])
+    assert broken_links(f"{tmp_path}/*.txt") == [f"{tmp_path}/gone.txt"]
