@@ -16,7 +16,7 @@ from typing import BinaryIO, Iterator
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from cleanwire.readers import BadRecord, Record, gzip_stream
+from cleanwire.readers import BadRecord, Record, gzip_stream, page_format
 from cleanwire.text.metadata import parse_timestamp
 
 __all__ = ["Skipped", "next_record_start", "read_records"]
@@ -72,9 +72,6 @@ def next_record_start(handle: BinaryIO, offset: int, gzipped: bool) -> int | Non
         position += _CHUNK
 
 
-_HTML_PAYLOAD = re.compile(rb"(?:\xef\xbb\xbf)?\s*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE)
-
-
 def _page(record, offset: int, max_bytes: int) -> Record | BadRecord | Skipped:
     kind = record.rec_type
     if kind not in _PAGE_RECORDS:
@@ -91,11 +88,11 @@ def _page(record, offset: int, max_bytes: int) -> Record | BadRecord | Skipped:
     content = None
     if not mime and kind == "response":  # a server that sent no type: look at the payload
         content = record.content_stream().read(max_bytes + 1)
-        mime = "text/html" if _HTML_PAYLOAD.match(content[:1024]) else ""
+        mime = "text/html" if page_format(content[:1024].decode("utf-8", errors="ignore"), "text") == "html" else ""
     if kind == "conversion" or mime == "text/plain":
-        page_format = "text"
+        declared = "text"
     elif "html" in mime:
-        page_format = "html"
+        declared = "html"
     else:
         return Skipped(offset, f"not a page ({mime or 'no content type'})")
     if (record.length or 0) > max_bytes:
@@ -103,7 +100,7 @@ def _page(record, offset: int, max_bytes: int) -> Record | BadRecord | Skipped:
                          f"the record holds {record.length:,} bytes, more than --max-document-bytes {max_bytes:,}")
     charset = _CHARSET.search(content_type)
     return Record(
-        offset=offset, format=page_format, content=record.content_stream().read() if content is None else content,
+        offset=offset, format=declared, content=record.content_stream().read() if content is None else content,
         url=headers.get_header("WARC-Target-URI"),
         published=parse_timestamp(headers.get_header("WARC-Date")),
         charset="utf-8" if kind == "conversion" else (charset.group(1) if charset else None),
