@@ -334,17 +334,22 @@ def private_temp_dir() -> Iterator[str]:
 @contextlib.contextmanager
 def worker_environment(quiet: bool) -> Iterator[None]:
     """The environment of the worker processes the local runner starts inside the
-    block: ``MALLOC_ARENA_MAX`` (two arenas, unless the user set it) and ``WORKER_SITE``
-    first on ``PYTHONPATH``.  That site's ``sitecustomize`` starts trimming freed memory
+    block: ``MALLOC_ARENA_MAX`` (two arenas, unless the user set it), ``PYTHONSAFEPATH``
+    (the current directory is not searched for modules) and ``WORKER_SITE`` first on
+    ``PYTHONPATH``.  That site's ``sitecustomize`` starts trimming freed memory
     when the user set ``CLEANWIRE_WORKER_TRIM_SECONDS`` (see ``pipelines.memory``) and,
     when ``quiet`` (``CLEANWIRE_QUIET_WORKER``), gives the workers' root logger a
     handler before Beam is imported, so that Beam's import-time warning does not make
     logging print to their stderr (see ``pipelines/worker_site/sitecustomize.py``).  The
     environment is restored on exit, so a program that calls ``run()`` starts its later
     subprocesses unchanged."""
-    saved = {name: os.environ.get(name) for name in ("MALLOC_ARENA_MAX", QUIET_WORKER_ENV, "PYTHONPATH")}
+    saved = {name: os.environ.get(name) for name in ("MALLOC_ARENA_MAX", QUIET_WORKER_ENV, "PYTHONPATH", "PYTHONSAFEPATH")}
     try:
         os.environ.setdefault("MALLOC_ARENA_MAX", str(MALLOC_ARENAS))
+        # Workers start as ``python -m ...``, which puts the current directory first on
+        # sys.path: a folder there named like one of cleanwire's packages (a project's
+        # own ``transforms/``) would shadow it.  Python 3.11's safe-path mode leaves it out.
+        os.environ["PYTHONSAFEPATH"] = "1"
         if quiet:
             os.environ[QUIET_WORKER_ENV] = "1"
         else:
