@@ -170,20 +170,6 @@ def test_ctrl_c_publishes_nothing_and_says_so_in_one_line(tmp_path):
     shutil.rmtree(inputs)
 
 
-def test_workers_do_not_import_a_folder_of_the_current_directory_named_like_a_cleanwire_package(tmp_path):
-    project = tmp_path / "project"
-    (project / "transforms").mkdir(parents=True)
-    (project / "transforms" / "__init__.py").write_text("")  # a user's own package of that name
-    exe = Path(sys.executable).with_name("cleanwire")
-    result = subprocess.run(
-        [str(exe), "run", str(SEEDS_DIR / "*.txt"), "--output", str(tmp_path / "out"), "--quiet",
-         "--direct_running_mode=multi_processing", "--direct_num_workers=2"],
-        capture_output=True, text=True, timeout=300, cwd=project,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert (tmp_path / "out" / "manifest.json").exists()
-
-
 # The packages of the test extra, which a user's installation (``pip install .``) lacks.
 _TEST_ONLY = ("pandas", "polars", "duckdb", "hypothesis", "pytest")
 _RUN_WITHOUT_TEST_ONLY = """

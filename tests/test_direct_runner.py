@@ -241,3 +241,17 @@ def test_worker_site_keeps_start_up_logging_off_stderr_in_quiet_runs_and_runs_a_
             assert os.environ["PYTHONPATH"].split(os.pathsep) == [direct_runner.WORKER_SITE, "/opt/mine"]
             assert os.environ.get(QUIET_WORKER_ENV) == ("1" if quiet else None)
         assert os.environ["PYTHONPATH"] == mine and QUIET_WORKER_ENV not in os.environ
+
+
+def test_workers_started_in_the_block_do_not_search_the_current_directory(tmp_path, monkeypatch):
+    # Beam starts workers as ``python -m ...``; a project folder in the current directory
+    # named like one of cleanwire's packages (transforms/, pipelines/) must not shadow it.
+    (tmp_path / "shadowing.py").write_text("print('imported from the current directory')\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PYTHONSAFEPATH", raising=False)
+    command = [sys.executable, "-m", "shadowing"]
+    assert "imported from the current directory" in subprocess.run(command, capture_output=True, text=True).stdout
+    with worker_environment(quiet=True):
+        inside = subprocess.run(command, capture_output=True, text=True)
+    assert inside.returncode != 0 and "No module named shadowing" in inside.stderr
+    assert "PYTHONSAFEPATH" not in os.environ  # restored after the block
