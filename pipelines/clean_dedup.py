@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 import cleanwire
 from cleanwire.params import CleanParams, DedupParams, ReadParams
@@ -308,6 +308,11 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
             run_date=args.run_date or (datetime.now(timezone.utc).date().isoformat() if args.history else None),
         )
         output.check_output(config.output, partitioned=config.run_date is not None)
+        runner = PipelineOptions(beam_argv).view_as(StandardOptions).runner or ""
+        if "dataflow" in runner.lower() and "://" not in config.output:
+            raise output.OutputError(
+                f"--output {config.output} is a local path, which {runner}'s workers cannot write to; "
+                "give a bucket path such as gs://BUCKET/cleanwire")
     except (ValueError, UsageError, output.OutputError) as exc:
         parser.error(_as_options(str(exc), parser))
     return config, beam_argv

@@ -72,6 +72,21 @@ def check_output(out: str, partitioned: bool = False) -> None:
                 raise OutputError(f"cannot create the parent directory of --output {out}: {exc.strerror}") from exc
         if not os.access(parent, os.W_OK):
             raise OutputError(f"cannot write in {parent}: permission denied; choose another --output")
+        return
+    if partitioned:
+        raise OutputError(f"dated runs (--run-date, --history) write to local or mounted paths only for now; "
+                          f"--output {out} is remote")
+    try:  # an object store has no directories: look for any object under the prefix
+        ours = FileSystems.exists(FileSystems.join(out, MANIFEST))
+        foreign = [] if ours else FileSystems.match([FileSystems.join(out, "**")], limits=[1])[0].metadata_list
+    except (ValueError, ImportError, OSError, RuntimeError) as exc:  # RuntimeError: GCS without its client
+        raise OutputError(f"cannot reach --output {out} ({exc}); check the path, and install the extra for its "
+                          "file system (for gs:// paths, apache-beam[gcp])") from exc
+    if foreign:
+        raise OutputError(
+            f"--output {out} already holds files that are not a cleanwire output (no {MANIFEST}); "
+            "give a new or empty location"
+        )
 
 
 def own_paths(out: str) -> tuple[str, str]:

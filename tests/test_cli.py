@@ -210,3 +210,33 @@ def test_exit_after_run_keeps_the_status_and_everything_printed():
     assert result.returncode == 3
     assert result.stdout == "summary line"
     assert "to stderr" in result.stderr and "logged" in result.stderr
+
+
+def test_a_remote_output_is_checked_like_a_local_one(monkeypatch):
+    from types import SimpleNamespace
+
+    from pipelines import output
+
+    objects = {"gs://bucket/precious/data.csv"}
+
+    def exists(path):
+        return path in objects
+
+    def match(patterns, limits=None):
+        prefix = patterns[0].removesuffix("**")
+        return [SimpleNamespace(metadata_list=[SimpleNamespace(path=p) for p in sorted(objects) if p.startswith(prefix)])]
+
+    monkeypatch.setattr(output.FileSystems, "exists", exists)
+    monkeypatch.setattr(output.FileSystems, "match", match)
+    with pytest.raises(output.OutputError, match="not a cleanwire output"):
+        output.check_output("gs://bucket/precious")
+    output.check_output("gs://bucket/new")  # nothing there
+    objects.add("gs://bucket/earlier/manifest.json")
+    output.check_output("gs://bucket/earlier")  # a previous cleanwire output is replaced
+    with pytest.raises(output.OutputError, match="local or mounted paths only"):
+        output.check_output("gs://bucket/new", partitioned=True)
+
+
+def test_a_local_output_with_dataflow_is_refused_before_the_job_starts(capsys, tmp_path):
+    err = _usage_error(capsys, [str(SEEDS_DIR), "-o", str(tmp_path / "o"), "--runner", "DataflowRunner"])
+    assert "is a local path" in err and "gs://" in err
