@@ -37,23 +37,27 @@ def exit_after_run(status: int) -> NoReturn:
     os._exit(status)
 
 
-def _quiet_after_interrupt() -> None:
-    """Make Ctrl-C stop a run with ``KeyboardInterrupt`` in the main thread, and from
-    then on keep the tracebacks of the runner's threads, which fail as their workers
-    stop, off the terminal: one line says what happened."""
-    interrupted = threading.Event()
+def _stop_cleanly_on_signals() -> list[int]:
+    """Make Ctrl-C (SIGINT) and a scheduler's SIGTERM stop a run with
+    ``KeyboardInterrupt`` in the main thread, so that it removes its staging directory,
+    and from then on keep the tracebacks of the runner's threads, which fail as their
+    workers stop, off the terminal: one line says what happened.  Returns a list that
+    receives the number of the signal that stopped the run."""
+    received: list[int] = []
     report = threading.excepthook
 
     def hook(args: threading.ExceptHookArgs) -> None:
-        if not interrupted.is_set():
+        if not received:
             report(args)
 
-    def interrupt(signum, frame) -> None:
-        interrupted.set()
+    def stop(signum, frame) -> None:
+        received.append(signum)
         raise KeyboardInterrupt
 
     threading.excepthook = hook
-    signal.signal(signal.SIGINT, interrupt)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
+    return received
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -74,13 +78,15 @@ def main(argv: list[str] | None = None) -> None:
             logging.getLogger().setLevel(logging.ERROR)
         from pipelines import clean_dedup
 
-        _quiet_after_interrupt()
+        received = _stop_cleanly_on_signals()
         try:
             status = clean_dedup.run(rest, prog="cleanwire run")
         except KeyboardInterrupt:
             # run() has removed its staging directory; OUT is as it was before the run.
-            print("cleanwire run: interrupted; nothing was published (OUT is unchanged)", file=sys.stderr)
-            exit_after_run(130)
+            signum = received[0] if received else signal.SIGINT
+            what = "terminated" if signum == signal.SIGTERM else "interrupted"
+            print(f"cleanwire run: {what}; nothing was published (OUT is unchanged)", file=sys.stderr)
+            exit_after_run(128 + signum)
         exit_after_run(status)
     if command == "history":
         logging.getLogger().setLevel(logging.ERROR)

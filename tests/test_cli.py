@@ -138,7 +138,8 @@ def test_a_quiet_run_on_worker_processes_prints_nothing(tmp_path):
     assert (tmp_path / "out" / "manifest.json").exists()
 
 
-def test_ctrl_c_publishes_nothing_and_says_so_in_one_line(tmp_path):
+@pytest.mark.parametrize("signum, status, what", [(2, 130, "interrupted"), (15, 143, "terminated")])
+def test_ctrl_c_or_sigterm_publishes_nothing_and_says_so_in_one_line(tmp_path, signum, status, what):
     import os
     import shutil
     import signal
@@ -160,10 +161,13 @@ def test_ctrl_c_publishes_nothing_and_says_so_in_one_line(tmp_path):
     for line in run.stderr:  # progress lines; interrupt once the workers are cleaning
         if "cleaning" in line:
             break
-    os.killpg(run.pid, signal.SIGINT)  # what the terminal sends to the whole process group
+    if signum == signal.SIGINT:
+        os.killpg(run.pid, signum)  # what the terminal sends to the whole process group
+    else:
+        run.send_signal(signum)  # what a scheduler sends to the process it started
     _, err = run.communicate(timeout=120)
-    assert run.returncode == 130
-    assert err.splitlines()[-1] == "cleanwire run: interrupted; nothing was published (OUT is unchanged)"
+    assert run.returncode == status
+    assert err.splitlines()[-1] == f"cleanwire run: {what}; nothing was published (OUT is unchanged)"
     assert "Traceback" not in err
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
     assert not list(tmp_path.glob("out.cleanwire-*"))
