@@ -39,3 +39,10 @@ def test_every_horizontal_space_character_is_collapsed_and_stripped():
 def test_control_characters_become_spaces_and_every_line_break_a_newline():
     assert normalize_text("a\x00b\x1fc\x7fd") == "a b c d"
     assert normalize_text("a\r\nb\rc\x0bd\x0ce\x85f\u2028g\u2029h") == "a\nb\nc\nd\ne\nf\ng\nh"
+
+
+def test_printable_writes_control_characters_as_escapes_and_keeps_the_rest():
+    from cleanwire.text.normalize import printable
+
+    assert printable("first line: \x1f\x8b\x00 ESC\x1b[31m café\tok\nnext\x85") == \
+        "first line: \\x1f\\x8b\\x00 ESC\\x1b[31m café\tok\nnext\\x85"

@@ -132,6 +132,7 @@ def _hostile_data() -> ReportData:
         sources=[SourceRow(f"src{evil}", 1, 10, 5, 4, 1, 1)], source_count=1, clusters=1, clustered_passages=2,
         largest=[Cluster("c1", 2, 2, members)], cross_source=[],
         samples=[SampleDocument(doc, f"kept {evil}", 20, [f"removed {evil}"], 1)],
+        errors=[("read", "CorruptRecord", 1, "/tmp/crawl.warc.gz#offset=0", "first line: \x1f\x8b\x08\x00\x1b[31m")],
     )
 
 
@@ -143,6 +144,8 @@ def test_untrusted_text_is_escaped_and_links_are_safe():
     hrefs = tree.xpath("//a/@href")
     assert not [h for h in hrefs if h.lower().startswith("javascript")]
     assert "https://example.org/a?b=1&c=2" in hrefs  # escaped in the source, intact once parsed
+    assert "\x1b" not in html and "\x00" not in html  # raw bytes quoted by an error message
+    assert "first line: \\x1f\\x8b\\x08\\x00\\x1b[31m" in html
 
 
 def test_document_href_prefers_http_url_and_refuses_other_schemes():

@@ -18,6 +18,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from cleanwire.readers import BadRecord, Record, gzip_stream, page_format
 from cleanwire.text.metadata import parse_timestamp
+from cleanwire.text.normalize import printable
 
 __all__ = ["Skipped", "next_record_start", "read_records"]
 
@@ -122,7 +123,7 @@ def _single_stream(handle: BinaryIO, skip: int, max_bytes: int) -> Iterator[Reco
     except Exception as exc:  # as in read_records, but a single stream cannot be resumed
         yield BadRecord(
             records.offset if records.offset >= offset else offset, "TruncatedFile",
-            f"the file (one gzip stream) breaks off or is damaged here ({type(exc).__name__}: {str(exc)[:200]}); "
+            f"the file (one gzip stream) breaks off or is damaged here ({type(exc).__name__}: {printable(str(exc)[:200])}); "
             "the records before were read, the rest is lost",
         )
 
@@ -159,6 +160,6 @@ def read_records(
             offset = records.offset if records.offset >= offset else offset
             yield BadRecord(
                 offset, "CorruptRecord",
-                f"the record cannot be read ({type(exc).__name__}: {str(exc)[:200]}); the records around it were read",
+                f"the record cannot be read ({type(exc).__name__}: {printable(str(exc)[:200])}); the records around it were read",
             )
             position = next_record_start(handle, offset + 1, gzipped)

@@ -10,14 +10,21 @@ in the data cannot load anything by itself.
 from __future__ import annotations
 
 import os
-from html import escape
+from html import escape as _html_escape
 from urllib.parse import quote, urlsplit
 
 from cleanwire.report.aggregate import Cluster, DocRef, Histogram, ReportData
 from cleanwire.report.diff import Segment, compare
 from cleanwire.report.svg import bar_chart, hbar_chart
+from cleanwire.text.normalize import printable
 
 __all__ = ["document_href", "render"]
+
+
+def escape(text: str) -> str:
+    """``text`` for HTML: markup characters escaped, control characters (which raw
+    input can carry into error messages) written as visible escapes."""
+    return _html_escape(printable(text))
 
 _CSS = """
 :root{--ink:#1d2330;--muted:#5b6475;--line:#dde1e8;--soft:#f5f7fa;--accent:#3b6ea8;--mark:#ffe08a}

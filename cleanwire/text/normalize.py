@@ -20,6 +20,7 @@ __all__ = [
     "fold_quotes",
     "normalize_line",
     "normalize_text",
+    "printable",
 ]
 
 # Zero-width and BOM characters survive NFKC; they split words invisibly.
@@ -43,6 +44,16 @@ QUOTE_FOLD = str.maketrans(
     }
 )
 
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters (other than tab and newline) written as
+    ``\\xNN`` escapes: for messages that quote raw input, such as a damaged record's
+    bytes, so that they stay readable and valid in HTML and terminals."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def normalize_text(text: str) -> str:
