@@ -85,8 +85,8 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire report") -> int:
         size = path.stat().st_size
         which = f" for the run of {run_date}" + ("" if args.run_date else f" (the latest of {len(dates)})") if run_date else ""
         print(f"cleanwire: wrote {path}{which} ({size / 1024:,.0f} KiB) in {time.perf_counter() - clock:.1f}s")
-    if args.open:
-        webbrowser.open(path.resolve().as_uri())
+    if args.open and not webbrowser.open(path.resolve().as_uri()):
+        print(f"cleanwire: no web browser found here; open {path.resolve().as_uri()}", file=sys.stderr)
     return 0
 
 

@@ -45,6 +45,8 @@ def _doc(uri, text, published=None, doc_id=None):
 def test_source_for():
     assert source_for("/data/crawl/bbc.co.uk/2024/a.txt", "/data/crawl") == "bbc.co.uk"
     assert source_for("/data/seeds/000_dc38.txt", "/data/seeds") == "000_dc38"
+    # Compressing a feed does not change its source.
+    assert source_for("/data/feeds/big.jsonl.gz", "/data/feeds") == source_for("/data/feeds/big.jsonl", "/data/feeds") == "big"
 
 
 def test_read_inputs(tmp_path: Path):

@@ -63,7 +63,9 @@ def source_for(path: str, root: str) -> str:
     head, _, rest = relative.partition("/")
     if rest:
         return head
-    return posixpath.splitext(posixpath.basename(path))[0]
+    name = posixpath.basename(path)
+    _, extension = input_format(name)  # the whole extension: big.jsonl.gz is big, like big.jsonl
+    return name[: -len(extension)] if extension and name.lower().endswith(extension) else posixpath.splitext(name)[0]
 
 
 # The size a matched symbolic link whose target is gone is given: it is read as an error.
