@@ -343,3 +343,18 @@ def test_broken_links_are_found_in_nested_directories_and_by_glob(tmp_path):
     (tmp_path / "fine.txt").symlink_to(tmp_path / "site" / "kept.txt")
     assert broken_links(f"{tmp_path}/**") == sorted([f"{tmp_path}/gone.txt", f"{tmp_path}/site/2026/gone.txt"])
     assert broken_links(f"{tmp_path}/*.txt") == [f"{tmp_path}/gone.txt"]
+
+
+def test_an_html_file_takes_its_source_from_the_address_it_gives_for_itself():
+    from transforms.clean import extract_documents
+
+    body = "".join(f"<p>Paragraph {k} of the harbour story, long enough to be read as article text by anyone.</p>"
+                   for k in range(6))
+    page = (f'<html><head><link rel="canonical" href="https://www.harbour-times.example/a/1">'
+            f"<title>Harbour</title></head><body><article><h1>Harbour</h1>{body}</article></body></html>")
+    html_file = RawDocument(uri="/scrape/2026-12-05/a.html", source="2026-12-05", format="html", content=page.encode())
+    record = RawDocument(uri="/x/feed.jsonl#offset=0", source="feed", format="html", content=page.encode(),
+                         input_format="jsonl")
+    from_file, from_record = extract_documents([html_file, record])
+    assert from_file.source == "harbour-times.example"  # not the scrape's date folder
+    assert from_record.source == "feed"  # a record's own or derived source stays

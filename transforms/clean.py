@@ -16,7 +16,7 @@ from cleanwire.boilerplate.html import extract_html_pages
 from cleanwire.boilerplate.text import Extraction, extract_articles
 from cleanwire.model import ErrorRecord, ExtractedDocument, RawDocument, doc_id_for
 from cleanwire.params import ReadParams
-from cleanwire.readers import page_format
+from cleanwire.readers import domain_of, page_format
 from cleanwire.text.decode import DecodeError, decode, wrap_long_lines
 from transforms.read import ERRORS
 from transforms.stats import StageStats
@@ -85,10 +85,15 @@ def _document(raw: RawDocument, text: str, encoding: str, extraction: Extraction
         # What the page says wins; the container (WARC date, JSONL fields) fills the gaps.
         extraction = replace(extraction, title=extraction.title or raw.title,
                              published=extraction.published or raw.published)
+    source = raw.source
+    if raw.input_format == "html" and not raw.url:
+        # A page file's source came from its folder; the address the page gives for
+        # itself names its publisher better (the README's rule: the URL's domain first).
+        source = domain_of(extraction.url) or source
     return ExtractedDocument(
         doc_id=doc_id_for(raw.uri, raw.content),
         uri=raw.uri,
-        source=raw.source,
+        source=source,
         format=raw.format,
         extraction=extraction,
         url=extraction.url or raw.url,
