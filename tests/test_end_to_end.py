@@ -123,7 +123,7 @@ def test_html_and_bad_inputs_are_all_accounted_for(tmp_path):
     html = next(d for d in docs if d["format"] == "html")
     assert html["title"].startswith("Harbour cranes return to work after storm")
     assert html["url"] == "https://www.coastalherald.example/news/harbour-cranes-return"
-    assert html["source"] == "coastalherald"
+    assert html["source"] == "coastalherald.example"  # the domain of the address the page gives, not the file name
     assert str(html["published"])[:10] == "2024-03-18"
     assert "all six container cranes were back in service" in html["text"]
     assert "do not extract this" not in html["text"] and "Related stories" not in html["text"]
