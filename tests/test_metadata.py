@@ -18,6 +18,12 @@ UTC = timezone.utc
         ("22.05.2015", datetime(2015, 5, 22, tzinfo=UTC)),
         ("22. Mai 2015", datetime(2015, 5, 22, tzinfo=UTC)),
         ("Updated 3 décembre 2021", datetime(2021, 12, 3, tzinfo=UTC)),
+        # Forms of real pages: a US date only month-first can read, a zone abbreviation,
+        # the time before the date, a.m./p.m.
+        ("12/30/2019 05:03 AM EST", datetime(2019, 12, 30, 5, 3, tzinfo=UTC)),
+        ("Updated 21:22, 6 OCT 2020", datetime(2020, 10, 6, 21, 22, tzinfo=UTC)),
+        ("November 8 2023, 3:18 p.m.", datetime(2023, 11, 8, 15, 18, tzinfo=UTC)),
+        ("22 May 2015 10:00 CEST", datetime(2015, 5, 22, 10, 0, tzinfo=UTC)),
     ],
 )
 def test_date_lines(line, expected):
@@ -26,7 +32,8 @@ def test_date_lines(line, expected):
 
 @pytest.mark.parametrize(
     "line",
-    ["2015-05-22 and then some text", "The meeting on May 22, 2015 was long", "31.02.2015", "Tags: politics", ""],
+    ["2015-05-22 and then some text", "The meeting on May 22, 2015 was long", "31.02.2015", "Tags: politics", "",
+     "22 May 2015 first", "12:30 the council met", "13/13/2019"],
 )
 def test_not_date_lines(line):
     assert parse_date_line(line) is None

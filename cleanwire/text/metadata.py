@@ -39,13 +39,19 @@ _MONTH = "(?P<month>" + "|".join(sorted(map(re.escape, _MONTHS), key=len, revers
 _TIME = r"(?:[ ,T]+(?:at\s+|um\s+|à\s+)?(?P<hour>\d{1,2})[:h.](?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?)?"
 _PREFIX = r"^(?:(?:published|posted|updated|last updated|date|veröffentlicht|publié le|publicado)\s*:?\s*(?:on\s+)?)?"
 _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+# A time may also come first ("Updated 21:22, 6 OCT 2020").
+_LEADING_TIME = r"(?:(?P<lead_hour>\d{1,2}):(?P<lead_minute>\d{2})\s*(?P<lead_ampm>[ap]\.?m\.?)?,?\s+)?"
 _DATE_PATTERNS = [
-    re.compile(_PREFIX + _WEEKDAY + r"(?P<year>\d{4})-(?P<mon>\d{1,2})-(?P<day>\d{1,2})" + _TIME, re.I),
-    re.compile(_PREFIX + _WEEKDAY + r"(?P<day>\d{1,2})[./](?P<mon>\d{1,2})[./](?P<year>\d{4})" + _TIME, re.I),
-    re.compile(_PREFIX + _WEEKDAY + r"(?P<day>\d{1,2})(?:st|nd|rd|th)?\.?\s+" + _MONTH + r",?\s+(?P<year>\d{4})" + _TIME, re.I),
-    re.compile(_PREFIX + _WEEKDAY + _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})" + _TIME, re.I),
+    re.compile(_PREFIX + _LEADING_TIME + _WEEKDAY + r"(?P<year>\d{4})-(?P<mon>\d{1,2})-(?P<day>\d{1,2})" + _TIME, re.I),
+    re.compile(_PREFIX + _LEADING_TIME + _WEEKDAY + r"(?P<day>\d{1,2})[./](?P<mon>\d{1,2})[./](?P<year>\d{4})" + _TIME, re.I),
+    re.compile(_PREFIX + _LEADING_TIME + _WEEKDAY + r"(?P<day>\d{1,2})(?:st|nd|rd|th)?\.?\s+" + _MONTH + r",?\s+(?P<year>\d{4})" + _TIME,
+               re.I),
+    re.compile(_PREFIX + _LEADING_TIME + _WEEKDAY + _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})" + _TIME,
+               re.I),
 ]
-_TRAILER = re.compile(r"^[\s|·•,\-–—]*(?:(?:utc|gmt|[a-z]{3,4}t|[+-]\d{2}:?\d{2})\b)?[\s|·•,\-–—]*$", re.I)
+# After the date: a time-zone name (UTC, GMT, an upper-case abbreviation such as EST or
+# CEST, an offset) and separators, nothing else.
+_TRAILER = re.compile(r"^[\s|·•,\-–—]*(?:(?:utc|gmt|(?-i:[A-Z]{2,4}T)|[+-]\d{2}:?\d{2})\b)?[\s|·•,\-–—]*$", re.I)
 
 
 def parse_timestamp(value: str | None) -> datetime | None:
@@ -97,8 +103,9 @@ def parse_date_line(line: str) -> datetime | None:
     and a weekday) and hold nothing after it but a time and a time-zone name.
     Recognised forms: ``2015-05-22 15:26``, ``22.05.2015``, ``22/05/2015``,
     ``22 May 2015``, ``May 22, 2015`` (English, German, French, Spanish, Italian and
-    Portuguese month names).  The result is timezone-aware; a time without a zone is
-    taken as UTC.  Day-first is assumed for numeric dates with ``.`` or ``/``.
+    Portuguese month names), with the time before or after the date.  The result is
+    timezone-aware; a time without a zone is taken as UTC.  Day-first is assumed for
+    numeric dates with ``.`` or ``/`` unless only month-first can be (``12/30/2019``).
     """
     line = line.strip()
     if len(line) > 80:
@@ -109,12 +116,17 @@ def parse_date_line(line: str) -> datetime | None:
             continue
         parts = m.groupdict()
         month = int(parts["mon"]) if parts.get("mon") else _MONTHS[parts["month"].lower().rstrip(".")]
+        day = int(parts["day"])
+        if parts.get("mon") and month > 12 >= day:  # 12/30/2019 can only be month first
+            day, month = month, day
+        if parts.get("lead_hour") and not parts.get("hour"):
+            parts.update(hour=parts["lead_hour"], minute=parts["lead_minute"], ampm=parts["lead_ampm"])
         hour = int(parts["hour"] or 0)
         if parts.get("ampm"):
             hour = hour % 12 + (12 if parts["ampm"].lower().startswith("p") else 0)
         try:
             return datetime(
-                int(parts["year"]), month, int(parts["day"]), hour,
+                int(parts["year"]), month, day, hour,
                 int(parts["minute"] or 0), int(parts["second"] or 0), tzinfo=timezone.utc,
             )
         except ValueError:
