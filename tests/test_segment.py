@@ -16,6 +16,12 @@ def test_sentences_respect_abbreviations_initials_and_quotes():
     ]
 
 
+def test_an_abbreviated_title_after_a_hyphen_does_not_end_a_sentence():
+    text = "It happened in 2012 when then-Rep. Heath Shuler retired. Ex-Gov. Smith agreed."
+    assert _texts(text, sentences(text)) == [
+        "It happened in 2012 when then-Rep. Heath Shuler retired.", "Ex-Gov. Smith agreed."]
+
+
 def test_a_line_break_always_ends_a_sentence():
     text = "Heading without stop\nBody sentence one. Body two"
     assert _texts(text, sentences(text)) == ["Heading without stop", "Body sentence one.", "Body two"]

@@ -91,7 +91,7 @@ def _latin_cut(text: str, first: int, last: int) -> tuple[int, int] | None:
         word = text[max(text.rfind(" ", 0, first), text.rfind("\n", 0, first)) + 1:first].lstrip(_OPENERS)
         if (len(word) == 1 and word.isalpha()) or _DOTTED.fullmatch(word + "."):
             return None  # "J. Smith", "U.S."
-        if word.lower() in _ABBREVIATIONS:
+        if word.rsplit("-", 1)[-1].lower() in _ABBREVIATIONS:  # "Sen.", "then-Rep.", "ex-Gov."
             return None
     return m.start(1), m.end()
 
