@@ -197,3 +197,18 @@ def test_html_pages_extracted_in_a_batch_are_extracted_as_one_by_one():
         assert (together.lines, together.status, together.title, together.url) == (alone.lines, alone.status, alone.title, alone.url)
         assert np.array_equal(together.hashes, alone.hashes)
     assert KEPT in batch[0].status and REMOVED in batch[0].status
+
+
+def test_an_html_pages_headline_and_date_line_are_metadata_not_boilerplate():
+    body = "".join(f"<p>Paragraph {k}: the council approved the harbour budget after a long debate on Tuesday.</p>"
+                   for k in range(6))
+    page = ("<html><head><title>Harbour budget approved | Coastal Herald</title>"
+            '<meta property="article:published_time" content="2024-03-18T09:00:00Z"></head><body>'
+            "<nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
+            f"<div class='header'><h1>Harbour budget approved</h1><div class='date'>18 March 2024</div></div>"
+            f"<article>{body}</article><div class='related'>Related: 12 March 2024</div></body></html>")
+    result = extract_html(page)
+    metadata = [line for line, state in zip(result.lines, result.status) if state == METADATA]
+    assert "Harbour budget approved" in metadata and "18 March 2024" in metadata
+    assert "Harbour budget approved" not in result.removed and "18 March 2024" not in result.removed
+    assert any("12 March 2024" in line for line in result.removed)  # another day's date stays boilerplate

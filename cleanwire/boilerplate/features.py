@@ -27,7 +27,7 @@ from cleanwire.text.metadata import MONTH_NAMES
 
 __all__ = [
     "END_MARKERS", "FEATURE_NAMES", "FIXED_POINT", "STOPWORDS", "BlockTable", "block_features", "line_hashes",
-    "page_bounds", "segment_sums", "window_mean",
+    "page_bounds", "segment_sums", "title_parts", "window_mean",
 ]
 
 STOPWORDS = frozenset(
@@ -256,16 +256,20 @@ def window_mean(values: np.ndarray, radius: int, low: np.ndarray, high: np.ndarr
     return inside / FIXED_POINT / np.maximum(last - first, 1)
 
 
-def _headline_index(title: str, hashes: list[int]) -> int:
-    """Where the page title (the first block of a dump) reappears as the headline, or -1.
-
-    A page title is the headline, often with the site's name before or after it; the
-    first later block equal to one of its parts of two or more words is taken."""
+def title_parts(title: str) -> list[str]:
+    """A page title and its parts of two or more words: a page title is the headline,
+    often with the site's name before or after it ("Headline | Site")."""
     parts = [title]
     for separator in _TITLE_SEPARATORS:
         if separator in title:
-            parts += [part for part in title.split(separator) if " " in part.strip()]
-    found = (set(line_hashes(parts).tolist()) - {0}).intersection(hashes[1:])
+            parts += [part.strip() for part in title.split(separator) if " " in part.strip()]
+    return parts
+
+
+def _headline_index(title: str, hashes: list[int]) -> int:
+    """Where the page title (the first block of a dump) reappears as the headline, or -1:
+    the first later block equal to one of its ``title_parts``."""
+    found = (set(line_hashes(title_parts(title)).tolist()) - {0}).intersection(hashes[1:])
     return min(hashes.index(value, 1) for value in found) if found else -1
 
 

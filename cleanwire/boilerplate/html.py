@@ -44,10 +44,10 @@ from htmldate import find_date
 from lxml import etree
 from trafilatura.metadata import examine_meta, extract_meta_json, extract_title, extract_url
 
-from cleanwire.boilerplate.features import block_features, line_hashes
+from cleanwire.boilerplate.features import block_features, line_hashes, title_parts
 from cleanwire.boilerplate.model import load_model
 from cleanwire.boilerplate.text import KEPT, METADATA, REMOVED, Extraction
-from cleanwire.text.metadata import parse_timestamp
+from cleanwire.text.metadata import parse_date_line, parse_timestamp
 from cleanwire.text.normalize import normalize_line, normalize_text
 
 __all__ = [
@@ -210,7 +210,24 @@ def _merged_page(html: str, url: str | None) -> _Page | None:
     text = normalize_text(document.text or "") if document is not None else ""
     paragraphs = [line for line in text.split("\n") if line]
     lines, status = merge_lines(visible, paragraphs, title)
-    return _Page(lines, status, title, canonical, published)
+    return _Page(lines, _metadata_lines(lines, status, title, published), title, canonical, published)
+
+
+def _metadata_lines(lines: list[str], status: list[int], title: str | None, published: datetime | None) -> list[int]:
+    """``status`` with the removed lines that are the page's headline (its title without
+    the site's name) or its date line (of the publication day) marked ``METADATA``:
+    they are the document's ``title`` and ``published``, not boilerplate."""
+    heads = set(line_hashes(title_parts(title)).tolist()) - {0} if title else set()
+    hashes = line_hashes(lines).tolist()
+    marked = list(status)
+    for k, (line, state) in enumerate(zip(lines, status)):
+        if state != REMOVED:
+            continue
+        if hashes[k] in heads:
+            marked[k] = METADATA
+        elif published is not None and len(line) <= 80 and (date := parse_date_line(line)) and date.date() == published.date():
+            marked[k] = METADATA
+    return marked
 
 
 def extract_html_pages(pages: Sequence[tuple[str, str | None]]) -> list[Extraction]:
