@@ -530,6 +530,7 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
         return 2
     progress.configure_logging(config.log_format)
     reporter = progress.Reporter(config.log_format, config.quiet)
+    output.remove_abandoned_staging(config.output)
     try:
         staging = output.new_staging(config.output, history=plan is not None)
     except OSError as exc:

@@ -10,9 +10,11 @@ last and marks a complete output.)
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
+import socket
 import uuid
 
 import pyarrow as pa
@@ -25,7 +27,7 @@ from transforms.write import finish_table, write_parquet
 
 __all__ = [
     "OutputError", "Publication", "check_output", "new_staging", "own_paths", "publish", "publish_partition",
-    "remove_staging", "remove_work_files", "take_json", "write_manifest",
+    "remove_abandoned_staging", "remove_staging", "remove_work_files", "take_json", "write_manifest",
 ]
 
 _BESIDE_MARK = ".cleanwire-"  # directories a run keeps beside OUT: OUT.cleanwire-staging-*, OUT.cleanwire-previous-*
@@ -98,15 +100,53 @@ def own_paths(out: str) -> tuple[str, str]:
     return base + "/", base + _BESIDE_MARK
 
 
+_OWNER = ".owner"  # in a local staging directory: "host pid" of the run writing it
+
+
 def new_staging(out: str, history: bool = False) -> str:
     """Create and return a fresh staging directory beside ``out`` (with a directory for
-    the run's history rows when ``history``)."""
+    the run's history rows when ``history``), marked with the host and process that
+    own it."""
     staging = out.rstrip("/") + _STAGING_MARK + uuid.uuid4().hex[:12]
     if _is_local(staging):
         os.makedirs(staging)
         for name in (*SCHEMAS, WORK_DIR, *([HISTORY_WORK_DIR] if history else [])):
             os.makedirs(os.path.join(staging, name))
+        with open(os.path.join(staging, _OWNER), "w", encoding="utf-8") as handle:
+            handle.write(f"{socket.gethostname()} {os.getpid()}\n")
     return staging
+
+
+def remove_abandoned_staging(out: str) -> list[str]:
+    """Delete the staging directories beside the local ``out`` whose run was killed
+    (SIGKILL, a machine that lost power): those marked by a process of this host that
+    no longer exists.  Returns the directories removed.  A directory of a live run, of
+    another host or without a mark is left alone."""
+    if not _is_local(out):
+        return []
+    removed = []
+    host = socket.gethostname()
+    for staging in sorted(glob.glob(glob.escape(out.rstrip("/")) + _STAGING_MARK + "*")):
+        try:
+            with open(os.path.join(staging, _OWNER), encoding="utf-8") as handle:
+                owner_host, pid = handle.read().split()
+            if owner_host != host or _alive(int(pid)):
+                continue
+        except (OSError, ValueError):
+            continue
+        shutil.rmtree(staging, ignore_errors=True)
+        removed.append(staging)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def remove_work_files(staging: str) -> None:
@@ -244,4 +284,7 @@ def publish(staging: str, out: str) -> Publication | None:
         FileSystems.rename([staging], [out])
         return None
     out = out.rstrip("/")
+    owner = os.path.join(staging, _OWNER)
+    if os.path.exists(owner):  # the mark is the staging directory's, not the output's
+        os.remove(owner)
     return _all_or_nothing([(staging, out, out + _BESIDE_MARK + "previous-" + uuid.uuid4().hex[:12])])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -244,3 +245,23 @@ def test_a_remote_output_is_checked_like_a_local_one(monkeypatch):
 def test_a_local_output_with_dataflow_is_refused_before_the_job_starts(capsys, tmp_path):
     err = _usage_error(capsys, [str(SEEDS_DIR), "-o", str(tmp_path / "o"), "--runner", "DataflowRunner"])
     assert "is a local path" in err and "gs://" in err
+
+
+def test_a_killed_runs_staging_directory_is_removed_by_the_next_run(tmp_path):
+    import socket
+
+    from pipelines import output
+    from pipelines.clean_dedup import run
+
+    out = tmp_path / "out"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    abandoned = tmp_path / "out.cleanwire-staging-0123456789ab"
+    live = tmp_path / "out.cleanwire-staging-ba9876543210"
+    for directory, pid in ((abandoned, dead.stdout.strip()), (live, os.getpid())):
+        (directory / "documents").mkdir(parents=True)
+        (directory / ".owner").write_text(f"{socket.gethostname()} {pid}\n")
+    assert run([str(SEEDS_DIR / "*.txt"), "-o", str(out), "--quiet"]) == 0
+    assert not abandoned.exists() and live.exists()  # a running job's directory is never touched
+    assert not (out / ".owner").exists()
+    assert sorted(p.name for p in out.iterdir()) == ["documents", "errors", "manifest.json", "pairs", "passages"]
+    assert output.remove_abandoned_staging(str(out)) == []
