@@ -40,8 +40,8 @@ def exit_after_run(status: int) -> NoReturn:
 def _stop_cleanly_on_signals() -> list[int]:
     """Make Ctrl-C (SIGINT) and a scheduler's SIGTERM stop a run with
     ``KeyboardInterrupt`` in the main thread, so that it removes its staging directory,
-    and from then on keep the tracebacks of the runner's threads, which fail as their
-    workers stop, off the terminal: one line says what happened.  Returns a list that
+    and from then on keep the tracebacks of the runner's threads and the workers' error
+    logs, which come as the workers stop, off the terminal: one line says what happened.  Returns a list that
     receives the number of the signal that stopped the run."""
     received: list[int] = []
     report = threading.excepthook
@@ -52,6 +52,9 @@ def _stop_cleanly_on_signals() -> list[int]:
 
     def stop(signum, frame) -> None:
         received.append(signum)
+        # Workers report the bundles cut short as they stop (forwarded to this process's
+        # logging): noise once the run is being stopped on purpose.
+        logging.disable(logging.CRITICAL)
         raise KeyboardInterrupt
 
     threading.excepthook = hook
