@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import logging
 import os
 import signal
@@ -37,6 +38,22 @@ def exit_after_run(status: int) -> NoReturn:
     os._exit(status)
 
 
+def _descendants(pid: int) -> list[int]:
+    """Process ids of the processes ``pid`` started, and theirs (read from /proc; none
+    where there is no /proc).  The local runner starts each worker through a shell."""
+    found, pending = [], [pid]
+    while pending:
+        for path in glob.glob(f"/proc/{pending.pop()}/task/*/children"):
+            try:
+                with open(path, encoding="ascii") as handle:
+                    children = [int(child) for child in handle.read().split()]
+            except (OSError, ValueError):
+                continue
+            found += children
+            pending += children
+    return found
+
+
 def _stop_cleanly_on_signals() -> list[int]:
     """Make Ctrl-C (SIGINT) and a scheduler's SIGTERM stop a run with
     ``KeyboardInterrupt`` in the main thread, so that it removes its staging directory,
@@ -52,9 +69,15 @@ def _stop_cleanly_on_signals() -> list[int]:
 
     def stop(signum, frame) -> None:
         received.append(signum)
-        # Workers report the bundles cut short as they stop (forwarded to this process's
-        # logging): noise once the run is being stopped on purpose.
+        # The local runner's workers would report the bundles cut short as they stop
+        # (Beam prints those tracebacks to stderr): noise once the run is being stopped
+        # on purpose.  They hold nothing that outlives the run, so they end at once.
         logging.disable(logging.CRITICAL)
+        for pid in _descendants(os.getpid()):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
         raise KeyboardInterrupt
 
     threading.excepthook = hook
