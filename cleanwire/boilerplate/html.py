@@ -225,7 +225,8 @@ def _metadata_lines(lines: list[str], status: list[int], title: str | None, publ
             continue
         if hashes[k] in heads:
             marked[k] = METADATA
-        elif published is not None and len(line) <= 80 and (date := parse_date_line(line)) and date.date() == published.date():
+        elif (published is not None and len(line) <= 80 and any(c.isdigit() for c in line)
+              and (date := parse_date_line(line)) and date.date() == published.date()):
             marked[k] = METADATA
     return marked
 
