@@ -24,6 +24,7 @@ UTC = timezone.utc
         ("Updated 21:22, 6 OCT 2020", datetime(2020, 10, 6, 21, 22, tzinfo=UTC)),
         ("November 8 2023, 3:18 p.m.", datetime(2023, 11, 8, 15, 18, tzinfo=UTC)),
         ("22 May 2015 10:00 CEST", datetime(2015, 5, 22, 10, 0, tzinfo=UTC)),
+        ("Mon 20 Jan 2020 06.05 GMT Last modified on Mon 20 Jan 2020 07.42 GMT", datetime(2020, 1, 20, 6, 5, tzinfo=UTC)),
     ],
 )
 def test_date_lines(line, expected):
@@ -33,7 +34,7 @@ def test_date_lines(line, expected):
 @pytest.mark.parametrize(
     "line",
     ["2015-05-22 and then some text", "The meeting on May 22, 2015 was long", "31.02.2015", "Tags: politics", "",
-     "22 May 2015 first", "12:30 the council met", "13/13/2019"],
+     "22 May 2015 first", "12:30 the council met", "13/13/2019", "May 22, 2015 modified the law so that"],
 )
 def test_not_date_lines(line):
     assert parse_date_line(line) is None

@@ -51,7 +51,11 @@ _DATE_PATTERNS = [
 ]
 # After the date: a time-zone name (UTC, GMT, an upper-case abbreviation such as EST or
 # CEST, an offset) and separators, nothing else.
-_TRAILER = re.compile(r"^[\s|·•,\-–—]*(?:(?:utc|gmt|(?-i:[A-Z]{2,4}T)|[+-]\d{2}:?\d{2})\b)?[\s|·•,\-–—]*$", re.I)
+_ZONE = r"^[\s|·•,\-–—]*(?:(?:utc|gmt|(?-i:[A-Z]{2,4}T)|[+-]\d{2}:?\d{2})\b)?[\s|·•,\-–—]*"
+_TRAILER = re.compile(_ZONE + "$", re.I)
+# A second date after the first ("... GMT Last modified on Mon 20 Jan 2020 07.42 GMT": a
+# dump joins the two lines); the first is the publication.
+_SECOND_DATE = re.compile(_ZONE + r"(?:last modified|last updated|updated|modified)(?:\s+on)?\s+(?P<rest>\S.*)$", re.I)
 
 
 def parse_timestamp(value: str | None) -> datetime | None:
@@ -112,8 +116,12 @@ def parse_date_line(line: str) -> datetime | None:
         return None
     for pattern in _DATE_PATTERNS:
         m = pattern.match(line)
-        if m is None or not _TRAILER.match(line[m.end():]):
+        if m is None:
             continue
+        if not _TRAILER.match(line[m.end():]):
+            second = _SECOND_DATE.match(line[m.end():])
+            if second is None or parse_date_line(second.group("rest")) is None:
+                continue
         parts = m.groupdict()
         month = int(parts["mon"]) if parts.get("mon") else _MONTHS[parts["month"].lower().rstrip(".")]
         day = int(parts["day"])
