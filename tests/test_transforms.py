@@ -358,3 +358,20 @@ def test_an_html_file_takes_its_source_from_the_address_it_gives_for_itself():
     from_file, from_record = extract_documents([html_file, record])
     assert from_file.source == "harbour-times.example"  # not the scrape's date folder
     assert from_record.source == "feed"  # a record's own or derived source stays
+
+
+def test_the_run_ids_filter_is_the_same_however_the_ids_are_split_and_buffered():
+    from cleanwire.dedup.keyfilter import add_keys, empty_filter
+    from transforms.history import _RunIdsFn, _id_keys
+
+    ids = [f"{k * 2654435761 % (1 << 32):08x}" + "0" * 24 for k in range(10_000)]
+    combine = _RunIdsFn(bits=1 << 16)
+    parts = []
+    for chunk in (ids[:10], ids[10:7000], ids[7000:]):  # one part flushes its buffer on the way
+        accumulator = combine.create_accumulator()
+        for doc_id in chunk:
+            accumulator = combine.add_input(accumulator, doc_id)
+        parts.append(accumulator)
+    merged = combine.extract_output(combine.merge_accumulators(parts))
+    assert np.array_equal(merged, add_keys(empty_filter(1 << 16), 0, _id_keys(ids)))
+    assert not combine.extract_output(combine.create_accumulator()).any()

@@ -141,26 +141,43 @@ def _id_keys(doc_ids: list[str]) -> np.ndarray:
 
 
 class _RunIdsFn(beam.CombineFn):
-    """The run's document ids -> a bit filter of them (see ``cleanwire.dedup.keyfilter``)."""
+    """The run's document ids -> a bit filter of them (see ``cleanwire.dedup.keyfilter``).
+
+    Ids wait in a list and enter the filter a few thousand at a time, so the filter's
+    numpy work is not paid per document, and its 16 MB are only allocated for bundles
+    that hold ids."""
+
+    BUFFER = 4096
 
     def __init__(self, bits: int) -> None:
         self._bits = bits
 
+    def _flushed(self, bitmap, pending: list[str]):
+        if not pending:
+            return bitmap
+        return add_keys(empty_filter(self._bits) if bitmap is None else bitmap, 0, _id_keys(pending))
+
     def create_accumulator(self):
-        return empty_filter(self._bits)
+        return None, []
 
-    def add_input(self, bitmap, doc_id):
-        return add_keys(bitmap, 0, _id_keys([doc_id]))
+    def add_input(self, accumulator, doc_id):
+        bitmap, pending = accumulator
+        pending.append(doc_id)
+        if len(pending) >= self.BUFFER:
+            return self._flushed(bitmap, pending), []
+        return bitmap, pending
 
-    def merge_accumulators(self, bitmaps):
-        bitmaps = list(bitmaps)
-        merged = bitmaps[0]
-        for bitmap in bitmaps[1:]:
-            merged = merge_filters(merged, bitmap)
-        return merged
+    def merge_accumulators(self, accumulators):
+        merged = None
+        for bitmap, pending in accumulators:
+            bitmap = self._flushed(bitmap, pending)
+            if bitmap is not None:
+                merged = bitmap.copy() if merged is None else merge_filters(merged, bitmap)
+        return merged, []
 
-    def extract_output(self, bitmap):
-        return bitmap
+    def extract_output(self, accumulator):
+        bitmap = self._flushed(*accumulator)
+        return empty_filter(self._bits) if bitmap is None else bitmap
 
 
 class _CommittedIdsFn(beam.DoFn):
@@ -178,8 +195,9 @@ class _SkipCommittedFn(beam.DoFn):
     def setup(self) -> None:
         self.stats = StageStats(COMMITTED)
 
-    def process(self, raw: RawDocument, committed: dict):
-        if doc_id_for(raw.uri, raw.content) in committed:
+    def process(self, element: tuple[str, RawDocument], committed: dict):
+        doc_id, raw = element
+        if doc_id in committed:
             self.stats.count("documents")
             self.stats.count(f"inputs_{raw.input_format}")
             return
@@ -203,17 +221,14 @@ class SkipCommittedDocuments(beam.PTransform):
         self._bits = bits
 
     def expand(self, raws):
-        run_ids = (
-            raws
-            | "Ids" >> beam.Map(lambda raw: doc_id_for(raw.uri, raw.content))
-            | "IdFilter" >> beam.CombineGlobally(_RunIdsFn(self._bits))
-        )
+        keyed = raws | "Ids" >> beam.Map(lambda raw: (doc_id_for(raw.uri, raw.content), raw))  # hashed once
+        run_ids = keyed | "IdsOnly" >> beam.Keys() | "IdFilter" >> beam.CombineGlobally(_RunIdsFn(self._bits))
         committed = (
             raws.pipeline
             | "HistoryFiles" >> beam.Create(self._paths)
             | "CommittedIds" >> beam.ParDo(_CommittedIdsFn(), beam.pvalue.AsSingleton(run_ids))
         )
-        return raws | "Skip" >> beam.ParDo(_SkipCommittedFn(), beam.pvalue.AsDict(committed))
+        return keyed | "Skip" >> beam.ParDo(_SkipCommittedFn(), beam.pvalue.AsDict(committed))
 
 
 def history_table(docs: pa.Table, run_id: str, later_passages: np.ndarray, later_docs: np.ndarray) -> pa.Table:
