@@ -192,6 +192,7 @@ def page_metadata(tree: etree._Element, url: str | None = None) -> tuple[str | N
 @dataclass
 class _Page:
     lines: list[str]
+    hashes: np.ndarray  # line_hashes of lines
     status: list[int]
     title: str | None
     url: str | None
@@ -210,20 +211,23 @@ def _merged_page(html: str, url: str | None) -> _Page | None:
     text = normalize_text(document.text or "") if document is not None else ""
     paragraphs = [line for line in text.split("\n") if line]
     lines, status = merge_lines(visible, paragraphs, title)
-    return _Page(lines, _metadata_lines(lines, status, title, published), title, canonical, published)
+    hashes = line_hashes(lines)
+    return _Page(lines, hashes, _metadata_lines(lines, hashes, status, title, published), title, canonical, published)
 
 
-def _metadata_lines(lines: list[str], status: list[int], title: str | None, published: datetime | None) -> list[int]:
+def _metadata_lines(
+    lines: list[str], hashes: np.ndarray, status: list[int], title: str | None, published: datetime | None,
+) -> list[int]:
     """``status`` with the removed lines that are the page's headline (its title without
     the site's name) or its date line (of the publication day) marked ``METADATA``:
-    they are the document's ``title`` and ``published``, not boilerplate."""
+    they are the document's ``title`` and ``published``, not boilerplate.  ``hashes``
+    are the lines' ``line_hashes``."""
     heads = set(line_hashes(title_parts(title)).tolist()) - {0} if title else set()
-    hashes = line_hashes(lines).tolist()
     marked = list(status)
-    for k, (line, state) in enumerate(zip(lines, status)):
+    for k, (line, value, state) in enumerate(zip(lines, hashes.tolist(), status)):
         if state != REMOVED:
             continue
-        if hashes[k] in heads:
+        if value in heads:
             marked[k] = METADATA
         elif (published is not None and len(line) <= 80 and any(c.isdigit() for c in line)
               and (date := parse_date_line(line)) and date.date() == published.date()):
@@ -252,7 +256,7 @@ def extract_html_pages(pages: Sequence[tuple[str, str | None]]) -> list[Extracti
     empty = Extraction(lines=(), status=(), hashes=np.zeros(0, dtype=np.uint64))
     return [
         empty if page is None else Extraction(
-            lines=tuple(page.lines), status=tuple(page.status), hashes=line_hashes(page.lines), title=page.title,
+            lines=tuple(page.lines), status=tuple(page.status), hashes=page.hashes, title=page.title,
             published=page.published, url=page.url,
         )
         for page in merged
