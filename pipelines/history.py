@@ -151,12 +151,17 @@ def _placement(log: dict, run_id: str) -> tuple[int, int, dict | None, int]:
     return position, base, replaces, len(runs) - position - 1 if replaces else 0
 
 
+def _row_files(staging: str) -> list[str]:
+    """The run's history row files in ``staging``, sorted by name."""
+    work = FileSystems.join(staging, WORK_DIR)
+    return sorted(m.path for m in FileSystems.match([FileSystems.join(work, "*.parquet")])[0].metadata_list)
+
+
 def documents_digest(staging: str) -> str:
     """A digest of the ids of the documents a run wrote to its history rows in
     ``staging`` (in rank order, so a change of order changes it too)."""
-    work = FileSystems.join(staging, WORK_DIR)
     digest = hashlib.blake2b(digest_size=16)
-    for path in sorted(m.path for m in FileSystems.match([FileSystems.join(work, "*.parquet")])[0].metadata_list):
+    for path in _row_files(staging):
         with FileSystems.open(path) as handle:
             table = pq.read_table(handle, columns=["rank", "doc_id"]).sort_by("rank")
         for doc_id in table.column("doc_id").to_pylist():
@@ -198,8 +203,7 @@ def commit(plan: HistoryPlan, staging: str, params: DedupParams, documents: int,
     run in the log (atomically); remove the files of the run it replaces.  Raises
     ``HistoryError``, recording nothing, when another run changed the log meanwhile."""
     _check_unchanged(plan)
-    work = FileSystems.join(staging, WORK_DIR)
-    sources = sorted(m.path for m in FileSystems.match([FileSystems.join(work, "*.parquet")])[0].metadata_list)
+    sources = _row_files(staging)
     directory = f"runs/run_date={plan.run_id}.{uuid.uuid4().hex[:8]}"
     target = FileSystems.join(plan.history, directory)
     if not FileSystems.exists(target):
