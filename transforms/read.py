@@ -65,7 +65,7 @@ def source_for(path: str, root: str) -> str:
         return head
     name = posixpath.basename(path)
     _, extension = input_format(name)  # the whole extension: big.jsonl.gz is big, like big.jsonl
-    return name[: -len(extension)] if extension and name.lower().endswith(extension) else posixpath.splitext(name)[0]
+    return name[: len(name) - len(extension)]
 
 
 # The size a matched symbolic link whose target is gone is given: it is read as an error.
