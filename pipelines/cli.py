@@ -58,8 +58,9 @@ def _stop_cleanly_on_signals() -> list[int]:
     """Make Ctrl-C (SIGINT) and a scheduler's SIGTERM stop a run with
     ``KeyboardInterrupt`` in the main thread, so that it removes its staging directory,
     and from then on keep the tracebacks of the runner's threads and the workers' error
-    logs, which come as the workers stop, off the terminal: one line says what happened.  Returns a list that
-    receives the number of the signal that stopped the run."""
+    logs, which come as the workers stop, off the terminal: one line says what
+    happened.  Returns a list that receives the number of the signal that stopped the
+    run."""
     received: list[int] = []
     report = threading.excepthook
 
