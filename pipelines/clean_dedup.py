@@ -21,6 +21,7 @@ import zlib
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timezone
 from importlib import metadata
+from pathlib import Path
 
 import apache_beam as beam
 import pyarrow.compute as pc
@@ -55,9 +56,13 @@ from transforms.stats import NAMESPACE
 from transforms.verify import VerifyCandidates
 from transforms.write import WriteTables, table_chunk
 
-__all__ = ["RunConfig", "build", "build_parser", "main", "parse_args", "run"]
+__all__ = ["SEEDS_DIR", "RunConfig", "build", "build_parser", "main", "parse_args", "run"]
 
 _GLOB = re.compile(r"[*?\[]")
+
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+"""The bundled seed articles, the default input: data files only (no ``__init__.py``, so
+``cleanwire run seeds`` reads nothing but articles), installed beside this package."""
 
 
 @dataclass(frozen=True)
@@ -239,8 +244,6 @@ def resolve_inputs(inputs: list[str]) -> list[InputSpec]:
     """Turn command-line inputs into match patterns; raise ``UsageError`` for an input
     that matches nothing."""
     if not inputs:
-        from seeds import SEEDS_DIR
-
         inputs = [str(SEEDS_DIR / "*.txt")]
     specs = []
     for given in inputs:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from seeds import SEEDS_DIR
+from pipelines.clean_dedup import SEEDS_DIR
 
 DATA = Path(__file__).resolve().parent / "data"
 

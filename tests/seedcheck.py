@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from seeds import SEEDS_DIR
+from pipelines.clean_dedup import SEEDS_DIR
 
 EXPECTED = Path(__file__).resolve().parent / "data" / "seeds_expected.json"
 

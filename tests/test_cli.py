@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.clean_dedup import parse_args
-from seeds import SEEDS_DIR
+from pipelines.clean_dedup import SEEDS_DIR
 
 
 def _usage_error(capsys, argv) -> str:
@@ -119,9 +119,9 @@ def test_a_run_leaves_nothing_in_the_temporary_directory(tmp_path, monkeypatch):
     assert tempfile.gettempdir() == str(temp)
 
 
-def test_cleanwire_command_runs_the_seeds(tmp_path):
-    exe = Path(sys.executable).with_name("cleanwire")
-    result = subprocess.run([str(exe), "run", str(SEEDS_DIR / "*.txt"), "--output", str(tmp_path / "out")], capture_output=True, text=True)
+def test_cleanwire_command_runs_the_seeds_folder(tmp_path):
+    exe = Path(sys.executable).with_name("cleanwire")  # the folder holds the articles and nothing else
+    result = subprocess.run([str(exe), "run", str(SEEDS_DIR), "--output", str(tmp_path / "out")], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "2 inputs -> 2 documents + 0 errors" in result.stdout
     assert (tmp_path / "out" / "manifest.json").exists()

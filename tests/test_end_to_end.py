@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.clean_dedup import run
 from pipelines.progress import stage_name
-from seeds import SEEDS_DIR
+from pipelines.clean_dedup import SEEDS_DIR
 from tests.seedcheck import check
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -316,7 +316,7 @@ def test_a_run_refuses_to_commit_when_another_run_changed_the_history_meanwhile(
 
 
 def test_files_an_earlier_run_committed_are_set_aside_not_matched_against_themselves(runs, tmp_path, capsys):
-    from seeds import SEEDS_DIR
+    from pipelines.clean_dedup import SEEDS_DIR
 
     dataset, store = tmp_path / "dataset", tmp_path / "store"
     shutil.copytree(runs / "dataset", dataset)
@@ -346,7 +346,7 @@ def test_files_an_earlier_run_committed_are_set_aside_not_matched_against_themse
 
 
 def test_rerunning_an_earlier_night_with_other_documents_is_refused(runs, tmp_path, capsys):
-    from seeds import SEEDS_DIR
+    from pipelines.clean_dedup import SEEDS_DIR
 
     dataset, store = tmp_path / "dataset", tmp_path / "store"
     shutil.copytree(runs / "dataset", dataset)

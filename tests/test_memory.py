@@ -10,7 +10,7 @@ import textwrap
 import threading
 
 from pipelines import direct_runner, memory
-from seeds import SEEDS_DIR
+from pipelines.clean_dedup import SEEDS_DIR
 
 _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -16,7 +16,7 @@ from cleanwire.boilerplate.html import extract_html
 from cleanwire.boilerplate.recurring import LineCounts, counted_hashes
 from cleanwire.model import ErrorRecord, RawDocument
 from cleanwire.params import CleanParams
-from seeds import SEEDS_DIR
+from pipelines.clean_dedup import SEEDS_DIR
 from tests.beam_check import matches
 from transforms.clean import extract_document
 from transforms.recurring import TOTALS, CountRecurringLines, RemoveRecurringLines, finish_document

@@ -16,7 +16,7 @@ from cleanwire.report.aggregate import Cluster, DocRef, Member, ReportData, Sour
 from cleanwire.report.diff import changed_words, compare, word_diff
 from cleanwire.report.render import document_href, render
 from pipelines.report import write_report
-from seeds import SEEDS_DIR
+from pipelines.clean_dedup import SEEDS_DIR
 
 CLEANWIRE = str(Path(sys.executable).with_name("cleanwire"))
 
