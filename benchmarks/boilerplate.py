@@ -117,10 +117,12 @@ def run_method(pages: list[dict], method: Callable[[list[dict]], list[str]], rep
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("devdata", type=Path)
-    parser.add_argument("--split", choices=("all", "train", "heldout"), default="all")
+    parser.add_argument("devdata", type=Path, help="the development set: a folder with labels.jsonl, html/ and text/")
+    parser.add_argument("--split", choices=("all", "train", "heldout"), default="all",
+                        help="pages to score: all (default), the training pages, or the held-out third (every third page)")
     parser.add_argument("--pages", type=int, help="only the first N pages (a smoke test)")
-    parser.add_argument("--methods", nargs="*", choices=list(METHODS), default=list(METHODS))
+    parser.add_argument("--methods", nargs="*", choices=list(METHODS), default=list(METHODS), metavar="METHOD",
+                        help="methods to score (default all): " + ", ".join(repr(name) for name in METHODS))
     args = parser.parse_args(argv)
     pages = load_pages(args.devdata, args.split, args.pages)
     for name in args.methods:  # one-time loading and set-up are not per-page costs

@@ -45,8 +45,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jsonl", required=True, help="folder of .jsonl files with 'id' and 'text'")
     parser.add_argument("--work", required=True, help="scratch folder (emptied first)")
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--tokenizer", choices=["whitespace", "default"], default="whitespace")
+    parser.add_argument("--workers", type=int, default=1, help="datatrove tasks run in parallel (default 1)")
+    parser.add_argument("--tokenizer", choices=["whitespace", "default"], default="whitespace",
+                        help="word tokenizer: whitespace (default, the fastest) or datatrove's default (needs NLTK data)")
     args = parser.parse_args()
     shutil.rmtree(args.work, ignore_errors=True)
     files = len([f for f in os.listdir(args.jsonl) if f.endswith(".jsonl")])

@@ -94,9 +94,10 @@ def run_trafilatura(corpus: Path, workers: int, docs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", type=Path, help="a folder made by make_corpus.py")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--format", choices=["text", "html"], default="text")
-    parser.add_argument("--skip-datatrove", action="store_true")
+    parser.add_argument("--workers", type=int, default=2, help="processes for every tool compared (default 2)")
+    parser.add_argument("--format", choices=["text", "html"], default="text",
+                        help="cleanwire reads CORPUS/text (default) or CORPUS/html; html adds trafilatura alone")
+    parser.add_argument("--skip-datatrove", action="store_true", help="run cleanwire only (and trafilatura with --format html)")
     parser.add_argument("--cleanwire-arg", action="append", default=[], help="extra argument for cleanwire run (repeatable)")
     args = parser.parse_args()
     docs = _count_docs(args.corpus, args.format)

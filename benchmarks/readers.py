@@ -86,10 +86,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     making = commands.add_parser("make", help="write a WARC and a JSONL file from a folder of .txt pages")
-    making.add_argument("folder", type=Path)
-    making.add_argument("out", type=Path)
+    making.add_argument("folder", type=Path, help="folder of .txt pages")
+    making.add_argument("out", type=Path, help="folder to write pages.warc.gz and pages.jsonl into")
     reading = commands.add_parser("read", help="time the readers and decode on the files")
-    reading.add_argument("paths", type=Path, nargs="+")
+    reading.add_argument("paths", type=Path, nargs="+", help="WARC and JSONL files to read")
     args = parser.parse_args()
     if args.command == "make":
         make(args.folder, args.out)

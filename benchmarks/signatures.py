@@ -167,7 +167,7 @@ def _print(title: str, results: dict[str, float], items: int, unit: str) -> None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path, help="folder of .txt documents (e.g. a make_corpus.py text folder)")
-    parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--docs", type=int, default=2000, help="documents to sign, the first N by name (default 2000)")
     args = parser.parse_args()
     texts = [p.read_text(encoding="utf-8") for p in sorted(args.folder.rglob("*.txt"))[: args.docs]]
     size = sum(len(t.encode()) for t in texts) / len(texts)

@@ -21,8 +21,8 @@ def _extract(path: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("folder", type=Path)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("folder", type=Path, help="folder of pages (.htm, .html, searched recursively)")
+    parser.add_argument("--workers", type=int, default=1, help="processes extracting in parallel (default 1)")
     args = parser.parse_args()
     pages = sorted(args.folder.rglob("*.htm*"))
     with Pool(args.workers) as pool:

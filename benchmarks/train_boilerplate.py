@@ -226,8 +226,8 @@ def choose_threshold(examples: list[dict]) -> tuple[float, list[tuple[float, dic
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("devdata", type=Path)
-    parser.add_argument("--output", type=Path, default=WEIGHTS)
+    parser.add_argument("devdata", type=Path, help="the development set: a folder with labels.jsonl, html/ and text/")
+    parser.add_argument("--output", type=Path, default=WEIGHTS, help="where to write the weights (default: the shipped file)")
     args = parser.parse_args(argv)
     pages = load_pages(args.devdata, "train")
     print(f"training on {len(pages)} pages of the training split")
