@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import PipelineOptions
 
 import cleanwire
 from cleanwire.params import CleanParams, DedupParams, ReadParams
@@ -37,7 +37,7 @@ from cleanwire.readers.jsonl import FIELDS, parse_fields
 from pipelines import history, memory, output, progress
 from pipelines.cli import exit_after_run
 from pipelines.direct_runner import (
-    avoid_data_plane_stalls, private_temp_dir, runs_locally, send_inputs_in_chunks, worker_environment,
+    avoid_data_plane_stalls, private_temp_dir, runner_name, runs_locally, send_inputs_in_chunks, worker_environment,
 )
 from schemas import SCHEMA_VERSION, run_partition
 from transforms.assemble import AssembleRecords
@@ -311,8 +311,8 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
             run_date=args.run_date or (datetime.now(timezone.utc).date().isoformat() if args.history else None),
         )
         output.check_output(config.output, partitioned=config.run_date is not None)
-        runner = PipelineOptions(beam_argv).view_as(StandardOptions).runner or ""
-        if "dataflow" in runner.lower() and "://" not in config.output:
+        runner = runner_name(PipelineOptions(beam_argv))
+        if runner in ("DataflowRunner", "TestDataflowRunner") and "://" not in config.output:
             raise output.OutputError(
                 f"--output {config.output} is a local path, which {runner}'s workers cannot write to; "
                 "give a bucket path such as gs://BUCKET/cleanwire")
@@ -545,7 +545,8 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
     try:
         options = PipelineOptions(beam_argv)
         temp, workers, freed_memory = contextlib.nullcontext(), contextlib.nullcontext(), contextlib.nullcontext()
-        if runs_locally(options):
+        local = runs_locally(options)
+        if local:
             streams_inputs = send_inputs_in_chunks()
             avoid_data_plane_stalls(unbounded_queues=not streams_inputs)
             memory.limit_malloc_arenas()
@@ -553,7 +554,8 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
             workers, freed_memory = worker_environment(quiet=not config.verbose), memory.trimming()
         pipeline = beam.Pipeline(options=options)
         build(pipeline, config, staging, plan)
-        with temp, workers, freed_memory, progress.watch(reporter, [spec.pattern for spec in config.inputs], beam_argv):
+        with temp, workers, freed_memory, progress.watch(
+                reporter, [spec.pattern for spec in config.inputs], runner_name(options), local):
             result = pipeline.run()
             result.wait_until_finish()
         output.remove_work_files(staging)

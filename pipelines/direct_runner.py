@@ -83,7 +83,7 @@ from pipelines.memory import MALLOC_ARENAS
 
 __all__ = [
     "CHUNK_BYTES", "QUIET_WORKER_ENV", "WORKER_SITE", "avoid_data_plane_stalls", "chunked_partition", "private_temp_dir",
-    "runs_locally", "send_inputs_in_chunks", "worker_environment",
+    "runner_name", "runs_locally", "send_inputs_in_chunks", "worker_environment",
 ]
 
 CHUNK_BYTES = 8 << 20
@@ -95,17 +95,30 @@ _LOG = logging.getLogger(__name__)
 _BEAM_SEND_QUEUE_LIMITS = (getattr(data_plane, "_DEFAULT_SEND_QUEUE_MAX_ELEMENTS", 0),
                            getattr(data_plane, "_DEFAULT_SEND_QUEUE_MAX_BYTES", 0))
 
-# The names --runner takes for Beam's local (FnApi) runner; no --runner means DirectRunner.
-_LOCAL_RUNNERS = frozenset({"DirectRunner", "SwitchingDirectRunner", "FnApiRunner"})
+# Beam's local runners (lower case); DirectRunner hands batch pipelines to FnApiRunner.
+_LOCAL_RUNNERS = frozenset({"directrunner", "switchingdirectrunner", "bundlebaseddirectrunner", "fnapirunner",
+                            "testdirectrunner"})
+_KNOWN_RUNNERS = {path.rsplit(".", 1)[-1].lower(): path.rsplit(".", 1)[-1]
+                  for path in StandardOptions.ALL_KNOWN_RUNNERS}
+
+
+def runner_name(options: PipelineOptions) -> str:
+    """The class name of the runner ``options`` select, resolved as Beam's
+    ``create_runner`` resolves ``--runner`` (any case, ``Runner`` optional: ``direct`` is
+    ``DirectRunner``); ``DirectRunner`` when no runner is given."""
+    runner = options.view_as(StandardOptions).runner
+    if runner is None:
+        return "DirectRunner"
+    if not isinstance(runner, str):
+        return type(runner).__name__
+    given = runner.rsplit(".", 1)[-1]
+    return _KNOWN_RUNNERS.get(given.lower(), _KNOWN_RUNNERS.get(given.lower() + "runner", given))
 
 
 def runs_locally(options: PipelineOptions) -> bool:
-    """Whether ``options`` run the pipeline on Beam's local DirectRunner (the default)."""
-    runner = options.view_as(StandardOptions).runner
-    if runner is None:
-        return True
-    name = runner if isinstance(runner, str) else type(runner).__name__
-    return name.rsplit(".", 1)[-1] in _LOCAL_RUNNERS
+    """Whether ``options`` run the pipeline on one of Beam's local runners in this
+    process and its children (DirectRunner, the default, and its variants)."""
+    return runner_name(options).lower() in _LOCAL_RUNNERS
 
 
 def avoid_data_plane_stalls(unbounded_queues: bool = True) -> bool:

@@ -49,7 +49,6 @@ _STAGE_NAMES = {
     "copies": "pairing exact copies", "passage_entries": "listing passage band keys", "history": "reading the history",
     "committed": "setting aside documents earlier runs committed",
 }
-_LOCAL_RUNNERS = {"directrunner", "direct", "bundlebaseddirectrunner", "swappingrunner"}
 
 
 def stage_name(stage: str) -> str:
@@ -194,15 +193,6 @@ def _count_local_inputs(patterns: list[str]) -> int | None:
     return len(found)
 
 
-def _runner(beam_argv: list[str]) -> str:
-    for i, arg in enumerate(beam_argv):
-        if arg.startswith("--runner="):
-            return arg.split("=", 1)[1]
-        if arg == "--runner" and i + 1 < len(beam_argv):
-            return beam_argv[i + 1]
-    return "DirectRunner"
-
-
 class _Watcher:
     def __init__(self, reporter: Reporter, patterns: list[str], directory: str) -> None:
         self.reporter, self.patterns, self.directory = reporter, patterns, directory
@@ -268,15 +258,16 @@ class _Watcher:
 class watch:  # noqa: N801 - used as a context manager, named like one
     """Show the progress of the pipeline run inside the ``with`` block.
 
-    ``patterns``: the input patterns (to count the inputs); ``beam_argv``: the Beam
-    options (progress is shown for the DirectRunner; other runners get one line saying
-    where to look).  Sets ``CLEANWIRE_PROGRESS_DIR`` for the block (worker processes
+    ``patterns``: the input patterns (to count the inputs); ``runner``: the runner's
+    name; ``local``: whether it runs here (progress is shown for Beam's local runners;
+    others get one line saying where to look).  Sets ``CLEANWIRE_PROGRESS_DIR`` for the block (worker processes
     started in it inherit it) and restores it after; removes its directory.
     """
 
-    def __init__(self, reporter: Reporter, patterns: list[str], beam_argv: list[str]) -> None:
+    def __init__(self, reporter: Reporter, patterns: list[str], runner: str = "DirectRunner",
+                 local: bool = True) -> None:
         self.reporter, self.patterns = reporter, patterns
-        self.runner = _runner(beam_argv)
+        self.runner, self.local = runner, local
         self.watcher: _Watcher | None = None
         self.directory: str | None = None
         self.previous: str | None = None
@@ -284,7 +275,7 @@ class watch:  # noqa: N801 - used as a context manager, named like one
     def __enter__(self) -> "watch":
         if self.reporter.quiet:
             return self
-        if self.runner.lower() not in _LOCAL_RUNNERS:
+        if not self.local:
             self.reporter.stage("run", 0.0, runner=self.runner,
                                 note=f"on {self.runner}: its own UI shows the stages; cleanwire reports at the end")
             return self

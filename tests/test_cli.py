@@ -242,9 +242,10 @@ def test_a_remote_output_is_checked_like_a_local_one(monkeypatch):
         output.check_output("gs://bucket/new", partitioned=True)
 
 
-def test_a_local_output_with_dataflow_is_refused_before_the_job_starts(capsys, tmp_path):
-    err = _usage_error(capsys, [str(SEEDS_DIR), "-o", str(tmp_path / "o"), "--runner", "DataflowRunner"])
-    assert "is a local path" in err and "gs://" in err
+@pytest.mark.parametrize("runner", ["DataflowRunner", "dataflow"])  # Beam accepts both
+def test_a_local_output_with_dataflow_is_refused_before_the_job_starts(capsys, tmp_path, runner):
+    err = _usage_error(capsys, [str(SEEDS_DIR), "-o", str(tmp_path / "o"), "--runner", runner])
+    assert "is a local path" in err and "DataflowRunner" in err and "gs://" in err
 
 
 def test_a_killed_runs_staging_directory_is_removed_by_the_next_run(tmp_path):

@@ -23,7 +23,7 @@ from apache_beam.transforms import core
 
 from pipelines import direct_runner
 from pipelines.direct_runner import (
-    QUIET_WORKER_ENV, avoid_data_plane_stalls, chunked_partition, runs_locally, send_inputs_in_chunks,
+    QUIET_WORKER_ENV, avoid_data_plane_stalls, chunked_partition, runner_name, runs_locally, send_inputs_in_chunks,
     worker_environment,
 )
 from pipelines.memory import limit_malloc_arenas
@@ -55,11 +55,23 @@ def test_new_channels_queue_without_limit_and_flush_only_by_size(restored):
     ([], True),
     (["--runner", "DirectRunner", "--direct_running_mode=multi_processing"], True),
     (["--runner=apache_beam.runners.direct.direct_runner.SwitchingDirectRunner"], True),
+    (["--runner", "direct"], True),  # Beam takes any case, "Runner" optional
+    (["--runner=directrunner"], True),
+    (["--runner", "FnApiRunner"], True),
+    (["--runner", "dataflow"], False),
     (["--runner", "DataflowRunner"], False),
     (["--runner=FlinkRunner", "--environment_type=LOOPBACK"], False),
 ])
 def test_only_the_local_runner_gets_the_workaround(argv, local):
     assert runs_locally(PipelineOptions(argv)) is local
+
+
+@pytest.mark.parametrize("given, name", [
+    (None, "DirectRunner"), ("direct", "DirectRunner"), ("DIRECTRUNNER", "DirectRunner"), ("flink", "FlinkRunner"),
+    ("apache_beam.runners.portability.portable_runner.PortableRunner", "PortableRunner"), ("MyRunner", "MyRunner"),
+])
+def test_runner_name_resolves_like_beam(given, name):
+    assert runner_name(PipelineOptions([] if given is None else ["--runner", given])) == name
 
 
 def test_bundles_bigger_than_the_send_queues_arrive_whole():
