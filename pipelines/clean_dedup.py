@@ -32,7 +32,6 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 import cleanwire
 from cleanwire.params import CleanParams, DedupParams, ReadParams
-from cleanwire.readers import FORMATS
 from cleanwire.readers.jsonl import FIELDS, parse_fields
 from pipelines import history, memory, output, progress
 from pipelines.cli import exit_after_run

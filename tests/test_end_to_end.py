@@ -42,7 +42,7 @@ def test_output_layout_and_manifest(seed_run):
     assert manifest["counts"]["passages"] == pq.read_table(seed_run / "passages").num_rows
     assert manifest["parameters"]["passage_bands_rows"] == [24, 2]
     assert {"read", "clean", "recurring", "rank", "sign", "stage", "verify", "assemble"} <= set(manifest["stages"])
-    assert all(stage.get("cpu_seconds", 0) >= 0 for stage in manifest["stages"].values())
+    assert all(manifest["stages"][stage]["cpu_seconds"] > 0 for stage in ("clean", "sign", "verify", "assemble"))
     assert [stage for stage in manifest["stages"] if stage_name(stage) == stage] == []  # progress lines name each in words
     assert manifest["versions"]["apache-beam"]
     for table in TABLES:

@@ -41,16 +41,6 @@ class DocumentShingles:
     hi: np.ndarray
     words: np.ndarray | None = None
 
-    def passage_set(self, k: int) -> np.ndarray:
-        """The distinct shingles of passage ``k`` (sorted)."""
-        return sorted_unique(self.shingles[self.lo[k]:self.hi[k]])
-
-    def document_set(self) -> np.ndarray:
-        """The distinct shingles of all sentences (no window crosses a sentence)."""
-        sentences = self.passages[:, 2] == KIND_CODES[SENTENCE]
-        pieces = [self.shingles[a:b] for a, b in zip(self.lo[sentences], self.hi[sentences]) if b > a]
-        return sorted_unique(np.concatenate(pieces)) if pieces else np.zeros(0, dtype=np.uint32)
-
 
 def shingle_document(text: str, ngram: int, min_words: int) -> DocumentShingles:
     """Segment ``text`` (see ``cleanwire.text.segment``) and shingle its passages."""
