@@ -183,6 +183,7 @@ class PartitionIndex:
         return cls(tuple(p for p, _ in counts), tuple(firsts), rank, shards, base, tuple(history))
 
     def first_rank(self, partition: int) -> int:
+        """The rank of ``partition``'s first document."""
         return self.first_ranks[self.partitions.index(partition)]
 
     def partition_of(self, ranks: np.ndarray) -> np.ndarray:

@@ -129,10 +129,12 @@ class DedupParams:
 
     @property
     def passage_bands(self) -> tuple[int, int]:
+        """Passage LSH ``(bands, rows)``: as given, else datasketch's optimum for the threshold."""
         return self.passage_bands_rows or lsh_bands(self.passage_lsh_threshold, self.num_perm)
 
     @property
     def doc_bands(self) -> tuple[int, int]:
+        """Document LSH ``(bands, rows)``: as given, else datasketch's optimum for the threshold."""
         return self.doc_bands_rows or lsh_bands(self.doc_lsh_threshold, self.num_perm)
 
     @property
@@ -142,10 +144,12 @@ class DedupParams:
 
     @property
     def passage_rule(self) -> MatchRule:
+        """When two passages match: Jaccard, or containment of a long enough one."""
         return MatchRule(self.passage_jaccard, self.passage_containment, self.containment_min_shingles)
 
     @property
     def doc_rule(self) -> MatchRule:
+        """When two documents match: Jaccard alone."""
         return MatchRule(self.doc_jaccard)
 
     def describe(self) -> dict:

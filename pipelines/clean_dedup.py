@@ -113,6 +113,8 @@ class _OneLineErrors(argparse.ArgumentParser):
 
 
 def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
+    """The parser of cleanwire's own options (Beam's pass through), its help naming
+    each option's default."""
     defaults = DedupParams()
     clean_defaults = CleanParams()
     parser = _OneLineErrors(
@@ -608,6 +610,7 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """``python -m pipelines.clean_dedup``: :func:`run`, then exit with its status."""
     exit_after_run(run(argv, prog="python -m pipelines.clean_dedup"))
 
 

@@ -88,6 +88,8 @@ def _stop_cleanly_on_signals() -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """The ``cleanwire`` command: dispatch ``run``, ``report`` or ``history`` (``argv``
+    defaults to ``sys.argv[1:]``); exits with the command's status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
         print(_USAGE, end="")

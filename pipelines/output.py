@@ -196,6 +196,8 @@ def take_json(staging: str, name: str) -> dict:
 
 
 def write_manifest(staging: str, manifest: dict) -> None:
+    """Write ``manifest`` into ``staging`` as ``manifest.json`` (keys sorted, so equal
+    manifests are equal files)."""
     with FileSystems.create(FileSystems.join(staging, MANIFEST)) as handle:
         handle.write(json.dumps(manifest, indent=2, sort_keys=True, default=str).encode("utf-8") + b"\n")
 

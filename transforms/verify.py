@@ -68,6 +68,7 @@ class PairSides:
 
     @property
     def refs(self) -> np.ndarray:
+        """The item reference of this side of every pair (``u`` or ``v``)."""
         return self.u if self.side == 0 else self.v
 
     def pair_doc_ids(self) -> np.ndarray:
@@ -79,6 +80,7 @@ class PairSides:
         return ragged_take(self.values, self.offsets, self.item)
 
     def nbytes(self) -> int:
+        """Bytes held by the arrays (what the element weighs when batched)."""
         arrays = (self.u, self.v, self.item, self.sizes, self.values, self.offsets, self.set_hashes, self.may_lead,
                   self.doc_ranks, self.doc_ids)
         return sum(a.nbytes for a in arrays if a is not None)

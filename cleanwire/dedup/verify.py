@@ -44,6 +44,7 @@ class Similarity:
 
     @property
     def jaccard(self) -> np.ndarray:
+        """Exact Jaccard similarity of each pair (0 for two empty sets)."""
         union = self.size_a + self.size_b - self.intersection
         return np.divide(self.intersection, union, out=np.zeros(len(union)), where=union > 0)
 
