@@ -518,92 +518,106 @@ def _manifest(
     }
 
 
+class _Stop(Exception):
+    """A run that ends with one line on stderr and an exit status, nothing published."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _quiet_beam(config: RunConfig, beam_argv: list[str]) -> list[str]:
+    """Beam logs routine progress and warnings about its own internals; keep the
+    terminal for cleanwire's summary unless ``--verbose``."""
+    if config.verbose:
+        return beam_argv
+    logging.getLogger("apache_beam").setLevel(logging.ERROR)
+    if any(arg.startswith("--default_sdk_harness_log_level") for arg in beam_argv):
+        return beam_argv
+    return [*beam_argv, "--default_sdk_harness_log_level=ERROR"]
+
+
+def _execute(config: RunConfig, options: PipelineOptions, staging: str, plan: history.HistoryPlan | None,
+             reporter: progress.Reporter):
+    """Build and run the pipeline into ``staging``, showing progress; return the result.
+    On Beam's local runner, with its set-up (see ``pipelines.direct_runner``)."""
+    local = runs_locally(options)
+    with contextlib.ExitStack() as stack:
+        if local:
+            avoid_data_plane_stalls(unbounded_queues=not send_inputs_in_chunks())
+            memory.limit_malloc_arenas()
+            for context in (private_temp_dir(), worker_environment(quiet=not config.verbose), memory.trimming()):
+                stack.enter_context(context)
+        pipeline = beam.Pipeline(options=options)
+        build(pipeline, config, staging, plan)
+        stack.enter_context(progress.watch(reporter, [spec.pattern for spec in config.inputs], runner_name(options), local))
+        result = pipeline.run()
+        result.wait_until_finish()
+    return result
+
+
+def _publish(config: RunConfig, staging: str, plan: history.HistoryPlan | None, documents: int,
+             digest: str | None) -> None:
+    """Move the staged run into ``--output`` and, with a history, record it there; all
+    or nothing: if recording fails, the output goes back to what it was."""
+    try:
+        if config.run_date:
+            publication = output.publish_partition(staging, config.output, run_partition(config.run_date))
+        else:
+            publication = output.publish(staging, config.output)
+    except OSError as exc:
+        raise _Stop(f"could not publish into {config.output} ({exc}); nothing was published, "
+                    "the previous output is unchanged", 1) from exc
+    if plan:
+        # Only now, with the run's outputs in place, does the history learn of it.
+        try:
+            history.commit(plan, staging, config.params, documents, digest)
+        except BaseException as exc:
+            publication.undo()
+            if isinstance(exc, OSError):
+                raise _Stop(f"could not record the run in the history {config.history} ({exc}); "
+                            "its outputs were taken back, the history and the dataset are as before", 1) from exc
+            raise
+    if publication:
+        publication.finish()
+
+
 def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
     """Run the pipeline from the command line; return the exit status."""
     config, beam_argv = parse_args(argv, prog)
-    if not config.verbose:
-        # Beam logs routine progress and warnings about its own internals; keep the
-        # terminal for cleanwire's summary unless asked.
-        logging.getLogger("apache_beam").setLevel(logging.ERROR)
-        if not any(arg.startswith("--default_sdk_harness_log_level") for arg in beam_argv):
-            beam_argv = [*beam_argv, "--default_sdk_harness_log_level=ERROR"]
+    beam_argv = _quiet_beam(config, beam_argv)
+    staging = None
     try:
         plan = history.plan_run(config.history, config.run_date, config.params) if config.history else None
-    except history.HistoryError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 2
-    progress.configure_logging(config.log_format)
-    reporter = progress.Reporter(config.log_format, config.quiet)
-    output.remove_abandoned_staging(config.output)
-    try:
-        staging = output.new_staging(config.output, history=plan is not None)
-    except OSError as exc:
-        print(f"{prog}: error: cannot write beside --output {config.output} ({exc.strerror or exc}); "
-              "choose a directory you can write to", file=sys.stderr)
-        return 2
-    started = datetime.now(timezone.utc)
-    clock = time.perf_counter()
-    try:
-        options = PipelineOptions(beam_argv)
-        temp, workers, freed_memory = contextlib.nullcontext(), contextlib.nullcontext(), contextlib.nullcontext()
-        local = runs_locally(options)
-        if local:
-            streams_inputs = send_inputs_in_chunks()
-            avoid_data_plane_stalls(unbounded_queues=not streams_inputs)
-            memory.limit_malloc_arenas()
-            temp = private_temp_dir()
-            workers, freed_memory = worker_environment(quiet=not config.verbose), memory.trimming()
-        pipeline = beam.Pipeline(options=options)
-        build(pipeline, config, staging, plan)
-        with temp, workers, freed_memory, progress.watch(
-                reporter, [spec.pattern for spec in config.inputs], runner_name(options), local):
-            result = pipeline.run()
-            result.wait_until_finish()
+        progress.configure_logging(config.log_format)
+        reporter = progress.Reporter(config.log_format, config.quiet)
+        output.remove_abandoned_staging(config.output)
+        try:
+            staging = output.new_staging(config.output, history=plan is not None)
+        except OSError as exc:
+            raise _Stop(f"cannot write beside --output {config.output} ({exc.strerror or exc}); "
+                        "choose a directory you can write to", 2) from exc
+        started, clock = datetime.now(timezone.utc), time.perf_counter()
+        result = _execute(config, PipelineOptions(beam_argv), staging, plan, reporter)
         output.remove_work_files(staging)
         output.fill_empty_tables(staging, config.run_date)
         files = output.table_files(staging)
-        sources = output.take_json(staging, SOURCES_FILE)
         stages = _stage_stats(result)
         rows, by_format = _reconcile(stages, files)
+        digest = None
         if plan:
             digest = history.documents_digest(staging)
             history.check_commit(plan, rows["documents"], digest)
-        manifest = _manifest(config, beam_argv, stages, files, sources, started, time.perf_counter() - clock, plan,
-                             by_format)
+        manifest = _manifest(config, beam_argv, stages, files, output.take_json(staging, SOURCES_FILE), started,
+                             time.perf_counter() - clock, plan, by_format)
         output.write_manifest(staging, manifest)
-        try:
-            if config.run_date:
-                publication = output.publish_partition(staging, config.output, run_partition(config.run_date))
-            else:
-                publication = output.publish(staging, config.output)
-        except OSError as exc:
-            output.remove_staging(staging)
-            print(f"{prog}: error: could not publish into {config.output} ({exc}); nothing was published, "
-                  "the previous output is unchanged", file=sys.stderr)
-            return 1
-        if plan:
-            # Only now, with the run's outputs in place, does the history learn of it;
-            # if it cannot, the outputs go back to what they were.
-            try:
-                history.commit(plan, staging, config.params, rows["documents"], digest)
-            except BaseException as exc:
-                publication.undo()
-                if isinstance(exc, OSError):
-                    output.remove_staging(staging)
-                    print(f"{prog}: error: could not record the run in the history {config.history} ({exc}); "
-                          "its outputs were taken back, the history and the dataset are as before", file=sys.stderr)
-                    return 1
-                raise
-        if publication:
-            publication.finish()
-    except history.HistoryError as exc:
-        output.remove_staging(staging)
+        _publish(config, staging, plan, rows["documents"], digest)
+    except (_Stop, history.HistoryError) as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 2
-    except BaseException:
-        output.remove_staging(staging)
-        raise
-    output.remove_staging(staging)
+        return exc.status if isinstance(exc, _Stop) else 2
+    finally:
+        if staging:
+            output.remove_staging(staging)
     partition = run_partition(config.run_date) if config.run_date else ""
     progress.summarise(reporter, manifest, config.output, os.path.join(config.output, "passages", partition))
     return 1 if config.fail_on_errors and manifest["counts"]["errors"] else 0
