@@ -19,7 +19,7 @@ import sys
 import time
 import zlib
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
@@ -35,6 +35,7 @@ from cleanwire.params import CleanParams, DedupParams, ReadParams
 from cleanwire.readers.jsonl import FIELDS, parse_fields
 from pipelines import history, memory, output, progress
 from pipelines.cli import exit_after_run
+from pipelines.usage import OneLineErrors, iso_date, positive_int
 from pipelines.direct_runner import (
     avoid_data_plane_stalls, private_temp_dir, runner_name, runs_locally, send_inputs_in_chunks, worker_environment,
 )
@@ -98,26 +99,12 @@ def _bands_rows(value: str) -> tuple[int, int]:
     return bands, rows
 
 
-def _run_date(value: str) -> str:
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date such as 2026-11-22, got {value!r}") from None
-
-
-class _OneLineErrors(argparse.ArgumentParser):
-    """Bad usage is one line on stderr (the problem and where to look) and status 2."""
-
-    def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (options: {self.prog} --help)\n")
-
-
 def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
     """The parser of cleanwire's own options (Beam's pass through), its help naming
     each option's default."""
     defaults = DedupParams()
     clean_defaults = CleanParams()
-    parser = _OneLineErrors(
+    parser = OneLineErrors(
         prog=prog,
         description="Strip boilerplate from scraped articles, find near-duplicate documents and "
         "passages across sources with MinHash, and write Parquet datasets to OUT: documents/, "
@@ -191,19 +178,19 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
     match.add_argument("--bucket-cap", type=int, default=defaults.bucket_cap,
                        help="bucket size beyond which only the earliest member is paired with the rest (default %(default)s)")
     scale = parser.add_argument_group("scale")
-    scale.add_argument("--partition-size", type=int, default=1_000,
+    scale.add_argument("--partition-size", type=positive_int, default=1_000,
                        help="documents per work unit: a run of N documents is split into N / size range partitions "
                        "and as many shards of keys, pairs and links (default %(default)s)")
-    scale.add_argument("--max-partitions", type=int, default=1_024,
+    scale.add_argument("--max-partitions", type=positive_int, default=1_024,
                        help="most work units (default %(default)s; beyond it partitions grow instead)")
-    scale.add_argument("--rows-per-file", type=int, default=5_000,
+    scale.add_argument("--rows-per-file", type=positive_int, default=5_000,
                        help="documents per output file of documents/ and passages/ (a block's passages go to "
                        "the file with the same number), and error rows per file of errors/ (default %(default)s)")
     runs = parser.add_argument_group("scheduled runs (see the README's Scheduled runs)")
     runs.add_argument("--history", metavar="DIR",
                       help="match against everything earlier runs committed to the history store DIR, and add this "
                       "run to it when the run succeeds; implies --run-date (default today, UTC)")
-    runs.add_argument("--run-date", metavar="YYYY-MM-DD", type=_run_date,
+    runs.add_argument("--run-date", metavar="YYYY-MM-DD", type=iso_date,
                       help="date of this run: OUT becomes a dataset root shared by all runs, each run writing "
                       "TABLE/run_date=YYYY-MM-DD/ with a run_id column (a re-run of a date replaces its partition)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
@@ -248,7 +235,7 @@ def resolve_inputs(inputs: list[str]) -> list[InputSpec]:
         inputs = [str(SEEDS_DIR / "*.txt")]
     specs = []
     for given in inputs:
-        local = "://" not in given
+        local = output.is_local(given)
         path = os.path.abspath(given) if local else given
         if _GLOB.search(path):
             root = path[: _GLOB.search(path).start()].rsplit("/", 1)[0]
@@ -301,9 +288,6 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
             split_bytes=args.split_bytes,
             jsonl_fields=tuple((k, v) for k, v in parse_fields(args.jsonl_fields).items() if k != v),
         )
-        for name in ("partition_size", "max_partitions", "rows_per_file"):
-            if getattr(args, name) < 1:
-                raise ValueError(f"--{name.replace('_', '-')} must be at least 1")
         config = RunConfig(
             inputs=resolve_inputs(args.inputs), output=args.output, params=params, clean=clean, read=read,
             fail_on_errors=args.fail_on_errors,
@@ -313,7 +297,7 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
         )
         output.check_output(config.output, partitioned=config.run_date is not None)
         runner = runner_name(PipelineOptions(beam_argv))
-        if runner in ("DataflowRunner", "TestDataflowRunner") and "://" not in config.output:
+        if runner in ("DataflowRunner", "TestDataflowRunner") and output.is_local(config.output):
             raise output.OutputError(
                 f"--output {config.output} is a local path, which {runner}'s workers cannot write to; "
                 "give a bucket path such as gs://BUCKET/cleanwire")

@@ -22,7 +22,6 @@ leaves the history as it was (at worst an unreferenced directory, removed by
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -36,6 +35,8 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from cleanwire.params import DedupParams
+from pipelines.output import is_local
+from pipelines.usage import OneLineErrors, iso_date
 from transforms.history import WORK_DIR
 
 __all__ = [
@@ -61,10 +62,6 @@ def matching_key(params: DedupParams) -> dict:
     }
 
 
-def _is_local(path: str) -> bool:
-    return "://" not in path
-
-
 def load_log(history: str) -> dict:
     """The history's log (an empty one for a new history)."""
     path = FileSystems.join(history, LOG)
@@ -80,7 +77,7 @@ def load_log(history: str) -> dict:
 def _write_log(history: str, log: dict) -> None:
     data = json.dumps(log, indent=2, sort_keys=True).encode("utf-8") + b"\n"
     path = FileSystems.join(history, LOG)
-    if _is_local(history):
+    if is_local(history):
         temporary = f"{path}.{uuid.uuid4().hex[:8]}.tmp"
         with open(temporary, "wb") as handle:
             handle.write(data)
@@ -231,7 +228,7 @@ def commit(plan: HistoryPlan, staging: str, params: DedupParams, documents: int,
 
 
 def _remove_dir(path: str) -> None:
-    if _is_local(path):
+    if is_local(path):
         shutil.rmtree(path, ignore_errors=True)
     elif FileSystems.exists(path):
         FileSystems.delete([path])
@@ -256,7 +253,7 @@ def prune(history: str, older_than: str, today: date | None = None) -> list[str]
         _write_log(history, {**log, "runs": kept})
     referenced = {run["dir"] for run in kept}
     runs_dir = os.path.join(history, "runs")
-    if _is_local(history) and os.path.isdir(runs_dir):
+    if is_local(history) and os.path.isdir(runs_dir):
         for name in sorted(os.listdir(runs_dir)):
             if f"runs/{name}" not in referenced:
                 shutil.rmtree(os.path.join(runs_dir, name), ignore_errors=True)
@@ -265,7 +262,7 @@ def prune(history: str, older_than: str, today: date | None = None) -> list[str]
 
 def main(argv: list[str], prog: str = "cleanwire history") -> int:
     """``cleanwire history prune DIR --older-than 90d``; returns the exit status."""
-    parser = argparse.ArgumentParser(prog=prog, description="Manage a cleanwire history store (--history DIR).")
+    parser = OneLineErrors(prog=prog, description="Manage a cleanwire history store (--history DIR).")
     commands = parser.add_subparsers(dest="command", required=True)
     pruning = commands.add_parser(
         "prune", help="drop runs older than a retention window",
@@ -274,13 +271,13 @@ def main(argv: list[str], prog: str = "cleanwire history") -> int:
         "Do not prune while a run that uses the history is going.")
     pruning.add_argument("history", metavar="DIR", help="the history store")
     pruning.add_argument("--older-than", required=True, metavar="Nd", help="retention window in days, e.g. 90d")
-    pruning.add_argument("--today", type=date.fromisoformat, metavar="YYYY-MM-DD",
+    pruning.add_argument("--today", type=iso_date, metavar="YYYY-MM-DD",
                          help="the date to count back from (default: today, UTC)")
     args = parser.parse_args(argv)
     if not FileSystems.exists(FileSystems.join(args.history, LOG)):
         pruning.error(f"{args.history} is not a cleanwire history store (no {LOG})")
     try:
-        dropped = prune(args.history, args.older_than, args.today)
+        dropped = prune(args.history, args.older_than, args.today and date.fromisoformat(args.today))
     except HistoryError as exc:
         pruning.error(str(exc))
     kept = [run["run_id"] for run in load_log(args.history)["runs"]]

@@ -27,7 +27,7 @@ from transforms.write import finish_table, write_parquet
 
 __all__ = [
     "OutputError", "Publication", "check_output", "new_staging", "own_paths", "publish", "publish_partition",
-    "remove_abandoned_staging", "remove_staging", "remove_work_files", "take_json", "write_manifest",
+    "is_local", "remove_abandoned_staging", "remove_staging", "remove_work_files", "take_json", "write_manifest",
 ]
 
 _BESIDE_MARK = ".cleanwire-"  # directories a run keeps beside OUT: OUT.cleanwire-staging-*, OUT.cleanwire-previous-*
@@ -38,14 +38,15 @@ class OutputError(Exception):
     """The output location cannot be used; the message says why and what to do."""
 
 
-def _is_local(path: str) -> bool:
+def is_local(path: str) -> bool:
+    """Whether ``path`` is on the local file system (no ``scheme://``)."""
     return "://" not in path
 
 
 def check_output(out: str, partitioned: bool = False) -> None:
     """Refuse an output that would overwrite something that is not a cleanwire output
     (of the same kind: a single run's, or a dataset root shared by runs)."""
-    if _is_local(out):
+    if is_local(out):
         if os.path.exists(out) and not os.path.isdir(out):
             raise OutputError(f"--output {out} is a file; give a directory path")
         if os.path.isdir(out) and os.listdir(out):
@@ -95,7 +96,7 @@ def own_paths(out: str) -> tuple[str, str]:
     """Path prefixes of everything a run writes for ``out``: the output itself and the
     staging and previous-output directories beside it (so that an output inside an
     input directory is never read back as input)."""
-    base = os.path.abspath(out) if _is_local(out) else out
+    base = os.path.abspath(out) if is_local(out) else out
     base = base.rstrip("/")
     return base + "/", base + _BESIDE_MARK
 
@@ -108,7 +109,7 @@ def new_staging(out: str, history: bool = False) -> str:
     the run's history rows when ``history``), marked with the host and process that
     own it."""
     staging = out.rstrip("/") + _STAGING_MARK + uuid.uuid4().hex[:12]
-    if _is_local(staging):
+    if is_local(staging):
         os.makedirs(staging)
         for name in (*SCHEMAS, WORK_DIR, *([HISTORY_WORK_DIR] if history else [])):
             os.makedirs(os.path.join(staging, name))
@@ -122,7 +123,7 @@ def remove_abandoned_staging(out: str) -> list[str]:
     (SIGKILL, a machine that lost power): those marked by a process of this host that
     no longer exists.  Returns the directories removed.  A directory of a live run, of
     another host or without a mark is left alone."""
-    if not _is_local(out):
+    if not is_local(out):
         return []
     removed = []
     host = socket.gethostname()
@@ -152,7 +153,7 @@ def _alive(pid: int) -> bool:
 def remove_work_files(staging: str) -> None:
     """Delete the run's intermediate partition files before publishing."""
     work = FileSystems.join(staging, WORK_DIR)
-    if _is_local(work):
+    if is_local(work):
         shutil.rmtree(work, ignore_errors=True)
     elif FileSystems.exists(work):
         FileSystems.delete([work])
@@ -160,7 +161,7 @@ def remove_work_files(staging: str) -> None:
 
 def remove_staging(staging: str) -> None:
     """Delete a staging directory left by a failed run."""
-    if _is_local(staging):
+    if is_local(staging):
         shutil.rmtree(staging, ignore_errors=True)
     elif FileSystems.exists(staging):
         FileSystems.delete([staging])
@@ -260,7 +261,7 @@ def publish_partition(staging: str, out: str, partition: str) -> Publication:
     a complete partition).  All or nothing: if a move fails, the ones made are undone
     and the previous partition is back.  Other partitions are never touched.  Local
     paths only.  Returns the publication, to ``finish`` (or ``undo``)."""
-    if not _is_local(out):
+    if not is_local(out):
         raise OutputError("dated runs (--run-date, --history) write to local or mounted paths only for now")
     for name in (*SCHEMAS, MANIFESTS):
         os.makedirs(os.path.join(out, name), exist_ok=True)
@@ -280,7 +281,7 @@ def publish_partition(staging: str, out: str, partition: str) -> Publication:
 def publish(staging: str, out: str) -> Publication | None:
     """Swap ``staging`` into place as ``out`` (replacing a previous cleanwire output);
     on a local path, returns the publication to ``finish`` (or ``undo``)."""
-    if not _is_local(out):
+    if not is_local(out):
         if FileSystems.exists(out):
             FileSystems.delete([out])
         FileSystems.rename([staging], [out])

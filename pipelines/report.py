@@ -9,21 +9,17 @@ import time
 import webbrowser
 from pathlib import Path
 
+from pipelines.usage import OneLineErrors, iso_date, positive_int
+
 __all__ = ["build_parser", "run", "write_report"]
 
 REPORT = "report.html"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):
-        # One line a scheduler's log or a person can act on; --help has the rest.
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
 def build_parser(prog: str = "cleanwire report") -> argparse.ArgumentParser:
     """The command line of ``cleanwire report``; ``--help`` explains every option.  Bad
     usage exits with status 2 and one line on stderr."""
-    parser = _Parser(
+    parser = OneLineErrors(
         prog=prog,
         description="Write OUT/report.html for the cleanwire output OUT: one self-contained page (no script, no "
         "network) with the run's counts, stage times and parameters, a per-source table and charts, the largest and "
@@ -33,16 +29,16 @@ def build_parser(prog: str = "cleanwire report") -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     parser.add_argument("out", metavar="OUT", help="the --output directory of a finished `cleanwire run`")
-    parser.add_argument("--run-date", metavar="YYYY-MM-DD",
+    parser.add_argument("--run-date", metavar="YYYY-MM-DD", type=iso_date,
                         help="when OUT is a dataset root of dated runs (--run-date, --history): the run to show "
                         "(default: the latest); its report is written beside its manifest, "
                         "OUT/manifests/run_date=YYYY-MM-DD/report.html")
     parser.add_argument("--open", action="store_true", help="open the report in the default web browser when written")
-    parser.add_argument("--top", type=int, default=20, metavar="N",
+    parser.add_argument("--top", type=positive_int, default=20, metavar="N",
                         help="clusters in each of the two cluster lists, largest and most cross-source (default %(default)s)")
-    parser.add_argument("--members", type=int, default=8, metavar="N",
+    parser.add_argument("--members", type=positive_int, default=8, metavar="N",
                         help="documents whose passages are shown per cluster (default %(default)s)")
-    parser.add_argument("--samples", type=int, default=5, metavar="N",
+    parser.add_argument("--samples", type=positive_int, default=5, metavar="N",
                         help="documents in the boilerplate sample (default %(default)s)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     return parser
@@ -71,9 +67,6 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire report") -> int:
 
     parser = build_parser(prog)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    for name in ("top", "members", "samples"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name} must be at least 1")
     clock = time.perf_counter()
     dates = dated_runs(args.out)
     run_date = args.run_date or (dates[-1] if dates else None)

@@ -266,3 +266,16 @@ def test_a_killed_runs_staging_directory_is_removed_by_the_next_run(tmp_path):
     assert not (out / ".owner").exists()
     assert sorted(p.name for p in out.iterdir()) == ["documents", "errors", "manifest.json", "pairs", "passages"]
     assert output.remove_abandoned_staging(str(out)) == []
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["report", "OUT", "--top", "0"], "argument --top: must be at least 1, got 0"),
+    (["report", "OUT", "--run-date", "2026-02-30"], "argument --run-date: expected a date such as 2026-11-22"),
+    (["history", "prune", "DIR", "--older-than", "9d", "--today", "today"], "argument --today: expected a date"),
+    (["run", "seeds", "-o", "OUT", "--rows-per-file", "ten"], "argument --rows-per-file: expected a whole number"),
+])
+def test_every_command_refuses_a_bad_value_in_one_line_naming_the_option(argv, message):
+    exe = Path(sys.executable).with_name("cleanwire")
+    result = subprocess.run([str(exe), *argv], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and message in result.stderr and "--help" in result.stderr
