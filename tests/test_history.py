@@ -254,6 +254,36 @@ def test_an_older_partition_stays_readable_when_columns_are_added(runs, tmp_path
         "hive_partitioning = true, union_by_name = true) group by run_id order by run_id"
     ).fetchall()
     assert [run_id for run_id, _ in rows] == list(NIGHTS) and rows[0][1] == 0 and rows[2][1] > 0
+    # pandas and Polars, given the newest schema as the README says.
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
+    newest = SCHEMAS["passages"]
+    in_pandas = pd.read_parquet(dataset / "passages", schema=newest.append(pa.field("run_date", pa.string())))
+    in_polars = pl.scan_parquet(f"{dataset}/passages/**/*.parquet", hive_partitioning=True,
+                                schema=pl.from_arrow(newest.empty_table()).schema, missing_columns="insert").collect()
+    total = duckdb.sql(f"select count(*) from read_parquet('{dataset}/passages/**/*.parquet', union_by_name = true)").fetchall()[0][0]
+    for frame in (in_pandas, in_polars):
+        assert len(frame) == total and {"canonical_doc_id", "run_date"} <= set(frame.columns)
+    assert in_pandas["canonical_doc_id"].notna().sum() == in_polars["canonical_doc_id"].is_not_null().sum() == sum(n for _, n in rows)
+
+
+def test_the_readme_cluster_view_gives_every_cluster_its_canonical_across_runs(runs):
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    view = readme.split("CREATE VIEW clustered AS", 1)[1].split("```", 1)[0]
+    con = duckdb.connect()
+    con.sql("CREATE VIEW clustered AS " + view.replace("/data/cleanwire", str(runs / "dataset")))
+    by_cluster = con.sql(
+        "select cluster_id, count(*), count(*) filter (where is_canonical) from clustered "
+        "where cluster_id is not null group by 1").fetchall()
+    assert by_cluster and all(size > 1 and canonicals == 1 for _, size, canonicals in by_cluster)
+    # Some canonicals are earlier runs' rows with a null cluster_id there: the view is needed.
+    raw = con.sql("select count(*) from clustered c join read_parquet("
+                  f"'{runs}/dataset/passages/**/*.parquet', hive_partitioning = true) p using (doc_id, passage_idx) "
+                  "where p.cluster_id is null and c.cluster_id is not null").fetchall()[0][0]
+    assert raw > 0
+    assert {cluster for cluster, _, _ in by_cluster} == set(_clusters(runs / "dataset", "**/*.parquet"))
 
 
 def test_history_refuses_other_matching_parameters_and_earlier_dates(runs, tmp_path, capsys):
