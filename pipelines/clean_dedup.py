@@ -470,6 +470,7 @@ def _manifest(
         # Links found by LSH and links of exact copies to their representative (transforms.copies).
         "passage_links": int(sum(stages.get("verify", {}).get(name, 0) for name in ("passage_links", "copy_links"))),
         "document_links": int(stages.get("verify", {}).get("document_links", 0)),
+        "sources": int(sources.get("count", 0)),
     }
     return {
         "cleanwire_version": cleanwire.__version__,
@@ -488,7 +489,7 @@ def _manifest(
         "counts": counts,
         "by_input_format": by_format if by_format is not None else accounting(stages, files),
         "stages": stages,
-        "sources": sources,
+        "sources": sources.get("listed", {}),
         "tables": {name: [os.path.basename(p) for p in paths] for name, paths in files.items()},
         "run": {
             "run_id": config.run_date,

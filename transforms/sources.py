@@ -1,9 +1,12 @@
 """Stage 10, source totals: what cleaning removed from each source, for the manifest.
 
 Per-document totals from the recurring-lines stage are summed per source with a
-``CombinePerKey`` and joined with the number of recurring lines found for the source;
-one small JSON file in the staging directory holds the result, which the driver moves
-into ``manifest.json`` under ``sources``.
+``CombinePerKey`` and joined with the number of recurring lines found for the source.
+The ``MAX_LISTED_SOURCES`` sources with the most documents (every source of most runs)
+and the number of sources go, through combiners that hold no more than that many rows,
+into one small JSON file in the staging directory, which the driver moves into
+``manifest.json``: a flat folder of a million files is a million sources (each file
+its own), and neither a worker nor the manifest should hold them all.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ import json
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-__all__ = ["SOURCES_FILE", "SourceTotals", "source_row"]
+__all__ = ["MAX_LISTED_SOURCES", "SOURCES_FILE", "SourceTotals", "source_row"]
 
 SOURCES_FILE = "sources.json"
+MAX_LISTED_SOURCES = 10_000
 
 
 def _sum_totals(values) -> tuple[int, ...]:
@@ -36,32 +40,44 @@ def source_row(source: str, joined: dict) -> tuple[str, dict[str, int]]:
     }
 
 
+def _by_size(row: tuple[str, dict[str, int]]) -> tuple[int, int, str]:
+    """Order of the listed sources: most documents, then most characters removed, then name."""
+    source, entry = row
+    return entry["documents"], entry["removed_chars"], source
+
+
 class _WriteFn(beam.DoFn):
     def __init__(self, staging: str) -> None:
         self._staging = staging
 
-    def process(self, rows):
+    def process(self, largest, count: int):
+        listed = dict(sorted(largest))
         with FileSystems.create(FileSystems.join(self._staging, SOURCES_FILE)) as handle:
-            handle.write(json.dumps(dict(sorted(rows)), indent=1, sort_keys=True).encode("utf-8"))
-        yield len(rows)
+            handle.write(json.dumps({"count": count, "listed": listed}, indent=1, sort_keys=True).encode("utf-8"))
+        yield count
 
 
 class SourceTotals(beam.PTransform):
     """``{"totals": (source, (1, lines, chars, dropped)), "recurring": (source, hashes)}``
-    -> ``SOURCES_FILE`` in ``staging``; outputs the number of sources."""
+    -> ``SOURCES_FILE`` in ``staging``: ``{"count": sources, "listed": {source: entry}}``
+    for the ``max_listed`` sources with the most documents; outputs the number of sources."""
 
-    def __init__(self, staging: str) -> None:
+    def __init__(self, staging: str, max_listed: int = MAX_LISTED_SOURCES) -> None:
         super().__init__()
         self._staging = staging
+        self._max_listed = max_listed
 
     def expand(self, inputs):
         totals = inputs["totals"] | "Sum" >> beam.CombinePerKey(_sum_totals)
         recurring = inputs["recurring"] | "Count" >> beam.MapTuple(lambda source, hashes: (source, len(hashes)))
-        return (
+        rows = (
             {"totals": totals, "recurring": recurring}
             | "Join" >> beam.CoGroupByKey()
             | "Row" >> beam.MapTuple(source_row)
-            | "All" >> beam.combiners.ToList()
-            | "Write" >> beam.ParDo(_WriteFn(self._staging))
         )
-
+        count = rows | "Sources" >> beam.combiners.Count.Globally()
+        return (
+            rows
+            | "Largest" >> beam.combiners.Top.Of(self._max_listed, key=_by_size)
+            | "Write" >> beam.ParDo(_WriteFn(self._staging), beam.pvalue.AsSingleton(count))
+        )
