@@ -65,7 +65,16 @@ def _to_u_shards(links: Links, index: PartitionIndex):
 
 
 class _RootLinksFn(beam.DoFn):
+    def __init__(self, level: str) -> None:
+        self._level = level
+
+    def setup(self) -> None:
+        self.stats = StageStats(f"cluster_{self._level}")
+
     def process(self, element, index: PartitionIndex):
+        yield from self.stats.timed_items(self._root_links(element, index))
+
+    def _root_links(self, element, index: PartitionIndex):
         _shard, tagged = element
         chunks = [payload for tag, payload in tagged if tag == "links"]
         if not chunks:
@@ -172,7 +181,7 @@ class ClusterLinks(beam.PTransform):
             links
             | "ToEarlierShards" >> beam.FlatMap(_to_u_shards, index)
             | "GroupEarlier" >> beam.GroupByKey()
-            | "RootLinks" >> beam.ParDo(_RootLinksFn(), index)
+            | "RootLinks" >> beam.ParDo(_RootLinksFn(self._level), index)
             | "GroupLater" >> beam.GroupByKey()
             | "Assign" >> beam.ParDo(_AssignFn(self._level, self._rows_per_file), index)
         )

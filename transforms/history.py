@@ -183,7 +183,13 @@ class _RunIdsFn(beam.CombineFn):
 class _CommittedIdsFn(beam.DoFn):
     """A history file -> its document ids that the run may also have (by the filter)."""
 
+    def setup(self) -> None:
+        self.stats = StageStats(COMMITTED)
+
     def process(self, path: str, run_ids: np.ndarray):
+        yield from self.stats.timed_items(self._maybe_committed(path, run_ids))
+
+    def _maybe_committed(self, path: str, run_ids: np.ndarray):
         with FileSystems.open(path) as handle:
             ids = pq.read_table(handle, columns=["doc_id"]).column("doc_id").to_pylist()
         for doc_id, maybe in zip(ids, has_keys(run_ids, 0, _id_keys(ids)).tolist()):

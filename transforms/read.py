@@ -98,7 +98,13 @@ class _MatchPattern(beam.DoFn):
     def __init__(self, exclude: tuple[str, ...]) -> None:
         self._exclude = exclude
 
+    def setup(self) -> None:
+        self.stats = StageStats("read")
+
     def process(self, spec: InputSpec):
+        yield from self.stats.timed_items(self._matched(spec))
+
+    def _matched(self, spec: InputSpec):
         for metadata in FileSystems.match([spec.pattern])[0].metadata_list:
             if not metadata.path.startswith(self._exclude):
                 yield metadata.path, (spec.root, metadata.size_in_bytes)
