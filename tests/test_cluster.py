@@ -31,3 +31,15 @@ def test_cluster_ids_are_stable_and_distinct():
     ids = cluster_ids(np.array(["9825f001a224e52b48d37bebd8603f42"] * 2 + ["50d6847f0960f287140a80963156c283"], dtype="S32"), np.array([3, 4, 3]))
     assert len(set(ids)) == 3 and all(len(i) == 16 for i in ids)
     assert cluster_id_for("9825f001a224e52b48d37bebd8603f42", 3) == ids[0]
+
+
+def test_links_take_and_concat_keep_every_column_aligned():
+    from cleanwire.dedup.links import Links
+
+    links = Links("passage", np.array([1, 2, 3], dtype=np.uint64), np.array([4, 5, 6], dtype=np.uint64),
+                  np.array([0.5, 0.6, 0.7]), np.array([False, True, False]), np.array([b"a", b"b", b"c"], dtype="S32"),
+                  exact_copy=np.array([False, False, True]))
+    picked = Links.concat([links.take(np.array([2, 0])), Links.empty("passage"), links.take(links.by_containment)])
+    assert picked.u.tolist() == [3, 1, 2] and picked.v.tolist() == [6, 4, 5]
+    assert picked.similarity.tolist() == [0.7, 0.5, 0.6] and picked.label.tolist() == [b"c", b"a", b"b"]
+    assert picked.exact_copy.tolist() == [True, False, False] and picked.may_lead.all() and not picked.sibling.any()

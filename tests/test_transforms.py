@@ -25,7 +25,8 @@ from transforms.read import InputSpec, ReadInputs, source_for
 from transforms.copies import ALIASES, CANDIDATES, FindExactCopies, PassageEntries
 from transforms.signatures import COPIES, COPY, DOCUMENT, PASSAGE, SIBLING, SignPassages
 from transforms.staging import StagePartitions
-from transforms.verify import Links, VerifyCandidates
+from cleanwire.dedup.links import Links
+from transforms.verify import VerifyCandidates
 from transforms.write import WriteTables, table_chunk
 
 PROSE = [

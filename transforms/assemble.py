@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from apache_beam.io.filesystems import FileSystems
 
+from cleanwire.dedup.links import Links
 from cleanwire.dedup.refs import make_ref, passage_index
 from cleanwire.dedup.shingling import KIND_NAMES
 from cleanwire.dedup.verify import link_names
@@ -28,7 +29,6 @@ from transforms.history import history_table
 from transforms.signatures import DOCUMENT, PASSAGE
 from transforms.staging import passages_of, read_partition
 from transforms.stats import StageStats
-from transforms.verify import Links
 from transforms.write import finish_table, write_parquet
 
 __all__ = ["AssembleRecords"]
@@ -41,7 +41,7 @@ class _Lookup:
 
     def __init__(self, chunks: list[Links], ref_of) -> None:
         if not chunks:
-            chunks = [Links("", *(np.zeros(0, dtype=t) for t in (np.uint64, np.uint64, np.float64, bool, "S32")))]
+            chunks = [Links.empty("")]
         refs = np.concatenate([ref_of(c) for c in chunks])
         order = np.argsort(refs, kind="stable")
         self.refs = refs[order]

@@ -24,10 +24,10 @@ import numpy as np
 
 from cleanwire.dedup.arrays import gather_ranges, hash_shard, sorted_unique, split_by_key
 from cleanwire.dedup.cluster import earliest_per_item, links_from_roots
+from cleanwire.dedup.links import Links
 from cleanwire.dedup.refs import doc_rank
 from cleanwire.model import PartitionIndex
 from transforms.stats import StageStats
-from transforms.verify import Links
 from transforms.write import file_block
 
 __all__ = ["ClusterLinks", "LATER", "MEMBER", "ROOT"]
@@ -36,29 +36,9 @@ MEMBER, ROOT, LATER = "member", "root", "later"
 ALIAS, SIBLING = "alias", "sibling"  # see the module docstring
 
 
-def _no_links(level: str) -> Links:
-    return Links(level, *(np.zeros(0, dtype=t) for t in (np.uint64, np.uint64, np.float64, bool, "S32")))
-
-
-def _subset(links: Links, rows: np.ndarray) -> Links:
-    return Links(
-        links.level, links.u[rows], links.v[rows], links.similarity[rows], links.by_containment[rows], links.label[rows],
-        links.may_lead[rows], links.exact_copy[rows], links.sibling[rows])
-
-
-def _concat(chunks: list[Links]) -> Links:
-    return Links(
-        chunks[0].level,
-        np.concatenate([c.u for c in chunks]), np.concatenate([c.v for c in chunks]),
-        np.concatenate([c.similarity for c in chunks]), np.concatenate([c.by_containment for c in chunks]),
-        np.concatenate([c.label for c in chunks]), np.concatenate([c.may_lead for c in chunks]),
-        np.concatenate([c.exact_copy for c in chunks]), np.concatenate([c.sibling for c in chunks]),
-    )
-
-
 def _to_u_shards(links: Links, index: PartitionIndex):
     for shard, rows in split_by_key(hash_shard(links.u, index.shards)):
-        yield shard, ("links", _subset(links, rows))
+        yield shard, ("links", links.take(rows))
     later = links.v[~links.sibling]  # a sibling link is no link between its two passages
     for shard, rows in split_by_key(hash_shard(later, index.shards)):
         yield shard, ("later", sorted_unique(later[rows]))
@@ -80,19 +60,19 @@ class _RootLinksFn(beam.DoFn):
         if not chunks:
             return
         later = np.concatenate([payload for tag, payload in tagged if tag == "later"] or [np.zeros(0, np.uint64)])
-        links = _concat(chunks)
+        links = Links.concat(chunks)
         from_roots = links_from_roots(links.u, later) & links.may_lead
         ordinary = ~links.exact_copy & ~links.sibling
-        roots = _subset(links, np.flatnonzero(ordinary & from_roots))
+        roots = links.take(np.flatnonzero(ordinary & from_roots))
         for shard, rows in split_by_key(hash_shard(roots.v, index.shards)):
-            yield shard, (ROOT, _subset(roots, rows))
+            yield shard, (ROOT, roots.take(rows))
         # Alias and sibling links meet at the representative's shard: u of the first, v of the second.
         copies = np.flatnonzero(links.exact_copy)
         for shard, rows in split_by_key(hash_shard(links.u[copies], index.shards)):
-            yield shard, (ALIAS, (_subset(links, copies[rows]), from_roots[copies[rows]]))
-        siblings = _subset(links, np.flatnonzero(links.sibling & from_roots))
+            yield shard, (ALIAS, (links.take(copies[rows]), from_roots[copies[rows]]))
+        siblings = links.take(np.flatnonzero(links.sibling & from_roots))
         for shard, rows in split_by_key(hash_shard(siblings.v, index.shards)):
-            yield shard, (SIBLING, _subset(siblings, rows))
+            yield shard, (SIBLING, siblings.take(rows))
 
 
 class _AssignFn(beam.DoFn):
@@ -107,23 +87,23 @@ class _AssignFn(beam.DoFn):
         _shard, tagged = element
         with self.stats.timed():
             tagged = list(tagged)
-            links = _concat([links for kind, links in tagged if kind == ROOT] or [_no_links(self._level)])
-            chosen = _subset(links, earliest_per_item(links.v, links.u))
+            links = Links.concat([links for kind, links in tagged if kind == ROOT] or [Links.empty(self._level)])
+            chosen = links.take(earliest_per_item(links.v, links.u))
             aliases = [payload for kind, payload in tagged if kind == ALIAS]
             if aliases:
-                siblings = _concat([links for kind, links in tagged if kind == SIBLING] or [_no_links(self._level)])
-                copies = _concat([links for links, _ in aliases])
+                siblings = Links.concat([links for kind, links in tagged if kind == SIBLING] or [Links.empty(self._level)])
+                copies = Links.concat([links for links, _ in aliases])
                 from_root = np.concatenate([is_root for _, is_root in aliases])
-                chosen = _concat([chosen, _alias_assignments(chosen, copies, from_root, siblings)])
+                chosen = Links.concat([chosen, _alias_assignments(chosen, copies, from_root, siblings)])
             members = file_block(doc_rank(chosen.v), self._rows_per_file)
             # A root from the history lives in an earlier run's files, which are never rewritten.
             in_run = np.flatnonzero(doc_rank(chosen.u) >= np.uint64(index.base))
             roots = file_block(doc_rank(chosen.u[in_run]), self._rows_per_file)
         self.stats.count("members", chosen.v.size)
         for block, rows in split_by_key(members):
-            yield block, (MEMBER, _subset(chosen, rows))
+            yield block, (MEMBER, chosen.take(rows))
         for block, rows in split_by_key(roots):
-            yield block, (ROOT, _subset(chosen, in_run[rows]))
+            yield block, (ROOT, chosen.take(in_run[rows]))
 
 
 def _alias_assignments(chosen: Links, copies: Links, from_root: np.ndarray, siblings: Links) -> Links:
@@ -131,31 +111,31 @@ def _alias_assignments(chosen: Links, copies: Links, from_root: np.ndarray, sibl
     representative's (``chosen``, one link per member), its representative (where
     ``from_root``) and the roots linked to its representative by ``siblings``, with the
     similarity, link kind and label of that root's link."""
-    candidates = [_subset(copies, np.flatnonzero(from_root))]
+    candidates = [copies.take(np.flatnonzero(from_root))]
     if chosen.v.size:
         position = np.minimum(np.searchsorted(chosen.v, copies.u), chosen.v.size - 1)
         found = np.flatnonzero(chosen.v[position] == copies.u)
-        picked = _subset(chosen, position[found])
+        picked = chosen.take(position[found])
         candidates.append(Links(
             chosen.level, picked.u, copies.v[found], picked.similarity, picked.by_containment, picked.label, picked.may_lead))
     if siblings.v.size:
         by_representative = np.argsort(siblings.v, kind="stable")
         lo = np.searchsorted(siblings.v[by_representative], copies.u, side="left")
         hi = np.searchsorted(siblings.v[by_representative], copies.u, side="right")
-        chosen_siblings = _subset(siblings, gather_ranges(by_representative, lo, hi)[0])
+        chosen_siblings = siblings.take(gather_ranges(by_representative, lo, hi)[0])
         alias = np.repeat(copies.v, hi - lo)
         candidates.append(Links(
             siblings.level, chosen_siblings.u, alias, chosen_siblings.similarity, chosen_siblings.by_containment,
             chosen_siblings.label, chosen_siblings.may_lead))
-    found = _concat(candidates)
-    picked = _subset(found, earliest_per_item(found.v, found.u))
+    found = Links.concat(candidates)
+    picked = found.take(earliest_per_item(found.v, found.u))
     return Links(picked.level, picked.u, picked.v, picked.similarity, picked.by_containment, picked.label, picked.may_lead)
 
 
 def _later_to_blocks(links: Links, rows_per_file: int):
-    links = _subset(links, np.flatnonzero(~links.sibling))
+    links = links.take(np.flatnonzero(~links.sibling))
     for block, rows in split_by_key(file_block(doc_rank(links.v), rows_per_file)):
-        yield block, (LATER, _subset(links, rows))
+        yield block, (LATER, links.take(rows))
 
 
 class ClusterLinks(beam.PTransform):

@@ -23,6 +23,7 @@ from apache_beam.io.filesystems import FileSystems
 from cleanwire.dedup.arrays import ragged_take, sorted_unique, split_by_key
 from cleanwire.dedup.candidates import pair_order, unique_pairs
 from cleanwire.dedup.copies import sequence_hashes
+from cleanwire.dedup.links import Links
 from cleanwire.dedup.refs import doc_rank, make_ref, passage_index
 from cleanwire.dedup.shingling import KIND_CODES, range_sets
 from cleanwire.dedup.verify import Similarity, link_names, overlaps
@@ -33,7 +34,7 @@ from transforms.staging import read_partition, shingled_of
 from transforms.stats import StageStats
 from transforms.write import ORDER, ORDER2, finish_table, table_chunk, write_parquet
 
-__all__ = ["Links", "PairSides", "VerifyCandidates"]
+__all__ = ["PairSides", "VerifyCandidates"]
 
 # COPY: a passage and its exact copy; SIBLING: that passage and another of its sentence
 # (see transforms.copies).
@@ -84,40 +85,6 @@ class PairSides:
         arrays = (self.u, self.v, self.item, self.sizes, self.values, self.offsets, self.set_hashes, self.may_lead,
                   self.doc_ranks, self.doc_ids)
         return sum(a.nbytes for a in arrays if a is not None)
-
-
-@dataclass
-class Links:
-    """Verified links ``u -> v`` (``u`` earlier) of one level, with the similarity that
-    linked them, whether containment (not Jaccard) linked them, and the label of ``u``:
-    its doc id, as fixed-width bytes (a passage's cluster id derives from it and the
-    passage index, see ``cleanwire.model.cluster_ids``)."""
-
-    level: str
-    u: np.ndarray
-    v: np.ndarray
-    similarity: np.ndarray
-    by_containment: np.ndarray
-    label: np.ndarray
-    may_lead: np.ndarray | None = None
-    """False where ``u`` can never be a cluster's canonical (a history item that an
-    earlier run linked to an earlier item); None means all True."""
-    exact_copy: np.ndarray | None = None
-    """True where ``v`` is an exact copy of ``u`` left out of LSH (an alias, see
-    ``transforms.copies``), whose place in the clusters is decided from ``u``'s.  None
-    means all False."""
-    sibling: np.ndarray | None = None
-    """True where ``u`` is a passage of the sentence of ``v``, a representative of exact
-    copies (not a link between the two, which share a document: it links ``v``'s
-    aliases to ``u``).  None means all False."""
-
-    def __post_init__(self) -> None:
-        if self.may_lead is None:
-            self.may_lead = np.ones(self.u.size, dtype=bool)
-        if self.exact_copy is None:
-            self.exact_copy = np.zeros(self.u.size, dtype=bool)
-        if self.sibling is None:
-            self.sibling = np.zeros(self.u.size, dtype=bool)
 
 
 def pair_sides(
