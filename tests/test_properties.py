@@ -544,3 +544,14 @@ def test_a_page_of_article_paragraphs_is_kept_whole(paragraphs_, separator):
     result = extract_article(separator.join(paragraphs_))
     assert result.paragraphs == paragraphs_
     assert result.title is None and result.published is None
+
+
+@examples(200)
+@given(st.lists(st.lists(st.lists(st.integers(0, 2**32 - 1), max_size=5), max_size=4), min_size=1, max_size=4))
+def test_concat_ragged_is_ragged_of_all_rows(parts):
+    from cleanwire.dedup.arrays import concat_ragged, ragged
+
+    rows = [np.array(row, dtype=np.uint32) for part in parts for row in part]
+    joined = concat_ragged([ragged([np.array(row, dtype=np.uint32) for row in part]) for part in parts])
+    expected = ragged(rows)
+    assert np.array_equal(joined[0], expected[0]) and np.array_equal(joined[1], expected[1])

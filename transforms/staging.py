@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
+from cleanwire.dedup.arrays import ragged
 from cleanwire.dedup.candidates import MatchableSignatures
 from cleanwire.dedup.shingling import DocumentShingles
 from cleanwire.model import PartitionIndex, RankedBatch
@@ -49,12 +50,10 @@ def partition_path(staging: str, partition: int) -> str:
 def _list_array(arrays: list[np.ndarray], value_type: pa.DataType) -> pa.ListArray:
     """A list column from numpy arrays through one concatenation (``pa.array`` on a
     list of arrays converts value by value: an order of magnitude slower here)."""
-    offsets = np.zeros(len(arrays) + 1, dtype=np.int32)
-    np.cumsum([a.size for a in arrays], out=offsets[1:])
-    values = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
+    values, offsets = ragged(arrays, dtype=arrays[0].dtype if arrays else np.int64)
     # A cast in pyarrow, not numpy: ``DataType.to_pandas_dtype`` would import pandas,
     # which cleanwire does not depend on.
-    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values).cast(value_type))
+    return pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), pa.array(values).cast(value_type))
 
 
 def _table(batch: RankedBatch) -> pa.Table:

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
-from cleanwire.dedup.arrays import ragged_take, sorted_unique, split_by_key
+from cleanwire.dedup.arrays import concat_ragged, ragged_take, sorted_unique, split_by_key
 from cleanwire.dedup.candidates import pair_order, unique_pairs
 from cleanwire.dedup.copies import sequence_hashes
 from cleanwire.dedup.links import Links
@@ -198,7 +198,7 @@ def _concat(sides: list[PairSides]) -> PairSides:
     item_base = np.cumsum([0] + [s.sizes.size for s in sides])
     values = offsets = set_hashes = None
     if sides[0].values is not None:
-        values, offsets = _concat_ragged([(s.values, s.offsets) for s in sides])
+        values, offsets = concat_ragged([(s.values, s.offsets) for s in sides])
     if sides[0].set_hashes is not None:
         set_hashes = np.concatenate([s.set_hashes for s in sides])
     doc_ranks, first = np.unique(np.concatenate([s.doc_ranks for s in sides]), return_index=True)
@@ -209,16 +209,6 @@ def _concat(sides: list[PairSides]) -> PairSides:
         np.concatenate([s.sizes for s in sides]), values, offsets, set_hashes,
         np.concatenate([s.may_lead for s in sides]), doc_ranks, np.concatenate([s.doc_ids for s in sides])[first],
     )
-
-
-def _concat_ragged(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    values, offsets = [], [np.zeros(1, dtype=np.int64)]
-    base = 0
-    for part_values, part_offsets in parts:
-        values.append(part_values)
-        offsets.append(part_offsets[1:] + base)
-        base += part_offsets[-1]
-    return np.concatenate(values), np.concatenate(offsets)
 
 
 def _in_pair_order(sides: PairSides) -> PairSides:

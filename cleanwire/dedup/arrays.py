@@ -70,8 +70,16 @@ def ragged(arrays: list[np.ndarray], dtype=np.uint32) -> tuple[np.ndarray, np.nd
     ``values[offsets[k]:offsets[k+1]]``."""
     offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
     np.cumsum([len(a) for a in arrays], out=offsets[1:])
-    values = np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype=dtype)
+    values = np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype=dtype)
     return values, offsets
+
+
+def concat_ragged(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Join ragged arrays ``(values, offsets)`` (as ``ragged`` makes them) into one: the
+    rows of the first part, then those of the second, and so on."""
+    bases = np.cumsum([0] + [offsets[-1] for _, offsets in parts[:-1]])
+    offsets = np.concatenate([np.zeros(1, dtype=np.int64)] + [o[1:] + b for (_, o), b in zip(parts, bases)])
+    return np.concatenate([values for values, _ in parts]), offsets
 
 
 def gather_ranges(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
