@@ -18,7 +18,7 @@ from cleanwire.dedup.arrays import hash_shard, split_by_key
 from cleanwire.dedup.candidates import MatchableSignatures, document_entries, matchable_signatures
 from cleanwire.dedup.copies import sentence_members, sequence_hashes
 from cleanwire.dedup.refs import make_ref
-from cleanwire.dedup.shingling import DocumentShingles, shingle_document
+from cleanwire.dedup.shingling import DocumentShingles, concat_shingles, shingle_document
 from cleanwire.minhash.signatures import MinHasher
 from cleanwire.model import PartitionIndex, RankedBatch
 from cleanwire.params import DedupParams
@@ -40,15 +40,12 @@ def copy_hashes(first_rank: int, shingled: list[DocumentShingles], signed: list[
     rows = [s.eligible[d.hi[s.eligible] > d.lo[s.eligible]] for d, s in zip(shingled, signed)]
     if not sum(r.size for r in rows):
         return []
-    base = np.cumsum([0] + [d.shingles.size for d in shingled])
-    starts = np.concatenate([d.lo[r] + b for d, r, b in zip(shingled, rows, base)])
-    ends = np.concatenate([d.hi[r] + b for d, r, b in zip(shingled, rows, base)])
-    hashes = sequence_hashes(np.concatenate([d.shingles for d in shingled]), starts, ends)
+    all_shingles, all_lo, all_hi, passage_base = concat_shingles(shingled)
+    selected = np.concatenate([r + base for r, base in zip(rows, passage_base)])
+    hashes = sequence_hashes(all_shingles, all_lo[selected], all_hi[selected])
     refs = np.concatenate([make_ref(first_rank + offset, r) for offset, r in enumerate(rows)])
     # All documents' sentences at once: a sentence's key is its document's offset, then its number.
-    passage_base = np.cumsum([0] + [len(d.passages) for d in shingled])
     keys = np.concatenate([(offset << 32) + d.passages[:, 3] for offset, d in enumerate(shingled)])
-    selected = np.concatenate([r + base for r, base in zip(rows, passage_base)])
     matchable = np.zeros(keys.size, dtype=bool)
     matchable[selected] = True
     first, members = sentence_members(keys, matchable)

@@ -25,7 +25,7 @@ from cleanwire.dedup.candidates import pair_order, unique_pairs
 from cleanwire.dedup.copies import sequence_hashes
 from cleanwire.dedup.links import Links
 from cleanwire.dedup.refs import doc_rank, make_ref, passage_index
-from cleanwire.dedup.shingling import KIND_CODES, range_sets
+from cleanwire.dedup.shingling import KIND_CODES, concat_shingles, range_sets
 from cleanwire.dedup.verify import Similarity, link_names, overlaps
 from cleanwire.model import PartitionIndex
 from cleanwire.params import DedupParams
@@ -105,11 +105,7 @@ def pair_sides(
         raise RuntimeError(f"partition {partition} lacks documents that candidate pairs refer to; the history or staging files are damaged")
     doc_ids = table.column("doc_id").to_pylist()
     shingled = shingled_of(table)
-    shingle_base = np.cumsum([0] + [d.shingles.size for d in shingled])
-    passage_base = np.cumsum([0] + [len(d.passages) for d in shingled])
-    all_shingles = np.concatenate([d.shingles for d in shingled])
-    all_lo = np.concatenate([d.lo for d in shingled]) + np.repeat(shingle_base[:-1], np.diff(passage_base))
-    all_hi = np.concatenate([d.hi for d in shingled]) + np.repeat(shingle_base[:-1], np.diff(passage_base))
+    all_shingles, all_lo, all_hi, passage_base = concat_shingles(shingled)
     sentence = np.concatenate([d.passages[:, 2] == KIND_CODES["sentence"] for d in shingled])
     doc_id_bytes = np.array(doc_ids, dtype="S32")
     sides = []

@@ -17,7 +17,7 @@ from cleanwire.minhash.signatures import shingle_hashes
 from cleanwire.text.segment import CLAUSE, QUOTE, SENTENCE, segment
 from cleanwire.text.tokens import index_text
 
-__all__ = ["KIND_CODES", "KIND_NAMES", "DocumentShingles", "range_sets", "shingle_document"]
+__all__ = ["KIND_CODES", "KIND_NAMES", "DocumentShingles", "concat_shingles", "range_sets", "shingle_document"]
 
 KIND_NAMES = (SENTENCE, QUOTE, CLAUSE)
 KIND_CODES = {name: code for code, name in enumerate(KIND_NAMES)}
@@ -40,6 +40,19 @@ class DocumentShingles:
     lo: np.ndarray
     hi: np.ndarray
     words: np.ndarray | None = None
+
+
+def concat_shingles(docs: list[DocumentShingles]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Several documents' shingles as one array: ``(shingles, lo, hi, passage_base)``.
+    Document ``k``'s passages are rows ``passage_base[k]:passage_base[k + 1]`` of ``lo``
+    and ``hi``, which index the joined ``shingles``."""
+    shingle_base = np.cumsum([0] + [d.shingles.size for d in docs])
+    passage_base = np.cumsum([0] + [len(d.passages) for d in docs])
+    shift = np.repeat(shingle_base[:-1], np.diff(passage_base))
+    shingles = np.concatenate([d.shingles for d in docs]) if docs else np.zeros(0, dtype=np.uint32)
+    lo = np.concatenate([d.lo for d in docs] or [np.zeros(0, dtype=np.int64)]) + shift
+    hi = np.concatenate([d.hi for d in docs] or [np.zeros(0, dtype=np.int64)]) + shift
+    return shingles, lo, hi, passage_base
 
 
 def shingle_document(text: str, ngram: int, min_words: int) -> DocumentShingles:
