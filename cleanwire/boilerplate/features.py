@@ -382,18 +382,27 @@ def block_features(pages: list[list[str]]) -> BlockTable:
     short = words <= 12
     log_words = np.log1p(words)
     stop_ratio = stops / looked_safe
-    columns = [
-        np.ones(n), log_words, np.log1p(lengths), words <= 2, words <= 5, words <= 10, words > 25,
-        stop_ratio, stops == 0, ends_sentence, ends_colon, upper_starts / np.maximum(tokens, 1.0),
-        (uppers >= 2) & (lowers == 0) & (non_ascii <= uppers / 4), digits / np.maximum(lengths, 1.0),
-        counts[:, _COMMA] / words_safe, counts[:, _SEPARATOR] > 0, first_symbol,
-        *[column for cue in flags[1:5] for column in ((cue > 0) & short, cue / looked_safe)],
-        end_marker, copyright_sign, repeated, local / np.maximum(high - low, 1), local == headline,
-        local < headline, headline < 0,
-        *window_mean(np.vstack([log_words, ends_sentence, stop_ratio, repeated]), 2, low, high),
-        (np.concatenate(([True], short[:-1])) | (index == low)) & (np.concatenate((short[1:], [True])) | (index == high)),
-    ]
-    features = np.empty((n, len(columns)))
-    for j, column in enumerate(columns):
+    cues = {f"{cue}_{what}": column for cue, counted in zip(("cta", "legal", "time", "credit"), flags[1:5])
+            for what, column in (("short", (counted > 0) & short), ("density", counted / looked_safe))}
+    context = dict(zip(("ctx_log_words_2", "ctx_ends_sentence_2", "ctx_stop_ratio_2", "ctx_repeated_2"),
+                       window_mean(np.vstack([log_words, ends_sentence, stop_ratio, repeated]), 2, low, high)))
+    columns = {
+        "bias": np.ones(n), "log_words": log_words, "log_chars": np.log1p(lengths), "words_le_2": words <= 2,
+        "words_le_5": words <= 5, "words_le_10": words <= 10, "words_gt_25": words > 25, "stop_ratio": stop_ratio,
+        "no_stopword": stops == 0, "ends_sentence": ends_sentence, "ends_colon": ends_colon,
+        "upper_words": upper_starts / np.maximum(tokens, 1.0),
+        "all_caps": (uppers >= 2) & (lowers == 0) & (non_ascii <= uppers / 4),
+        "digits": digits / np.maximum(lengths, 1.0), "commas": counts[:, _COMMA] / words_safe,
+        "separators": counts[:, _SEPARATOR] > 0, "first_symbol": first_symbol, **cues,
+        "end_marker": end_marker, "copyright_sign": copyright_sign, "repeated": repeated,
+        "position": local / np.maximum(high - low, 1), "headline": local == headline,
+        "before_headline": local < headline, "no_headline": headline < 0, **context,
+        "ctx_short_both": (np.concatenate(([True], short[:-1])) | (index == low))
+        & (np.concatenate((short[1:], [True])) | (index == high)),
+    }
+    # The learned weights are stored by position: the columns must be FEATURE_NAMES, in order.
+    assert tuple(columns) == FEATURE_NAMES, "block_features and FEATURE_NAMES disagree"
+    features = np.empty((n, len(FEATURE_NAMES)))
+    for j, column in enumerate(columns.values()):
         features[:, j] = column
     return BlockTable(features, hashes, starts, headlines, word_keys, word_rows)
