@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from cleanwire.params import DedupParams
+from pipelines import output
 from pipelines.output import is_local
 from pipelines.usage import OneLineErrors, iso_date
 from transforms.history import WORK_DIR
@@ -87,6 +88,29 @@ def _write_log(history: str, log: dict) -> None:
     else:
         with FileSystems.create(path) as handle:  # an object write is atomic
             handle.write(data)
+
+
+def check_dataset_root(out: str, run_date: str, history: str | None) -> None:
+    """Refuse to add the dated run ``run_date`` to the dataset root ``out`` unless the
+    root's latest other run belongs to the same history (``history``, or None for runs
+    without one).  Only runs of one history continue one canonical order; mixed, the
+    root's ``doc_id``s and ``canonical_rank``s would repeat across its partitions."""
+    latest = output.latest_other_run(out, run_date)
+    if latest is None:
+        return
+    run_id, earlier = latest
+    if history is None and earlier is None:
+        return
+    if history is not None and earlier is not None:
+        log = load_log(history)
+        if any(run["run_id"] == run_id for run in log["runs"]) or (not log["runs"] and log.get("end_rank", 0) > 0):
+            return  # the latest run is in the log (or every run was pruned away)
+    theirs = f"--history {earlier}" if earlier else "no --history"
+    ours = f"--history {history}, whose log does not hold that run" if history and earlier else (
+        f"--history {history}" if history else "no --history")
+    raise HistoryError(
+        f"--output {out} holds runs made with {theirs} (the latest: {run_id}) and this run has {ours}: runs of one "
+        "dataset root share one history, or their ids and ranks repeat; use that history, or another --output")
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,14 @@ import uuid
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
-from schemas import MANIFEST, MANIFESTS, SCHEMAS
+from schemas import MANIFEST, MANIFESTS, SCHEMAS, run_partition
 from transforms.history import WORK_DIR as HISTORY_WORK_DIR
 from transforms.staging import WORK_DIR
 from transforms.write import finish_table, write_parquet
 
 __all__ = [
     "OutputError", "Publication", "check_output", "new_staging", "own_paths", "publish", "publish_partition",
-    "is_local", "remove_abandoned_staging", "remove_staging", "remove_work_files", "take_json", "write_manifest",
+    "is_local", "latest_other_run", "remove_abandoned_staging", "remove_staging", "remove_work_files", "take_json", "write_manifest",
 ]
 
 _BESIDE_MARK = ".cleanwire-"  # directories a run keeps beside OUT: OUT.cleanwire-staging-*, OUT.cleanwire-previous-*
@@ -90,6 +90,22 @@ def check_output(out: str, partitioned: bool = False) -> None:
             f"--output {out} already holds files that are not a cleanwire output (no {MANIFEST}); "
             "give a new or empty location"
         )
+
+
+def latest_other_run(out: str, run_date: str) -> tuple[str, str | None] | None:
+    """The dataset root ``out``'s latest dated run other than ``run_date``, as ``(run_id,
+    history)``: the ``--history`` it was matched against (as given then), or None; None
+    when ``out`` holds no other run."""
+    manifests = os.path.join(out, MANIFESTS)
+    if not os.path.isdir(manifests):
+        return None
+    others = sorted(name for name in os.listdir(manifests)
+                    if name != run_partition(run_date) and os.path.exists(os.path.join(manifests, name, MANIFEST)))
+    if not others:
+        return None
+    with open(os.path.join(manifests, others[-1], MANIFEST), encoding="utf-8") as handle:
+        run = json.load(handle).get("run") or {}
+    return run.get("run_id") or others[-1].split("=", 1)[-1], (run.get("history") or {}).get("dir")
 
 
 def own_paths(out: str) -> tuple[str, str]:

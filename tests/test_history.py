@@ -391,3 +391,29 @@ def test_rerunning_an_earlier_night_with_other_documents_is_refused(runs, tmp_pa
                 *OPTIONS]) == 2
     assert "this re-run's documents differ from those committed" in capsys.readouterr().err
     assert (_digests(dataset), (store / "history.json").read_bytes()) == before
+
+
+def test_a_dataset_root_takes_runs_of_its_own_history_only(runs, tmp_path, capsys):
+    inputs = str(runs / "inputs")
+
+    def refused(*argv) -> str:
+        with pytest.raises(SystemExit) as stopped:
+            run([inputs, *argv, *OPTIONS])
+        assert stopped.value.code == 2
+        return capsys.readouterr().err
+
+    for other, ours in (([], "this run has no --history"), (["--history", str(tmp_path / "other")], "does not hold that run")):
+        err = refused("--output", str(runs / "dataset"), "--run-date", "2026-11-23", *other)
+        assert f"--history {runs / 'store'}" in err and ours in err and "share one history" in err
+    assert not (runs / "dataset" / "manifests" / "run_date=2026-11-23").exists() and not (tmp_path / "other").exists()
+    # The dataset and its history moved together still go on.
+    shutil.copytree(runs / "dataset", tmp_path / "dataset")
+    shutil.copytree(runs / "store", tmp_path / "store")
+    assert run([*_night_patterns(runs / "inputs", json.loads((runs / "nights.json").read_text())[2]),
+                "--output", str(tmp_path / "dataset"), "--history", str(tmp_path / "store"), "--run-date", NIGHTS[2],
+                *OPTIONS]) == 0
+    # A root of runs without a history takes more of them, and refuses a history run.
+    plain = tmp_path / "plain"
+    for night in NIGHTS[:2]:
+        assert run([inputs, "--output", str(plain), "--run-date", night, *OPTIONS]) == 0
+    assert "made with no --history" in refused("--output", str(plain), "--run-date", NIGHTS[2], "--history", str(tmp_path / "s"))
