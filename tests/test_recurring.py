@@ -13,7 +13,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from cleanwire.boilerplate.features import line_hashes
 from cleanwire.boilerplate.html import extract_html
-from cleanwire.boilerplate.recurring import LineCounts, counted_hashes
+from cleanwire.boilerplate.recurring import LineCounts, counted_hashes, page_key
 from cleanwire.model import ErrorRecord, RawDocument
 from cleanwire.params import CleanParams
 from pipelines.clean_dedup import SEEDS_DIR
@@ -117,6 +117,22 @@ def test_lines_of_too_few_documents_do_not_recur():
     with TestPipeline() as p:
         found = p | beam.Create(_extracted(STORIES[:4])) | CountRecurringLines(CleanParams())
         assert_that(found, equal_to([]))
+
+
+def test_copies_of_one_page_count_once_so_its_article_survives():
+    # One story scraped five times (and the six stories once each): the copies are one page.
+    copies = [extract_document(RawDocument(f"{STORIES[0]}#{k}", "coastalherald", "text", STORIES[0].read_bytes()))
+              for k in range(5)]
+    assert len({page_key(counted_hashes(doc.extraction)) for doc in copies}) == 1
+    assert page_key(counted_hashes(copies[0].extraction)) != page_key(counted_hashes(_extracted(STORIES[1:2])[0].extraction))
+    with TestPipeline() as p:
+        result = p | "Copies" >> beam.Create(copies) | "Alone" >> RemoveRecurringLines(CleanParams())
+        assert_that(result["documents"] | beam.Map(lambda d: PLUG in d.text), equal_to([True] * 5), label="kept")
+        assert_that(result["errors"], equal_to([]), label="errors")
+        # With the other stories the site's chrome still recurs (six distinct pages), the article's lines do not.
+        mixed = p | "Mixed" >> beam.Create(copies + _extracted(STORIES[1:])) | "Together" >> RemoveRecurringLines(CleanParams())
+        assert_that(mixed["documents"] | beam.Map(lambda d: (PLUG in d.text, bool(d.text))), equal_to([(False, True)] * 10),
+                    label="mixed")
 
 
 def test_remove_recurring_lines_cleans_every_document_of_the_source(tmp_path: Path):

@@ -1,9 +1,12 @@
 """Stage 3, recurring lines: remove the lines that recur across a source's documents.
 
-``CountRecurringLines`` counts, for every (source, line hash), the documents that
+``CountRecurringLines`` counts, for every (source, line hash), the distinct pages that
 contain the line, with a ``CombinePerKey`` (partial counts are combined on each worker
 before the shuffle, so it scales with the number of distinct lines, not documents),
-and keeps the lines with enough support (``CleanParams``).  The recurring hashes of
+and keeps the lines with enough support (``CleanParams``).  Copies of one page (the
+same lines: a scrape row twice, a re-crawl) count once, through a combiner that keeps
+one page per key (``page_key``); otherwise five copies of an article would make every
+one of its lines recur and remove the article from all five.  The recurring hashes of
 each source are few (the site's chrome), so they travel as a side input to the step
 that removes them from every document of the source and builds the final
 ``CleanDocument``.
@@ -15,7 +18,7 @@ from typing import AbstractSet
 
 import apache_beam as beam
 
-from cleanwire.boilerplate.recurring import LineCounts, counted_hashes
+from cleanwire.boilerplate.recurring import LineCounts, counted_hashes, page_key
 from cleanwire.boilerplate.text import KEPT
 from cleanwire.model import CleanDocument, ErrorRecord, ExtractedDocument
 from cleanwire.params import CleanParams
@@ -73,6 +76,27 @@ class _CountLinesFn(beam.CombineFn):
         return accumulator.compact()
 
 
+class _OnePageFn(beam.CombineFn):
+    """Any one of the pages of a key (all show the same lines)."""
+
+    def create_accumulator(self):
+        return None
+
+    def add_input(self, accumulator, hashes):
+        return hashes if accumulator is None else accumulator
+
+    def merge_accumulators(self, accumulators):
+        return next((a for a in accumulators if a is not None), None)
+
+    def extract_output(self, accumulator):
+        return accumulator
+
+
+def _keyed_page(doc: ExtractedDocument):
+    hashes = counted_hashes(doc.extraction)
+    return (doc.source, page_key(hashes)), hashes
+
+
 def _recurring(item, totals: dict[str, int], params: CleanParams):
     source, counts = item
     hashes = counts.at_least(params.min_support(totals[source]))
@@ -82,7 +106,7 @@ def _recurring(item, totals: dict[str, int], params: CleanParams):
 
 class CountRecurringLines(beam.PTransform):
     """``ExtractedDocument`` -> ``(source, frozenset of recurring line hashes)``, one per
-    source that has any.  One element per document (its line hashes as an array),
+    source that has any.  One element per distinct page (its line hashes as an array),
     summed per source by a combiner."""
 
     def __init__(self, params: CleanParams) -> None:
@@ -90,10 +114,15 @@ class CountRecurringLines(beam.PTransform):
         self._params = params
 
     def expand(self, documents):
-        totals = documents | "PerSource" >> beam.Map(lambda d: (d.source, 1)) | "Documents" >> beam.CombinePerKey(sum)
-        return (
+        pages = (
             documents
-            | "Lines" >> beam.Map(lambda d: (d.source, counted_hashes(d.extraction)))
+            | "Lines" >> beam.Map(_keyed_page)
+            | "DistinctPages" >> beam.CombinePerKey(_OnePageFn())
+            | "BySource" >> beam.MapTuple(lambda key, hashes: (key[0], hashes))
+        )
+        totals = pages | "PerSource" >> beam.MapTuple(lambda source, _: (source, 1)) | "Pages" >> beam.CombinePerKey(sum)
+        return (
+            pages
             | "Support" >> beam.CombinePerKey(_CountLinesFn())
             | "Recurring" >> beam.FlatMap(_recurring, beam.pvalue.AsDict(totals), self._params)
         )

@@ -10,6 +10,7 @@ contribution, ``LineCounts`` adds contributions up); lines with enough support
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +18,7 @@ import numpy as np
 from cleanwire.boilerplate.text import Extraction
 from cleanwire.dedup.arrays import sorted_unique, sum_by_key
 
-__all__ = ["LineCounts", "counted_hashes"]
+__all__ = ["LineCounts", "counted_hashes", "page_key"]
 
 
 def counted_hashes(extraction: Extraction) -> np.ndarray:
@@ -27,6 +28,13 @@ def counted_hashes(extraction: Extraction) -> np.ndarray:
     that show it, whatever each page's classifier made of it."""
     hashes = sorted_unique(np.asarray(extraction.hashes, dtype=np.uint64))
     return hashes[hashes != 0]
+
+
+def page_key(hashes: np.ndarray) -> bytes:
+    """A 16-byte key equal for pages whose ``counted_hashes`` are equal: the same page
+    read twice (a duplicate scrape row, a re-crawl).  Such copies count once towards a
+    line's support, or five copies of one article would make its own lines recur."""
+    return hashlib.blake2b(np.ascontiguousarray(hashes, dtype=np.uint64).tobytes(), digest_size=16).digest()
 
 
 @dataclass
