@@ -151,6 +151,20 @@ def test_a_corrupt_warc_record_is_reported_and_the_rest_are_read():
     assert bad.offset == offsets[2] and bad.error_class == "CorruptRecord"
 
 
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_a_warc_cut_inside_a_record_makes_it_an_error_not_a_shorter_page(gzipped):
+    plain, plain_offsets = _warc(2, gzipped=False)
+    cut_at = plain.index(b"<p>page 1</p>") + 5  # inside the second page's payload
+    cut = plain[:cut_at]
+    if gzipped:  # a member per record, the second page's cut short
+        data, offsets = _warc(2, gzipped=True)
+        cut = data[:offsets[1]] + gzip.compress(plain[plain_offsets[1]:cut_at], mtime=0)
+    records = [r for r in warc.read_records(io.BytesIO(cut), 0, None, gzipped, 10_000) if not isinstance(r, warc.Skipped)]
+    assert isinstance(records[0], Record) and records[0].content == b"<p>page 0</p>"
+    assert [type(r).__name__ for r in records[1:]] == ["BadRecord"] and records[1].error_class == "TruncatedFile"
+    assert "short of" in records[1].message
+
+
 def test_oversized_warc_record_is_not_read():
     data, offsets = _warc(2)
     records = [r for r in warc.read_records(io.BytesIO(data), 0, None, True, 10) if not isinstance(r, warc.Skipped)]

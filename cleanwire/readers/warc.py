@@ -99,9 +99,16 @@ def _page(record, offset: int, max_bytes: int) -> Record | BadRecord | Skipped:
     if (record.length or 0) > max_bytes:
         return BadRecord(offset, "DocumentTooLarge",
                          f"the record holds {record.length:,} bytes, more than --max-document-bytes {max_bytes:,}")
+    if content is None:
+        content = record.content_stream().read()
+    missing = getattr(record.raw_stream, "limit", 0)  # what the record's Content-Length promised and the file lacks
+    if missing > 0:
+        return BadRecord(offset, "TruncatedFile",
+                         f"the record ends {missing:,} bytes short of the {record.length:,} its header announces (the file was "
+                         "cut, e.g. while being written or copied); a cut page would be deduplicated as if whole")
     charset = _CHARSET.search(content_type)
     return Record(
-        offset=offset, format=declared, content=record.content_stream().read() if content is None else content,
+        offset=offset, format=declared, content=content,
         url=headers.get_header("WARC-Target-URI"),
         published=parse_timestamp(headers.get_header("WARC-Date")),
         charset="utf-8" if kind == "conversion" else (charset.group(1) if charset else None),
