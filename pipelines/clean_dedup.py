@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import glob
 import logging
 import os
 import platform
@@ -48,7 +47,7 @@ from transforms.cluster import ClusterLinks
 from transforms.lsh import FindCandidates
 from transforms.rank import RankDocuments
 from transforms.recurring import TOTALS, RemoveRecurringLines
-from transforms.read import InputSpec, ReadInputs
+from transforms.read import InputSpec, ReadInputs, local_matches
 from transforms.signatures import COPIES, DOCUMENT, PASSAGE, SignPassages
 from transforms.sources import SOURCES_FILE, SourceTotals
 from transforms.staging import StagePartitions
@@ -237,21 +236,24 @@ def resolve_inputs(inputs: list[str]) -> list[InputSpec]:
     for given in inputs:
         local = output.is_local(given)
         path = os.path.abspath(given) if local else given
-        if _GLOB.search(path):
-            root = path[: _GLOB.search(path).start()].rsplit("/", 1)[0]
-            pattern = path
-        elif local and os.path.isdir(path):
-            root, pattern = path, os.path.join(path, "**")
+        literal = local and os.path.lexists(path)  # a name that exists is never a glob: "page[1].txt"
+        if literal and os.path.isdir(path):
+            spec = InputSpec(os.path.join(path, "**"), path, literal=True)
+        elif literal:
+            spec = InputSpec(path, os.path.dirname(path), literal=True)
+        elif _GLOB.search(path):
+            spec = InputSpec(path, path[: _GLOB.search(path).start()].rsplit("/", 1)[0])
         else:
-            root, pattern = path.rsplit("/", 1)[0], path
-        found = FileSystems.match([pattern], limits=[1])[0].metadata_list if not local else glob.glob(pattern, recursive=True)
-        if local and pattern.endswith("**"):
-            found = [f for f in found if os.path.isfile(f)]
-        if not found and local and os.path.isdir(path):
+            spec = InputSpec(path, path.rsplit("/", 1)[0])
+        if local:
+            found = next(local_matches(spec), None) is not None
+        else:
+            found = bool(FileSystems.match([spec.pattern], limits=[1])[0].metadata_list)
+        if not found and literal:
             raise UsageError(f"input {given!r} is a directory without files; check the path")
         if not found:
             raise UsageError(f"input {given!r} matches no file; check the path, or quote a glob pattern")
-        specs.append(InputSpec(pattern=pattern, root=root))
+        specs.append(spec)
     return specs
 
 
@@ -538,7 +540,7 @@ def _execute(config: RunConfig, options: PipelineOptions, staging: str, plan: hi
                 stack.enter_context(context)
         pipeline = beam.Pipeline(options=options)
         build(pipeline, config, staging, plan)
-        stack.enter_context(progress.watch(reporter, [spec.pattern for spec in config.inputs], runner_name(options), local))
+        stack.enter_context(progress.watch(reporter, [spec.glob_pattern for spec in config.inputs], runner_name(options), local))
         result = pipeline.run()
         result.wait_until_finish()
     return result

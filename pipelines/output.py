@@ -108,13 +108,17 @@ def latest_other_run(out: str, run_date: str) -> tuple[str, str | None] | None:
     return run.get("run_id") or others[-1].split("=", 1)[-1], (run.get("history") or {}).get("dir")
 
 
-def own_paths(out: str) -> tuple[str, str]:
+def own_paths(out: str) -> tuple[str, ...]:
     """Path prefixes of everything a run writes for ``out``: the output itself and the
     staging and previous-output directories beside it (so that an output inside an
-    input directory is never read back as input)."""
-    base = os.path.abspath(out) if is_local(out) else out
-    base = base.rstrip("/")
-    return base + "/", base + _BESIDE_MARK
+    input directory is never read back as input), as given and, for a local ``out``,
+    with symbolic links resolved (an input may reach it through a link)."""
+    if not is_local(out):
+        return out.rstrip("/") + "/", out.rstrip("/") + _BESIDE_MARK
+    prefixes = []
+    for base in dict.fromkeys((os.path.abspath(out), os.path.realpath(out))):
+        prefixes += [base.rstrip("/") + "/", base.rstrip("/") + _BESIDE_MARK]
+    return tuple(prefixes)
 
 
 _OWNER = ".owner"  # in a local staging directory: "host pid" of the run writing it

@@ -189,7 +189,7 @@ def _count_local_inputs(patterns: list[str]) -> int | None:
     for pattern in patterns:
         if "://" in pattern:
             return None
-        found.update(path for path in glob.iglob(pattern, recursive=True) if os.path.isfile(path))
+        found.update(path for path in glob.iglob(pattern, recursive=True, include_hidden=True) if not os.path.isdir(path))
     return len(found)
 
 

@@ -81,7 +81,8 @@ def test_help_explains_every_option():
     assert result.stderr == ""  # not even Beam's import-time notice about BigQuery clients
 
 
-def test_an_output_inside_the_input_directory_is_not_read_back(tmp_path):
+@pytest.mark.parametrize("through_a_link", [False, True])
+def test_an_output_inside_the_input_directory_is_not_read_back(tmp_path, through_a_link):
     import json
     import shutil
 
@@ -91,8 +92,12 @@ def test_an_output_inside_the_input_directory_is_not_read_back(tmp_path):
     inputs.mkdir()
     for seed in sorted(SEEDS_DIR.glob("*.txt")):
         shutil.copy(seed, inputs / seed.name)
+    named = inputs
+    if through_a_link:  # the input reaches the output by another path
+        named = tmp_path / "link"
+        named.symlink_to(inputs)
     for _ in range(2):  # the second run finds the first run's output inside its input directory
-        assert run([str(inputs), "-o", str(inputs / "out"), "--quiet"]) == 0
+        assert run([str(named), "-o", str(inputs / "out"), "--quiet"]) == 0
         counts = json.loads((inputs / "out" / "manifest.json").read_text())["counts"]
         assert (counts["inputs"], counts["documents"], counts["errors"]) == (2, 2, 0)
 

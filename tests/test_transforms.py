@@ -334,16 +334,38 @@ def test_skip_committed_documents_sets_aside_exactly_the_ids_a_history_file_hold
         assert_that(kept, equal_to([raw.uri for raw in raws[3:]]))
 
 
-def test_broken_links_are_found_in_nested_directories_and_by_glob(tmp_path):
-    from transforms.read import broken_links
+def test_local_matches_name_every_entry_that_cannot_be_read_as_a_file(tmp_path, monkeypatch):
+    import os
+
+    from transforms.read import BAD_NAME, BROKEN_LINK, NOT_A_FILE, UNLISTABLE, local_matches
 
     (tmp_path / "site" / "2026").mkdir(parents=True)
     (tmp_path / "site" / "kept.txt").write_text("a page")
+    (tmp_path / "site" / ".hidden.txt").write_text("read like any page")
+    (tmp_path / "site" / "page[1].txt").write_text("brackets")
     (tmp_path / "site" / "2026" / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
     (tmp_path / "gone.txt").symlink_to(tmp_path / "nowhere-either.txt")
     (tmp_path / "fine.txt").symlink_to(tmp_path / "site" / "kept.txt")
-    assert broken_links(f"{tmp_path}/**") == sorted([f"{tmp_path}/gone.txt", f"{tmp_path}/site/2026/gone.txt"])
-    assert broken_links(f"{tmp_path}/*.txt") == [f"{tmp_path}/gone.txt"]
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "locked").mkdir()
+    with open(os.path.join(os.fsencode(tmp_path), b"caf\xe9.txt"), "w") as handle:
+        handle.write("Latin-1 name")
+    real_scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path: (_ for _ in ()).throw(PermissionError(13, "denied"))
+                        if str(path).endswith("locked") else real_scandir(path))
+    root = str(tmp_path)
+    walked = dict(local_matches(InputSpec(f"{root}/**", root, literal=True)))
+    assert walked == {
+        f"{root}/site/kept.txt": 6, f"{root}/site/.hidden.txt": 18, f"{root}/site/page[1].txt": 8, f"{root}/fine.txt": 6,
+        f"{root}/site/2026/gone.txt": BROKEN_LINK, f"{root}/gone.txt": BROKEN_LINK, f"{root}/pipe.txt": NOT_A_FILE,
+        f"{root}/locked": UNLISTABLE, f"{root}/caf\\xe9.txt": BAD_NAME,
+    }
+    # A name that exists is taken as it is; a glob matches as Beam's does, dangling links included.
+    literal = f"{root}/site/page[1].txt"
+    assert list(local_matches(InputSpec(literal, f"{root}/site", literal=True))) == [(literal, 8)]
+    assert sorted(local_matches(InputSpec(f"{root}/*.txt", root))) == sorted([
+        (f"{root}/fine.txt", 6), (f"{root}/gone.txt", BROKEN_LINK), (f"{root}/pipe.txt", NOT_A_FILE),
+        (f"{root}/caf\\xe9.txt", BAD_NAME)])
 
 
 def test_an_html_file_takes_its_source_from_the_address_it_gives_for_itself():

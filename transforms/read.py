@@ -13,6 +13,7 @@ from __future__ import annotations
 import glob
 import os
 import posixpath
+import stat
 import zlib
 from dataclasses import dataclass
 
@@ -28,17 +29,33 @@ from cleanwire.readers import (
 from cleanwire.readers import jsonl, warc
 from transforms.stats import StageStats
 
-__all__ = ["BROKEN_LINK", "ERRORS", "FORMATS", "InputSpec", "ReadInputs", "broken_links", "source_for"]
+__all__ = [
+    "BAD_NAME", "BROKEN_LINK", "ERRORS", "FORMATS", "NOT_A_FILE", "UNLISTABLE", "InputSpec", "ReadInputs", "local_matches",
+    "path_size", "source_for", "walk_directory",
+]
 
 ERRORS = "errors"
 
 
 @dataclass(frozen=True)
 class InputSpec:
-    """A pattern to match and the directory the user named (for deriving sources)."""
+    """A pattern to match and the directory the user named (for deriving sources).
+
+    ``literal``: the pattern is a local file or directory (``DIR/**``) that exists as
+    named, whose ``[``, ``*`` or ``?`` are part of its name, not a glob."""
 
     pattern: str
     root: str
+    literal: bool = False
+
+    @property
+    def glob_pattern(self) -> str:
+        """The pattern for Python's ``glob`` (a literal name escaped)."""
+        if not self.literal:
+            return self.pattern
+        if self.pattern.endswith("/**"):
+            return glob.escape(self.pattern[:-3]) + "/**"
+        return glob.escape(self.pattern)
 
 
 @dataclass(frozen=True)
@@ -68,30 +85,71 @@ def source_for(path: str, root: str) -> str:
     return name[: len(name) - len(extension)]
 
 
-# The size a matched symbolic link whose target is gone is given: it is read as an error.
-BROKEN_LINK = -1
+# Sizes that mark a matched path as an error row instead of a file to read.
+BROKEN_LINK = -1  # a symbolic link whose target is gone
+UNLISTABLE = -2  # a directory that cannot be listed
+NOT_A_FILE = -3  # a FIFO, socket or device: opening it could wait forever
+BAD_NAME = -4  # a name that is not valid UTF-8 (the path is given with the bad bytes escaped)
 
 
-def broken_links(pattern: str) -> list[str]:
-    """Local paths matching ``pattern`` that are symbolic links to nothing.
-
-    Beam's local ``match`` leaves them out, yet the user named them (or their
-    directory) as input: each becomes an error row instead of vanishing.  A directory
-    (``DIR/**``) is walked with ``os.scandir``, which knows links without a system call
-    per file (a tenth of a second for 200,000 files, against two for ``glob``)."""
-    if not pattern.endswith("/**") or glob.has_magic(pattern[:-3]):
-        return sorted(path for path in glob.glob(pattern, recursive=True) if os.path.islink(path) and not os.path.exists(path))
-    found, directories = [], [pattern[:-3]]
-    while directories:
-        with os.scandir(directories.pop()) as entries:
-            for entry in entries:
-                if entry.name.startswith("."):  # as glob's ** skips hidden names
+def walk_directory(directory: str, skip: tuple[str, ...] = ()):
+    """Every entry below ``directory`` that is not a directory, hidden ones included
+    (as Beam's ``**`` matches them), as ``(path, size)``; a negative size marks an error
+    row (``BROKEN_LINK``, ``UNLISTABLE``, ``NOT_A_FILE``, ``BAD_NAME``).  Directories
+    whose real path (links resolved) starts with one of ``skip`` are left out.  One
+    ``os.scandir`` pass: no system call per file beyond the ``stat`` of its size."""
+    pending = [directory]
+    while pending:
+        current = pending.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError:
+            yield current, UNLISTABLE
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=True):
+                    # A link to a directory is not followed (no cycles).
+                    if not entry.is_symlink() and not (skip and (os.path.realpath(entry.path) + "/").startswith(skip)):
+                        pending.append(entry.path)
                     continue
-                if entry.is_dir(follow_symlinks=False):
-                    directories.append(entry.path)
+                if not _utf8(entry.path):
+                    yield _shown(entry.path), BAD_NAME
                 elif entry.is_symlink() and not os.path.exists(entry.path):
-                    found.append(entry.path)
-    return sorted(found)
+                    yield entry.path, BROKEN_LINK
+                elif not entry.is_file(follow_symlinks=True):
+                    yield entry.path, NOT_A_FILE
+                else:
+                    yield entry.path, entry.stat(follow_symlinks=True).st_size
+            except OSError:
+                yield entry.path, UNLISTABLE
+
+
+def path_size(path: str) -> int:
+    """The size of the local file ``path`` that exists as named, or the negative marker
+    of the error row it becomes (as ``walk_directory`` gives them)."""
+    if not _utf8(path):
+        return BAD_NAME
+    if os.path.islink(path) and not os.path.exists(path):
+        return BROKEN_LINK
+    try:
+        status = os.stat(path)
+    except OSError:
+        return UNLISTABLE
+    return status.st_size if stat.S_ISREG(status.st_mode) else NOT_A_FILE
+
+
+def _shown(path: str) -> str:
+    """``path`` as it can be written: bytes that are not UTF-8 escaped (``\\xe9``)."""
+    return path if _utf8(path) else path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _utf8(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class _MatchPattern(beam.DoFn):
@@ -105,13 +163,29 @@ class _MatchPattern(beam.DoFn):
         yield from self.stats.timed_items(self._matched(spec))
 
     def _matched(self, spec: InputSpec):
-        for metadata in FileSystems.match([spec.pattern])[0].metadata_list:
-            if not metadata.path.startswith(self._exclude):
-                yield metadata.path, (spec.root, metadata.size_in_bytes)
-        if "://" not in spec.pattern:
-            for path in broken_links(spec.pattern):
-                if not path.startswith(self._exclude):
-                    yield path, (spec.root, BROKEN_LINK)
+        if "://" in spec.pattern:
+            found = ((m.path, m.size_in_bytes) for m in FileSystems.match([spec.pattern])[0].metadata_list)
+        else:
+            found = local_matches(spec, self._exclude)
+        for path, size in found:
+            if not path.startswith(self._exclude):
+                yield path, (spec.root, size)
+
+
+def local_matches(spec: InputSpec, skip: tuple[str, ...] = ()):
+    """``(path, size)`` of every local file ``spec`` names, a negative size marking an
+    error row (see ``walk_directory``): a directory is walked, a literal name stands for
+    itself and a glob matches as Beam's does (hidden names included).  Python's own
+    listing rather than Beam's ``match``, which leaves out dangling links, reads a
+    FIFO as a file (and blocks on it) and cannot take a name holding ``[``."""
+    if spec.literal and spec.pattern.endswith("/**"):
+        yield from walk_directory(spec.pattern[:-3], skip)
+    elif spec.literal:
+        yield _shown(spec.pattern), path_size(spec.pattern)
+    else:
+        for path in glob.iglob(spec.pattern, recursive=True, include_hidden=True):
+            if not os.path.isdir(path):
+                yield _shown(path), path_size(path)
 
 
 def _plan(item, split_bytes: int):
@@ -119,6 +193,18 @@ def _plan(item, split_bytes: int):
     _, extension = input_format(path)
     for start, end in read_ranges(size, extension, split_bytes):
         yield _ReadTask(path, root, size, start, end)
+
+
+_UNREADABLE = {  # error class and message of each marker size
+    BROKEN_LINK: lambda path: ("BrokenLink", f"the file is a symbolic link to {os.readlink(path)}, which does not exist; "
+                                             "restore the target, or remove the link"),
+    UNLISTABLE: lambda path: ("UnreadableDirectory", "the directory (or an entry of it) cannot be listed, so its files "
+                                                     "were not read; check its permissions, or leave it out of the input"),
+    NOT_A_FILE: lambda path: ("NotAFile", "a FIFO, socket or device, not a file: cleanwire reads regular files only; "
+                                          "leave it out of the input"),
+    BAD_NAME: lambda path: ("BadFileName", "the file name is not valid UTF-8 (shown with its bytes escaped), so it "
+                                           "cannot be recorded; rename the file"),
+}
 
 
 class _ReadFile(beam.DoFn):
@@ -143,10 +229,8 @@ class _ReadFile(beam.DoFn):
         file_format, extension = input_format(task.path)
         if task.start == 0:
             self.stats.count("files")
-        if task.size == BROKEN_LINK:
-            yield self._error(task.path, file_format, "BrokenLink",
-                              f"the file is a symbolic link to {os.readlink(task.path)}, which does not exist; "
-                              "restore the target, or remove the link")
+        if task.size < 0:
+            yield self._error(task.path, file_format, *_UNREADABLE[task.size](task.path))
             return
         if file_format is None:
             yield self._error(
