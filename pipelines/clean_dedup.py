@@ -33,7 +33,7 @@ import cleanwire
 from cleanwire.params import CleanParams, DedupParams, ReadParams
 from cleanwire.readers.jsonl import FIELDS, parse_fields
 from pipelines import history, memory, output, progress
-from pipelines.cli import exit_after_run
+from pipelines.cli import exit_after_run, signal_received, uninterrupted
 from pipelines.usage import OneLineErrors, iso_date, positive_int
 from pipelines.direct_runner import (
     avoid_data_plane_stalls, private_temp_dir, runner_name, runs_locally, send_inputs_in_chunks, worker_environment,
@@ -569,6 +569,7 @@ def _publish(config: RunConfig, staging: str, plan: history.HistoryPlan | None, 
                             "its outputs were taken back, the history and the dataset are as before", 1) from exc
             raise
     if publication:
+        publication.published()
         publication.finish()
 
 
@@ -581,6 +582,7 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
         plan = history.plan_run(config.history, config.run_date, config.params) if config.history else None
         progress.configure_logging(config.log_format)
         reporter = progress.Reporter(config.log_format, config.quiet)
+        output.recover_publications(config.output)
         output.remove_abandoned_staging(config.output)
         try:
             staging = output.new_staging(config.output, history=plan is not None)
@@ -601,7 +603,11 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
         manifest = _manifest(config, beam_argv, stages, files, output.take_json(staging, SOURCES_FILE), started,
                              time.perf_counter() - clock, plan, by_format)
         output.write_manifest(staging, manifest)
-        _publish(config, staging, plan, rows["documents"], digest)
+        with uninterrupted():
+            _publish(config, staging, plan, rows["documents"], digest)
+        if signal_received():
+            raise _Stop("interrupted while publishing, which was let finish: OUT holds this run's complete "
+                        "output", 128 + signal_received())
     except (_Stop, history.HistoryError) as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return exc.status if isinstance(exc, _Stop) else 2

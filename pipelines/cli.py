@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import logging
 import os
@@ -10,7 +11,7 @@ import sys
 import threading
 from typing import NoReturn
 
-__all__ = ["exit_after_run", "main"]
+__all__ = ["exit_after_run", "main", "signal_received", "uninterrupted"]
 
 _USAGE = """usage: cleanwire COMMAND [options]    (cleanwire --version: the installed version)
 
@@ -54,6 +55,28 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+_RECEIVED: list[int] = []  # the signals that asked the run to stop
+_HOLDING: list[bool] = []  # non-empty while a block must not be cut (see uninterrupted)
+
+
+@contextlib.contextmanager
+def uninterrupted():
+    """Hold off Ctrl-C and SIGTERM (as ``cleanwire run`` handles them) inside the block:
+    publishing a run is a few renames that must all happen or none, and a signal among
+    them left the output half swapped.  A signal that comes meanwhile is recorded
+    (``signal_received``) and acted on by the caller after the block."""
+    _HOLDING.append(True)
+    try:
+        yield
+    finally:
+        _HOLDING.pop()
+
+
+def signal_received() -> int | None:
+    """The signal that asked the run to stop, if one came (while held off)."""
+    return _RECEIVED[0] if _RECEIVED else None
+
+
 def _stop_cleanly_on_signals() -> list[int]:
     """Make Ctrl-C (SIGINT) and a scheduler's SIGTERM stop a run with
     ``KeyboardInterrupt`` in the main thread, so that it removes its staging directory,
@@ -61,7 +84,7 @@ def _stop_cleanly_on_signals() -> list[int]:
     logs, which come as the workers stop, off the terminal: one line says what
     happened.  Returns a list that receives the number of the signal that stopped the
     run."""
-    received: list[int] = []
+    received = _RECEIVED
     report = threading.excepthook
 
     def hook(args: threading.ExceptHookArgs) -> None:
@@ -79,7 +102,8 @@ def _stop_cleanly_on_signals() -> list[int]:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-        raise KeyboardInterrupt
+        if not _HOLDING:
+            raise KeyboardInterrupt
 
     threading.excepthook = hook
     for signum in (signal.SIGINT, signal.SIGTERM):

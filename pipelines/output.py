@@ -10,6 +10,7 @@ last and marks a complete output.)
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -27,11 +28,13 @@ from transforms.write import finish_table, write_parquet
 
 __all__ = [
     "OutputError", "Publication", "check_output", "new_staging", "own_paths", "publish", "publish_partition",
-    "is_local", "latest_other_run", "remove_abandoned_staging", "remove_staging", "remove_work_files", "take_json", "write_manifest",
+    "is_local", "latest_other_run", "recover_publications", "remove_abandoned_staging", "remove_staging", "remove_work_files", "take_json", "write_manifest",
 ]
 
 _BESIDE_MARK = ".cleanwire-"  # directories a run keeps beside OUT: OUT.cleanwire-staging-*, OUT.cleanwire-previous-*
 _STAGING_MARK = _BESIDE_MARK + "staging-"
+_PREVIOUS_MARK = _BESIDE_MARK + "previous-"  # the versions a publication replaces, until it is final
+_JOURNAL_MARK = _BESIDE_MARK + "journal-"  # what a publication moves, for recovery after a crash
 
 
 class OutputError(Exception):
@@ -224,54 +227,128 @@ def write_manifest(staging: str, manifest: dict) -> None:
 
 
 class Publication:
-    """A published output whose previous version is still kept aside: ``finish`` drops
-    the previous version, ``undo`` puts it back (and the new one back into staging).
+    """Directories moved into place all or nothing, the versions they replace kept
+    aside until ``finish`` drops them (``undo`` puts them back and the new ones back
+    into staging).  A journal beside ``OUT`` lists the moves and this process, so that
+    when the process dies midway (SIGKILL, power loss) the next run to ``OUT`` can
+    complete or reverse them (``recover_publications``).
 
-    A run publishes, then records itself in its history; should that fail, ``undo``
-    leaves ``OUT`` as it was before the run, so data and history never disagree."""
+    A run publishes, then records itself in its history (``published`` marks that
+    point); should that fail, ``undo`` leaves ``OUT`` as it was before the run, so data
+    and history never disagree."""
 
-    def __init__(self) -> None:
-        self._moves: list[tuple[str, str, str | None]] = []  # (source, target, previous)
+    def __init__(self, out: str, moves: list[tuple[str, str, str]]) -> None:
+        self._out = out.rstrip("/")
+        self._aside_root = self._out + _PREVIOUS_MARK + uuid.uuid4().hex[:12]
+        self._planned = [
+            {"source": source, "target": target, "aside": os.path.join(self._aside_root, name),
+             "had_previous": os.path.exists(target)}
+            for source, target, name in moves
+        ]
+        self._journal = self._out + _JOURNAL_MARK + uuid.uuid4().hex[:12] + ".json"
+        self._done: list[dict] = []
 
-    def move(self, source: str, target: str, aside: str) -> None:
-        """Rename ``source`` to ``target``, keeping what ``target`` held at ``aside``."""
-        previous = None
-        if os.path.exists(target):
-            previous = aside
-            os.rename(target, previous)
+    def run(self) -> "Publication":
+        """Make the moves, in order; if one fails, undo the others and raise."""
+        self._write_journal("moving")
         try:
-            os.rename(source, target)
+            for move in self._planned:
+                self._move(move)
         except BaseException:
-            if previous:
-                os.rename(previous, target)
+            self.undo()
             raise
-        self._moves.append((source, target, previous))
+        return self
+
+    def published(self) -> None:
+        """The run is complete: from now on a crash keeps the new version."""
+        self._write_journal("published")
+
+    def _move(self, move: dict) -> None:
+        if move["had_previous"]:
+            os.makedirs(self._aside_root, exist_ok=True)
+            os.rename(move["target"], move["aside"])
+        try:
+            os.rename(move["source"], move["target"])
+        except BaseException:
+            if move["had_previous"]:
+                os.rename(move["aside"], move["target"])
+            raise
+        self._done.append(move)
 
     def undo(self) -> None:
-        """Put every published directory back where it came from, the previous last."""
-        for source, target, previous in reversed(self._moves):
-            os.rename(target, source)
-            if previous:
-                os.rename(previous, target)
-        self._moves = []
+        """Put every moved directory back where it came from, the previous versions last."""
+        for move in reversed(self._done):
+            os.rename(move["target"], move["source"])
+            if move["had_previous"]:
+                os.rename(move["aside"], move["target"])
+        self._done = []
+        self._end()
 
     def finish(self) -> None:
         """Drop the previous versions: the publication is final."""
-        for _, _, previous in self._moves:
-            if previous:
-                shutil.rmtree(previous, ignore_errors=True)
-        self._moves = []
+        self._done = []
+        self._end()
+
+    def _end(self) -> None:
+        shutil.rmtree(self._aside_root, ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(self._journal)
+
+    def _write_journal(self, state: str) -> None:
+        record = {"host": socket.gethostname(), "pid": os.getpid(), "state": state, "aside_root": self._aside_root,
+                  "moves": self._planned}
+        temporary = self._journal + ".tmp"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(record, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self._journal)  # atomic: a reader finds the old state or the new
 
 
-def _all_or_nothing(moves: list[tuple[str, str, str]]) -> Publication:
-    publication = Publication()
-    try:
-        for source, target, aside in moves:
-            publication.move(source, target, aside)
-    except BaseException:
-        publication.undo()
-        raise
-    return publication
+def recover_publications(out: str) -> list[str]:
+    """Complete or reverse the publications into the local ``out`` whose process died
+    (a journal of this host whose process is gone): one marked published keeps the new
+    version and drops the old; any other gets the old version back everywhere (the new
+    one is dropped, staged or moved in).  Returns the journals handled."""
+    if not is_local(out):
+        return []
+    handled = []
+    host = socket.gethostname()
+    for journal in sorted(glob.glob(glob.escape(out.rstrip("/")) + _JOURNAL_MARK + "*.json")):
+        try:
+            with open(journal, encoding="utf-8") as handle:
+                record = json.load(handle)
+            if record["host"] != host or _alive(int(record["pid"])):
+                continue
+        except (OSError, ValueError, KeyError):
+            continue
+        if record["state"] != "published":
+            for move in reversed(record["moves"]):
+                _reverse(move)
+                shutil.rmtree(move["source"], ignore_errors=True)  # the dead run's staged version
+        shutil.rmtree(record["aside_root"], ignore_errors=True)
+        os.remove(journal)
+        handled.append(journal)
+    return handled
+
+
+def _reverse(move: dict) -> None:
+    """Undo one move of a dead publication, from what is on disk: drop the new version
+    if it was moved in, and put the old one back if it was set aside."""
+    source, target, aside = move["source"], move["target"], move["aside"]
+    if move["had_previous"]:
+        if os.path.exists(aside):  # the old version is aside: a target there now is the new one
+            if os.path.exists(target):
+                shutil.rmtree(target)
+            os.rename(aside, target)
+    elif os.path.exists(target) and not os.path.exists(source):  # moved in where nothing was
+        shutil.rmtree(target)
+
+
+def _move_plan(staging: str, out: str, partition: str | None) -> list[tuple[str, str, str]]:
+    if partition is None:
+        return [(staging, out.rstrip("/"), "output")]
+    return [(os.path.join(staging, name), os.path.join(out, name, partition), name) for name in (*SCHEMAS, MANIFESTS)]
 
 
 def publish_partition(staging: str, out: str, partition: str) -> Publication:
@@ -289,13 +366,9 @@ def publish_partition(staging: str, out: str, partition: str) -> Publication:
     if not os.path.isdir(manifest_dir):
         os.makedirs(manifest_dir)
         os.rename(os.path.join(staging, MANIFEST), os.path.join(manifest_dir, MANIFEST))
-    # A partition being replaced waits in a hidden directory beside it, which Parquet
-    # readers skip, until the run is final.
-    return _all_or_nothing([
-        (os.path.join(staging, name), os.path.join(out, name, partition),
-         os.path.join(out, name, f".previous-{uuid.uuid4().hex[:12]}"))
-        for name in (*SCHEMAS, MANIFESTS)
-    ])
+    # A partition being replaced waits beside the root (OUT.cleanwire-previous-*), where
+    # no reader of the tables looks, until the run is final.
+    return Publication(out, _move_plan(staging, out, partition)).run()
 
 
 def publish(staging: str, out: str) -> Publication | None:
@@ -306,8 +379,7 @@ def publish(staging: str, out: str) -> Publication | None:
             FileSystems.delete([out])
         FileSystems.rename([staging], [out])
         return None
-    out = out.rstrip("/")
     owner = os.path.join(staging, _OWNER)
     if os.path.exists(owner):  # the mark is the staging directory's, not the output's
         os.remove(owner)
-    return _all_or_nothing([(staging, out, out + _BESIDE_MARK + "previous-" + uuid.uuid4().hex[:12])])
+    return Publication(out, _move_plan(staging, out, None)).run()

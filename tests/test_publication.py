@@ -1,0 +1,123 @@
+"""Publishing a run: a process killed among the renames leaves a journal from which the
+next run completes or reverses them, and Ctrl-C / SIGTERM wait for the renames."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelines import output
+from schemas import MANIFESTS, SCHEMAS
+
+
+@pytest.fixture
+def dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _dir(path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(text)
+    return path
+
+
+def _killed_after(publication: output.Publication, moves: int, state: str = "moving") -> None:
+    """What a process killed after ``moves`` of its moves leaves on disk."""
+    publication._write_journal(state)
+    for move in publication._planned[:moves]:
+        publication._move(move)
+
+
+@pytest.mark.parametrize("moves, state, kept", [(0, "moving", "old"), (1, "moving", "old"), (1, "published", "new")])
+def test_a_single_output_killed_while_publishing_is_whole_at_the_next_run(tmp_path, monkeypatch, dead_pid, moves, state, kept):
+    out = _dir(tmp_path / "out", {"manifest.json": "old", "documents/part-0.parquet": "old rows"})
+    staging = _dir(tmp_path / "out.cleanwire-staging-x", {"manifest.json": "new", "documents/part-0.parquet": "new rows"})
+    versions = {"old": _tree(out), "new": _tree(staging)}
+    monkeypatch.setattr(output.os, "getpid", lambda: dead_pid)
+    publication = output.Publication(str(out), [(str(staging), str(out), "output")])
+    if moves:  # between its two renames: the old output set aside, the new one not yet in place
+        move = publication._planned[0]
+        publication._write_journal(state)
+        os.makedirs(publication._aside_root)
+        os.rename(move["target"], move["aside"])
+        if state == "published":
+            os.rename(move["source"], move["target"])
+    else:
+        _killed_after(publication, 0)
+    monkeypatch.undo()
+    assert len(output.recover_publications(str(out))) == 1
+    assert _tree(out) == versions[kept]
+    assert [p.name for p in tmp_path.iterdir() if ".cleanwire-" in p.name] == []
+
+
+def test_a_dated_partition_killed_midway_is_all_old_again_and_a_live_runs_journal_is_left_alone(tmp_path, monkeypatch, dead_pid):
+    partition = "run_date=2026-11-22"
+    root = tmp_path / "root"
+    for name in (*SCHEMAS, MANIFESTS):
+        _dir(root / name / partition, {"part-0": f"old {name}"})
+    staging = tmp_path / "root.cleanwire-staging-y"
+    for name in (*SCHEMAS, MANIFESTS):
+        _dir(staging / name, {"part-0": f"new {name}"})
+    before = _tree(root)
+    monkeypatch.setattr(output.os, "getpid", lambda: dead_pid)
+    publication = output.Publication(str(root), output._move_plan(str(staging), str(root), partition))
+    _killed_after(publication, 2)
+    monkeypatch.undo()
+    assert _tree(root) != before  # two tables hold the new partition, the others the old
+    live = output.Publication(str(root), [])
+    live._write_journal("moving")  # this process is alive: its publication is not touched
+    assert output.recover_publications(str(root)) == [publication._journal]
+    assert _tree(root) == before and not Path(publication._aside_root).exists()
+    assert Path(live._journal).exists()
+    live.finish()
+
+
+def test_a_publication_that_fails_midway_puts_everything_back(tmp_path, monkeypatch):
+    partition = "run_date=2026-11-22"
+    root, staging = tmp_path / "root", tmp_path / "root.cleanwire-staging-z"
+    for name in (*SCHEMAS, MANIFESTS):
+        _dir(root / name / partition, {"part-0": f"old {name}"})
+        _dir(staging / name, {"part-0": f"new {name}"})
+    before = _tree(root)
+    rename = os.rename
+
+    def pairs_fail(source, target):
+        if str(source) == str(staging / "pairs"):
+            raise PermissionError(1, "Operation not permitted")
+        rename(source, target)
+
+    monkeypatch.setattr(output.os, "rename", pairs_fail)
+    with pytest.raises(PermissionError):
+        output.publish_partition(str(staging), str(root), partition)
+    monkeypatch.undo()
+    assert _tree(root) == before and not list(tmp_path.glob("root.cleanwire-journal-*"))
+    assert not list(tmp_path.glob("root.cleanwire-previous-*"))
+
+
+def test_a_signal_while_publishing_waits_for_the_end_of_it():
+    code = (
+        "import os, signal, time\n"
+        "from pipelines import cli\n"
+        "cli._stop_cleanly_on_signals()\n"
+        "with cli.uninterrupted():\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    time.sleep(0.2)\n"
+        "    print('renamed everything')\n"
+        "print('received', cli.signal_received())\n"
+        "os.kill(os.getpid(), signal.SIGINT)\n"
+        "print('not reached')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout == "renamed everything\nreceived 15\n"
+    assert "KeyboardInterrupt" in result.stderr  # outside the block a signal stops at once
