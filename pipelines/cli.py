@@ -134,7 +134,15 @@ def main(argv: list[str] | None = None) -> None:
         received = _stop_cleanly_on_signals()
         try:
             status = clean_dedup.run(rest, prog="cleanwire run")
+        except Exception:
+            if not received:  # a failure, not a stop asked for
+                raise
+            # The stop came inside a stage that Beam ran in this process (the default
+            # in_memory mode), which wraps the KeyboardInterrupt in its own error.
+            status = None
         except KeyboardInterrupt:
+            status = None
+        if status is None:
             # run() has removed its staging directory; OUT is as it was before the run.
             signum = received[0] if received else signal.SIGINT
             what = "terminated" if signum == signal.SIGTERM else "interrupted"

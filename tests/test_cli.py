@@ -144,8 +144,11 @@ def test_a_quiet_run_on_worker_processes_prints_nothing(tmp_path):
     assert (tmp_path / "out" / "manifest.json").exists()
 
 
-@pytest.mark.parametrize("signum, status, what", [(2, 130, "interrupted"), (15, 143, "terminated")])
-def test_ctrl_c_or_sigterm_publishes_nothing_and_says_so_in_one_line(tmp_path, signum, status, what):
+@pytest.mark.parametrize("signum, status, what, mode", [
+    (2, 130, "interrupted", "multi_processing"), (15, 143, "terminated", "multi_processing"),
+    (2, 130, "interrupted", "in_memory"),  # the stages run in the process that gets the signal
+])
+def test_ctrl_c_or_sigterm_publishes_nothing_and_says_so_in_one_line(tmp_path, signum, status, what, mode):
     import os
     import shutil
     import signal
@@ -160,8 +163,8 @@ def test_ctrl_c_or_sigterm_publishes_nothing_and_says_so_in_one_line(tmp_path, s
     subprocess.run([str(exe), "run", str(SEEDS_DIR / "*.txt"), "--output", str(out), "--quiet"], check=True)
     before = sorted(p.relative_to(out) for p in out.rglob("*"))
     run = subprocess.Popen(
-        [str(exe), "run", str(inputs), "--output", str(out), "--direct_running_mode=multi_processing",
-         "--direct_num_workers=2"],
+        [str(exe), "run", str(inputs), "--output", str(out), f"--direct_running_mode={mode}",
+         *(["--direct_num_workers=2"] if mode == "multi_processing" else [])],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
     for line in run.stderr:  # progress lines; interrupt once the workers are cleaning
