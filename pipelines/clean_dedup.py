@@ -229,9 +229,16 @@ def _split_beam_args(argv: list[str]) -> tuple[list[str], list[str]]:
 
 def resolve_inputs(inputs: list[str]) -> list[InputSpec]:
     """Turn command-line inputs into match patterns; raise ``UsageError`` for an input
-    that matches nothing."""
+    that matches nothing.
+
+    Files named one by one count as named from their common directory (the root that
+    sources derive from), so ``c/text/*/*.txt`` expanded by the shell gives the sources
+    the quoted glob gives: each outlet's folder, not each file."""
     if not inputs:
         inputs = [str(SEEDS_DIR / "*.txt")]
+    named_files = [os.path.abspath(given) for given in inputs
+                   if output.is_local(given) and os.path.lexists(given) and not os.path.isdir(given)]
+    files_root = os.path.commonpath([os.path.dirname(path) for path in named_files]) if named_files else ""
     specs = []
     for given in inputs:
         local = output.is_local(given)
@@ -240,7 +247,7 @@ def resolve_inputs(inputs: list[str]) -> list[InputSpec]:
         if literal and os.path.isdir(path):
             spec = InputSpec(os.path.join(path, "**"), path, literal=True)
         elif literal:
-            spec = InputSpec(path, os.path.dirname(path), literal=True)
+            spec = InputSpec(path, files_root, literal=True)
         elif _GLOB.search(path):
             spec = InputSpec(path, path[: _GLOB.search(path).start()].rsplit("/", 1)[0])
         else:

@@ -287,3 +287,20 @@ def test_every_command_refuses_a_bad_value_in_one_line_naming_the_option(argv, m
     result = subprocess.run([str(exe), *argv], capture_output=True, text=True)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and message in result.stderr and "--help" in result.stderr
+
+
+def test_files_named_one_by_one_take_their_sources_as_the_quoted_glob_does(tmp_path):
+    from pipelines.clean_dedup import resolve_inputs
+    from transforms.read import source_for
+
+    for outlet in ("herald", "observer"):
+        (tmp_path / "text" / outlet).mkdir(parents=True)
+        for k in range(2):
+            (tmp_path / "text" / outlet / f"{k}.txt").write_text("a story")
+    listed = sorted(str(p) for p in (tmp_path / "text").glob("*/*.txt"))  # what the shell passes for text/*/*.txt
+    specs = resolve_inputs(listed)
+    assert [source_for(spec.pattern, spec.root) for spec in specs] == ["herald", "herald", "observer", "observer"]
+    [glob_spec] = resolve_inputs([str(tmp_path / "text" / "*" / "*.txt")])
+    assert {source_for(path, glob_spec.root) for path in listed} == {"herald", "observer"}
+    # Files of one folder are each their own source, as the seeds are.
+    assert [source_for(s.pattern, s.root) for s in resolve_inputs(listed[:2])] == ["0", "1"]
