@@ -10,9 +10,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.clean_dedup import run
+from pipelines.clean_dedup import SEEDS_DIR, run
 from pipelines.progress import stage_name
-from pipelines.clean_dedup import SEEDS_DIR
 from tests.seedcheck import check
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -187,3 +186,17 @@ def test_chrome_recurring_across_a_source_is_removed_from_all_its_documents(tmp_
     assert sources["seed"]["recurring_lines"] == 0  # one document: the classifier alone cleans it
     assert manifest["parameters"]["recurring_min_docs"] == 5
     assert not (out / "sources.json").exists()
+
+
+def test_how_the_work_is_split_does_not_change_a_byte_of_documents_or_passages(tmp_path):
+    from benchmarks.make_corpus import generate
+
+    generate(300, 2, str(tmp_path / "corpus"))
+    for name, size in (("whole", "1000"), ("split", "50")):
+        assert run([str(tmp_path / "corpus" / "text"), "--output", str(tmp_path / name), "--partition-size", size,
+                    "--quiet"]) == 0
+    for table in ("documents", "passages"):
+        files = sorted(p.name for p in (tmp_path / "whole" / table).glob("*.parquet"))
+        assert files and files == sorted(p.name for p in (tmp_path / "split" / table).glob("*.parquet"))
+        for name in files:
+            assert (tmp_path / "whole" / table / name).read_bytes() == (tmp_path / "split" / table / name).read_bytes()

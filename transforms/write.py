@@ -51,9 +51,11 @@ def table_chunk(table: str, columns: dict, order, order2=None) -> pa.RecordBatch
 
 
 def write_parquet(table: pa.Table, path: str) -> None:
-    """Write ``table`` to ``path`` (any Beam filesystem) as zstd-compressed Parquet."""
+    """Write ``table`` to ``path`` (any Beam filesystem) as zstd-compressed Parquet.
+    Its chunks are joined first: the writer cuts pages at chunk boundaries, which
+    depend on how the work was split, and the same rows must give the same bytes."""
     with FileSystems.create(path) as handle:
-        pq.write_table(table, handle, compression="zstd")
+        pq.write_table(table.combine_chunks(), handle, compression="zstd")
 
 
 class _WriteFn(beam.DoFn):
