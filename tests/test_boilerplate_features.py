@@ -212,3 +212,14 @@ def test_an_html_pages_headline_and_date_line_are_metadata_not_boilerplate():
     assert "Harbour budget approved" in metadata and "18 March 2024" in metadata
     assert "Harbour budget approved" not in result.removed and "18 March 2024" not in result.removed
     assert any("12 March 2024" in line for line in result.removed)  # another day's date stays boilerplate
+
+
+@pytest.mark.parametrize("fragment", [
+    "<p>One short paragraph of an article about the council vote on the new bridge, which passed on Monday.</p>",
+    "<div><p>One short paragraph of an article about the council vote on the new bridge, which passed on Monday.</p></div>",
+])
+def test_an_article_body_without_a_page_around_it_keeps_its_text(fragment):
+    # Scraper exports often hold the body alone; trafilatura takes one block for "not HTML".
+    extraction = extract_html(fragment, "https://example.org/bridge")
+    assert extraction.paragraphs == ["One short paragraph of an article about the council vote on the new bridge, "
+                                     "which passed on Monday."]

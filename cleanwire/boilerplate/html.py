@@ -201,6 +201,8 @@ class _Page:
 
 def _merged_page(html: str, url: str | None) -> _Page | None:
     tree = trafilatura.load_html(html)
+    if tree is None:  # trafilatura rejects a one-block fragment ("<p>...</p>", an export's body) as not HTML
+        tree = trafilatura.load_html(f"<html><body>{html}</body></html>")
     if tree is None:
         return None
     visible = visible_blocks(tree)
