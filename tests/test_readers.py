@@ -90,6 +90,17 @@ def test_jsonl_record_fields_and_renamed_keys():
     assert missing.error_class == "MissingField" and "--jsonl-fields" in missing.message
 
 
+@pytest.mark.parametrize("line, error_class, says", [
+    (b"null", "MalformedJSON", "holds null (JSON), not an object"),
+    (b"[1, 2]", "MalformedJSON", "holds an array (JSON), not an object"),
+    (b'{"text": null, "url": "https://x.org/a"}', "MissingField", "'text' is null, not a string"),
+    (b'{"html": 7}', "MissingField", "'html' is a number, not a string"),
+])
+def test_a_jsonl_record_without_a_page_says_what_it_holds_in_json_terms(line, error_class, says):
+    bad = jsonl.parse_record(line, 0, {name: name for name in jsonl.FIELDS})
+    assert bad.error_class == error_class and says in bad.message
+
+
 def test_gzip_stream_gives_the_data_before_a_cut_then_fails():
     payload = b"".join(f"line {k} {'abcdefghij'[k % 10] * (k % 50)}\n".encode() for k in range(20_000))
     cut = gzip.compress(payload, mtime=0)

@@ -46,6 +46,10 @@ def _text_field(obj: Mapping, key: str) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
+_JSON_TYPES = {type(None): "null", bool: "a boolean", int: "a number", float: "a number", str: "a string",
+               list: "an array", dict: "an object"}
+
+
 def parse_record(line: bytes, offset: int, fields: Mapping[str, str]) -> Record | BadRecord:
     """The record of one JSON line at byte ``offset``."""
     try:
@@ -59,13 +63,20 @@ def parse_record(line: bytes, offset: int, fields: Mapping[str, str]) -> Record 
         return BadRecord(offset, "MalformedJSON",
                          f"the line is not valid JSON ({getattr(exc, 'msg', exc)}{where}); fix or remove the line")
     if not isinstance(obj, dict):
-        return BadRecord(offset, "MalformedJSON", f"the line holds a JSON {type(obj).__name__}, not an object")
+        return BadRecord(offset, "MalformedJSON",
+                         f"the line holds {_JSON_TYPES.get(type(obj), 'a value')} (JSON), not an object")
     html, text = obj.get(fields["html"]), obj.get(fields["text"])
     content, page_format = (html, "html") if isinstance(html, str) else (text, "text")
     if not isinstance(content, str):
+        present = [key for key in (fields["text"], fields["html"]) if key in obj]
+        if present:  # the field is there, but empty (null) or not text
+            return BadRecord(
+                offset, "MissingField",
+                f"the record's {present[0]!r} is {_JSON_TYPES.get(type(obj[present[0]]), 'not text')}, not a string: "
+                "the export holds no page here; fix the export, or leave the record out")
         return BadRecord(
             offset, "MissingField",
-            f"the record has no string field {fields['text']!r} or {fields['html']!r} "
+            f"the record has no field {fields['text']!r} or {fields['html']!r} "
             f"(keys: {', '.join(sorted(map(str, obj))[:8]) or 'none'}); name the fields with --jsonl-fields text=KEY,html=KEY",
         )
     return Record(
