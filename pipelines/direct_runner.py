@@ -65,6 +65,7 @@ a run that did not ask for Beam's logs.
 from __future__ import annotations
 
 import contextlib
+import glob
 import logging
 import os
 import shutil
@@ -80,6 +81,7 @@ from apache_beam.transforms.window import GlobalWindow, GlobalWindows
 from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
 
 from pipelines.memory import MALLOC_ARENAS
+from pipelines.output import process_alive
 
 __all__ = [
     "CHUNK_BYTES", "QUIET_WORKER_ENV", "WORKER_SITE", "avoid_data_plane_stalls", "chunked_partition", "private_temp_dir",
@@ -329,8 +331,13 @@ def private_temp_dir() -> Iterator[str]:
     service's directory (``tmp*``) and an empty requirements cache behind after every
     run; a scheduled job would fill ``/tmp`` with them.  Inside the block
     ``tempfile.tempdir`` and ``TMPDIR`` (which the worker processes inherit) point
-    here, and both are restored on exit."""
-    path = tempfile.mkdtemp(prefix="cleanwire-run-")
+    here, and both are restored on exit.  One left by a killed run (its process gone)
+    is removed first."""
+    for stale in glob.glob(os.path.join(glob.escape(tempfile.gettempdir()), "cleanwire-run-*-*")):
+        pid = os.path.basename(stale).split("-")[2]
+        if pid.isdigit() and not process_alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    path = tempfile.mkdtemp(prefix=f"cleanwire-run-{os.getpid()}-")
     saved_env, saved_tempdir = os.environ.get("TMPDIR"), tempfile.tempdir
     os.environ["TMPDIR"], tempfile.tempdir = path, path
     try:

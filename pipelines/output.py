@@ -27,8 +27,9 @@ from transforms.staging import WORK_DIR
 from transforms.write import finish_table, write_parquet
 
 __all__ = [
-    "OutputError", "Publication", "check_output", "new_staging", "own_paths", "publish", "publish_partition",
-    "is_local", "latest_other_run", "recover_publications", "remove_abandoned_staging", "remove_staging", "remove_work_files", "take_json", "write_manifest",
+    "OutputError", "Publication", "check_output", "is_local", "latest_other_run", "new_staging", "own_paths",
+    "process_alive", "publish", "publish_partition", "recover_publications", "remove_abandoned_staging",
+    "remove_staging", "remove_work_files", "take_json", "write_manifest",
 ]
 
 _BESIDE_MARK = ".cleanwire-"  # directories a run keeps beside OUT: OUT.cleanwire-staging-*, OUT.cleanwire-previous-*
@@ -154,7 +155,7 @@ def remove_abandoned_staging(out: str) -> list[str]:
         try:
             with open(os.path.join(staging, _OWNER), encoding="utf-8") as handle:
                 owner_host, pid = handle.read().split()
-            if owner_host != host or _alive(int(pid)):
+            if owner_host != host or process_alive(int(pid)):
                 continue
         except (OSError, ValueError):
             continue
@@ -163,7 +164,8 @@ def remove_abandoned_staging(out: str) -> list[str]:
     return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this host exists (another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -318,7 +320,7 @@ def recover_publications(out: str) -> list[str]:
         try:
             with open(journal, encoding="utf-8") as handle:
                 record = json.load(handle)
-            if record["host"] != host or _alive(int(record["pid"])):
+            if record["host"] != host or process_alive(int(record["pid"])):
                 continue
         except (OSError, ValueError, KeyError):
             continue

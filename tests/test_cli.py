@@ -119,8 +119,13 @@ def test_a_run_leaves_nothing_in_the_temporary_directory(tmp_path, monkeypatch):
     temp.mkdir()
     monkeypatch.setenv("TMPDIR", str(temp))
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    (temp / f"cleanwire-run-{gone.pid}-abc" / "beam-temp").mkdir(parents=True)  # what a killed run leaves
+    (temp / f"cleanwire-run-{os.getpid()}-def").mkdir()  # a live run's (this process)
     assert run([str(SEEDS_DIR / "*.txt"), "-o", str(tmp_path / "out"), "--quiet"]) == 0
-    assert list(temp.iterdir()) == []  # Beam's local runner alone leaves three directories here
+    # Beam's local runner alone leaves three directories here.
+    assert [p.name for p in temp.iterdir()] == [f"cleanwire-run-{os.getpid()}-def"]
     assert tempfile.gettempdir() == str(temp)
 
 
