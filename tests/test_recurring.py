@@ -18,8 +18,8 @@ from cleanwire.model import ErrorRecord, RawDocument
 from cleanwire.params import CleanParams
 from pipelines.clean_dedup import SEEDS_DIR
 from tests.beam_check import matches
-from transforms.clean import extract_document
-from transforms.recurring import TOTALS, CountRecurringLines, RemoveRecurringLines, finish_document
+from cleanwire.clean import extract_document, finish_document
+from transforms.recurring import TOTALS, CountRecurringLines, RemoveRecurringLines
 from transforms.sources import SOURCES_FILE, SourceTotals
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -369,7 +369,7 @@ def test_local_matches_name_every_entry_that_cannot_be_read_as_a_file(tmp_path, 
 
 
 def test_an_html_file_takes_its_source_from_the_address_it_gives_for_itself():
-    from transforms.clean import extract_documents
+    from cleanwire.clean import extract_documents
 
     body = "".join(f"<p>Paragraph {k} of the harbour story, long enough to be read as article text by anyone.</p>"
                    for k in range(6))

@@ -14,44 +14,18 @@ that removes them from every document of the source and builds the final
 
 from __future__ import annotations
 
-from typing import AbstractSet
-
 import apache_beam as beam
 
 from cleanwire.boilerplate.recurring import LineCounts, counted_hashes, page_key
-from cleanwire.boilerplate.text import KEPT
-from cleanwire.model import CleanDocument, ErrorRecord, ExtractedDocument
+from cleanwire.clean import finish_document
+from cleanwire.model import ErrorRecord, ExtractedDocument
 from cleanwire.params import CleanParams
-from transforms.clean import no_article_text
 from transforms.read import ERRORS
 from transforms.stats import StageStats
 
-__all__ = ["TOTALS", "CountRecurringLines", "RemoveRecurringLines", "finish_document"]
+__all__ = ["TOTALS", "CountRecurringLines", "RemoveRecurringLines"]
 
 TOTALS = "totals"
-
-
-def finish_document(doc: ExtractedDocument, recurring: AbstractSet[int]) -> tuple[CleanDocument | ErrorRecord, int]:
-    """The final record of ``doc`` once its source's ``recurring`` line hashes are known,
-    and how many of its kept lines they removed."""
-    extraction = doc.extraction.without(recurring)
-    dropped = sum(1 for before, after in zip(doc.extraction.status, extraction.status) if before == KEPT != after)
-    if not extraction.paragraphs:
-        return no_article_text(doc.uri, "recurring", extraction, doc.input_format), dropped
-    return CleanDocument(
-        doc_id=doc.doc_id,
-        uri=doc.uri,
-        source=doc.source,
-        format=doc.format,
-        text=extraction.text,
-        boilerplate=extraction.removed,
-        url=doc.url,
-        title=extraction.title,
-        published=extraction.published,
-        raw_chars=doc.raw_chars,
-        encoding=doc.encoding,
-        input_format=doc.input_format,
-    ), dropped
 
 
 class _CountLinesFn(beam.CombineFn):
