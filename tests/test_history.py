@@ -271,9 +271,9 @@ def test_an_older_partition_stays_readable_when_columns_are_added(runs, tmp_path
 
 def test_the_readme_cluster_view_gives_every_cluster_its_canonical_across_runs(runs):
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
-    view = readme.split("CREATE VIEW clustered AS", 1)[1].split("```", 1)[0]
+    view = readme.split("CREATE VIEW clustered AS", 1)[1].split('"""', 1)[0]
     con = duckdb.connect()
-    con.sql("CREATE VIEW clustered AS " + view.replace("/data/cleanwire", str(runs / "dataset")))
+    con.sql("CREATE VIEW clustered AS " + view.replace("{root}", str(runs / "dataset")))
     by_cluster = con.sql(
         "select cluster_id, count(*), count(*) filter (where is_canonical) from clustered "
         "where cluster_id is not null group by 1").fetchall()
