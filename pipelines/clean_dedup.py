@@ -110,16 +110,19 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
         "passages/, pairs/, errors/ and manifest.json.",
         epilog="Any Apache Beam pipeline option is accepted as well, for example --runner "
         "(default DirectRunner), --direct_num_workers=2 --direct_running_mode=multi_processing "
-        "(use both cores locally), or the options of DataflowRunner, FlinkRunner and SparkRunner.",
+        "(use both cores locally), or the options of DataflowRunner, FlinkRunner and SparkRunner. "
+        "Exit status: 0 published; 1 published with error rows under --fail-on-errors, or the run failed "
+        "(nothing published); 2 bad usage; 130/143 stopped by Ctrl-C/SIGTERM.",
         allow_abbrev=False,
     )
     parser.add_argument(
         "inputs", nargs="*", metavar="INPUT",
-        help="files, directories (read recursively) or glob patterns. One page per file: .txt (scraped "
-        "text), .html/.htm, and the same with .gz. Many pages per file: .warc/.warc.gz and .wet/.wet.gz "
-        "(response and conversion records), .jsonl/.jsonl.gz/.ndjson (one JSON object per line). "
-        "A .txt page that starts with <!DOCTYPE html> is cleaned as HTML, an .html page without tags as text. "
-        "Other files become error rows. Default: the bundled seed articles.",
+        help="files, directories (read recursively, hidden files included) or glob patterns (a name that "
+        "exists is taken as it is). One page per file: .txt/.text (scraped text), .html/.htm, and the same with .gz. "
+        "Many pages per file: .warc/.warc.gz and .wet/.wet.gz (response and conversion records), "
+        ".jsonl/.jsonl.gz/.ndjson (one JSON object per line). A .txt page that starts with <!DOCTYPE html> or "
+        "<html is cleaned as HTML, an .html page without tags as text. Other files become error rows. "
+        "Default: the bundled seed articles.",
     )
     parser.add_argument("-o", "--output", required=True, metavar="OUT",
                         help="output directory, new or empty or a previous cleanwire output; replaced atomically "
@@ -150,12 +153,14 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
     match = parser.add_argument_group("matching (see the README for why each default)")
     match.add_argument("--ngram", type=int, default=defaults.ngram, help="words per shingle (default %(default)s)")
     match.add_argument("--num-perm", type=int, default=defaults.num_perm,
-                       help="MinHash permutations per signature (default %(default)s)")
+                       help="MinHash permutations datasketch may use when it picks bands x rows; signatures hold only "
+                       "the ones the bands use (default %(default)s)")
     match.add_argument("--seed", type=int, default=defaults.seed, help="permutation seed (default %(default)s)")
     match.add_argument("--min-words", type=int, default=defaults.min_words,
                        help="shortest passage that is matched, in words; at least --ngram (default %(default)s)")
     match.add_argument("--passage-lsh-threshold", type=float, default=defaults.passage_lsh_threshold,
-                       help="similarity at which a passage pair has even odds of being a candidate (default %(default)s)")
+                       help="Jaccard threshold for which datasketch picks the passages' bands x rows: lower finds more "
+                       "candidates (verification then decides) (default %(default)s)")
     match.add_argument("--passage-min-band-hits", type=int, default=defaults.passage_min_band_hits,
                        help="bands two passages must share to be compared (default %(default)s)")
     match.add_argument("--passage-jaccard", type=float, default=defaults.passage_jaccard,
@@ -165,7 +170,7 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
     match.add_argument("--containment-min-shingles", type=int, default=defaults.containment_min_shingles,
                        help="shingles the smaller passage needs for a containment link (default %(default)s)")
     match.add_argument("--doc-lsh-threshold", type=float, default=defaults.doc_lsh_threshold,
-                       help="candidate threshold for whole documents (default %(default)s)")
+                       help="Jaccard threshold for which datasketch picks the documents' bands x rows (default %(default)s)")
     match.add_argument("--doc-min-band-hits", type=int, default=defaults.doc_min_band_hits,
                        help="bands two documents must share to be compared (default %(default)s)")
     match.add_argument("--doc-jaccard", type=float, default=defaults.doc_jaccard,
@@ -177,12 +182,13 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
     match.add_argument("--bucket-cap", type=int, default=defaults.bucket_cap,
                        help="bucket size beyond which only the earliest member is paired with the rest (default %(default)s)")
     scale = parser.add_argument_group("scale")
-    scale.add_argument("--partition-size", type=positive_int, default=1_000,
-                       help="documents per work unit: a run of N documents is split into N / size range partitions "
+    scale.add_argument("--partition-size", type=positive_int, default=1_000, metavar="N",
+                       help="documents per work unit: a run of D documents is split into D / N range partitions "
                        "and as many shards of keys, pairs and links (default %(default)s)")
-    scale.add_argument("--max-partitions", type=positive_int, default=1_024,
-                       help="most work units (default %(default)s; beyond it partitions grow instead)")
-    scale.add_argument("--rows-per-file", type=positive_int, default=5_000,
+    scale.add_argument("--max-partitions", type=positive_int, default=1_024, metavar="N",
+                       help="the most partitions a run is split into; beyond it partitions hold more documents "
+                       "each (default %(default)s)")
+    scale.add_argument("--rows-per-file", type=positive_int, default=5_000, metavar="N",
                        help="documents per output file of documents/ and passages/ (a block's passages go to "
                        "the file with the same number), and error rows per file of errors/ (default %(default)s)")
     runs = parser.add_argument_group("scheduled runs (see the README's Scheduled runs)")
