@@ -629,7 +629,14 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
             output.remove_staging(staging)
     partition = run_partition(config.run_date) if config.run_date else ""
     progress.summarise(reporter, manifest, config.output, os.path.join(config.output, "passages", partition))
-    return 1 if config.fail_on_errors and manifest["counts"]["errors"] else 0
+    errors = manifest["counts"]["errors"]
+    if config.fail_on_errors and errors:
+        # One line even with --quiet: a scheduler's log says why the status is 1.
+        print(f"{prog}: {errors:,} input{'s' if errors != 1 else ''} became error rows (see "
+              f"{os.path.join(config.output, 'errors', *([partition] if partition else []))}); exit status 1 "
+              "(--fail-on-errors)", file=sys.stderr)
+        return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> None:

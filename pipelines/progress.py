@@ -167,19 +167,25 @@ class Reporter:
             where = fields["output"] + (f" (run_date={fields['run_date']})" if fields.get("run_date") else "")
             committed = fields.get("committed_before") or 0
             lines = [
-                f"cleanwire: {fields['inputs']} inputs -> {fields['documents']} documents + {fields['errors']} errors"
-                + (f" + {committed} committed by earlier runs" if committed else "")
+                f"cleanwire: {_counted(fields['inputs'], 'input')} -> {_counted(fields['documents'], 'document')} + "
+                f"{_counted(fields['errors'], 'error')}" + (f" + {committed:,} committed by earlier runs" if committed else "")
                 + f"; wrote {where}" + (f"; added the run to {fields['history']}" if fields.get("history") else "")
             ]
             by_format = fields.get("by_input_format") or {}
             if len(by_format) > 1 or fields["errors"]:
                 lines += [
-                    f"  {name + ':':<7}{n['inputs']:,} inputs -> {n['documents']:,} documents + {n['errors']:,} errors"
+                    f"  {name + ':':<7}{_counted(n['inputs'], 'input')} -> {_counted(n['documents'], 'document')} + "
+                    f"{_counted(n['errors'], 'error')}"
                     + (f" + {n['committed_before']:,} committed" if n.get("committed_before") else "")
                     for name, n in by_format.items()
                 ]
             self.out.write("\n".join(lines) + "\n" + "".join(f"  {name:<26}{value:>{width}}\n" for name, value in rows))
             self.out.flush()
+
+
+def _counted(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless one: "1 error", "12,000 inputs"."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _count_local_inputs(patterns: list[str]) -> int | None:

@@ -122,9 +122,13 @@ def test_summary_line_and_exit_status(tmp_path, capsys):
     assert run([str(inputs), "--output", str(tmp_path / "a")]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"cleanwire: 7 inputs -> 4 documents + 3 errors; wrote {tmp_path / 'a'}\n")
-    assert "  jsonl: 5 inputs -> 3 documents + 2 errors" in out and "  text:  2 inputs -> 1 documents + 1 errors" in out
+    assert "  jsonl: 5 inputs -> 3 documents + 2 errors" in out and "  text:  2 inputs -> 1 document + 1 error" in out
     assert run([str(inputs), "--output", str(tmp_path / "b"), "--fail-on-errors", "--quiet"]) == 1
+    quiet = capsys.readouterr()  # one line says why the status is 1, even with --quiet
+    assert quiet.out == "" and quiet.err == (f"cleanwire run: 3 inputs became error rows (see {tmp_path / 'b' / 'errors'}); "
+                                             "exit status 1 (--fail-on-errors)\n")
     assert run([str(inputs / "crlf.txt"), "--output", str(tmp_path / "c"), "--fail-on-errors", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_split_files_give_the_same_rows_as_whole_files(tmp_path):

@@ -66,7 +66,7 @@ def test_text_summary_is_a_table_on_stdout():
     })
     header, *lines = out.getvalue().splitlines()
     assert err.getvalue() == ""
-    assert header == "cleanwire: 12000 inputs -> 11990 documents + 10 errors; wrote o"
+    assert header == "cleanwire: 12,000 inputs -> 11,990 documents + 10 errors; wrote o"
     assert [line.split()[0] for line in lines] == ["inputs", "documents", "errors", "passages", "passage",
                                                    "near-duplicate", "near-duplicate", "time"]
     assert lines[0].endswith("12,000") and lines[-1].endswith("61.3s")
