@@ -24,7 +24,8 @@ from apache_beam.io.filesystems import FileSystems
 from cleanwire.model import ErrorRecord, RawDocument
 from cleanwire.params import ReadParams
 from cleanwire.readers import (
-    FORMATS, MULTI_RECORD, BadRecord, NotGzipError, domain_of, gzip_stream, input_format, locator, read_ranges,
+    FORMATS, MULTI_RECORD, BadRecord, NotGzipError, TruncatedStreamError, domain_of, gzip_stream, input_format, locator,
+    read_ranges,
 )
 from cleanwire.readers import jsonl, warc
 from transforms.stats import StageStats
@@ -266,7 +267,8 @@ class _ReadFile(beam.DoFn):
                     return
                 except (EOFError, zlib.error, OSError) as exc:
                     yield self._error(task.path, file_format, "TruncatedFile",
-                                      f"the compressed file is damaged or cut short ({exc}); download or copy it again")
+                                      (f"{exc}" if isinstance(exc, TruncatedStreamError) else f"the compressed file is damaged ({exc})")
+                                      + "; download or copy it again")
                     return
                 if len(content) > limit:
                     yield self._error(task.path, file_format, "DocumentTooLarge",

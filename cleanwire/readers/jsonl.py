@@ -59,9 +59,9 @@ def parse_record(line: bytes, offset: int, fields: Mapping[str, str]) -> Record 
                          f"the line is not UTF-8 (byte {exc.start + 1} cannot be read), and JSON text must be; "
                          "export the file as UTF-8")
     except (ValueError, RecursionError) as exc:
-        where = f", character {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-        return BadRecord(offset, "MalformedJSON",
-                         f"the line is not valid JSON ({getattr(exc, 'msg', exc)}{where}); fix or remove the line")
+        what = str(getattr(exc, "msg", exc)).removesuffix(" at")  # json says "Invalid control character at"
+        where = f" at character {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        return BadRecord(offset, "MalformedJSON", f"the line is not valid JSON ({what}{where}); fix or remove the line")
     if not isinstance(obj, dict):
         return BadRecord(offset, "MalformedJSON",
                          f"the line holds {_JSON_TYPES.get(type(obj), 'a value')} (JSON), not an object")

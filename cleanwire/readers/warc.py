@@ -115,6 +115,16 @@ def _page(record, offset: int, max_bytes: int) -> Record | BadRecord | Skipped:
     )
 
 
+def _reason(exc: Exception) -> str:
+    """What warcio (or gzip) said, short and printable: warcio quotes the raw bytes of
+    the line it could not read, which for damaged gzip data is binary noise."""
+    message = str(exc)
+    if "first line:" in message:
+        message = message.split("first line:", 1)[0].rstrip(" ,:") + " (the bytes there do not start a WARC record)"
+    message = printable(message)
+    return f"{type(exc).__name__}: {message[:160] + '...' if len(message) > 160 else message}"
+
+
 def _single_stream(handle: BinaryIO, skip: int, max_bytes: int) -> Iterator[Record | BadRecord | Skipped]:
     """The records of a WARC gzipped as one stream, after the first ``skip``; offsets
     are positions in the decompressed stream.  A cut or damaged stream ends with one
@@ -130,7 +140,7 @@ def _single_stream(handle: BinaryIO, skip: int, max_bytes: int) -> Iterator[Reco
     except Exception as exc:  # as in read_records, but a single stream cannot be resumed
         yield BadRecord(
             records.offset if records.offset >= offset else offset, "TruncatedFile",
-            f"the file (one gzip stream) breaks off or is damaged here ({type(exc).__name__}: {printable(str(exc)[:200])}); "
+            f"the file (one gzip stream) breaks off or is damaged here ({_reason(exc)}); "
             "the records before were read, the rest is lost",
         )
 
@@ -167,6 +177,6 @@ def read_records(
             offset = records.offset if records.offset >= offset else offset
             yield BadRecord(
                 offset, "CorruptRecord",
-                f"the record cannot be read ({type(exc).__name__}: {printable(str(exc)[:200])}); the records around it were read",
+                f"the record cannot be read ({_reason(exc)}); the records around it were read",
             )
             position = next_record_start(handle, offset + 1, gzipped)
