@@ -55,7 +55,8 @@ PASSAGES = _schema(
     "passages",
     _field("doc_id", pa.string(), "The document.", False),
     _field("passage_idx", pa.int64(), "Index of the passage in its document.", False),
-    _field("kind", pa.string(), "sentence, quote (quoted part of a sentence) or clause (rest of it).", False),
+    _field("kind", pa.string(), "sentence, quote (the quoted part of a sentence) or clause (the rest of such a "
+           "sentence, or a part split at an attribution like ', said').", False),
     _field("sentence_idx", pa.int64(), "Index of the sentence this passage is (part of).", False),
     _field("text", pa.string(), "The passage: text[start:end] of the document.", False),
     _field("start", pa.int64(), "Character offset in documents.text.", False),
