@@ -358,7 +358,7 @@ def test_files_an_earlier_run_committed_are_set_aside_not_matched_against_themse
     # An accumulating scrape folder: the first night's files again, and one new file.
     assert run([*night, str(fresh), "--output", str(dataset), "--history", str(store), "--run-date", "2026-11-23",
                 "--recurring-min-docs", "1000000", "--rows-per-file", "16"]) == 0
-    assert f"-> 1 documents + 0 errors + {len(night)} committed by earlier runs" in capsys.readouterr().out
+    assert f"-> 1 document + 0 errors + {len(night)} committed by earlier runs" in capsys.readouterr().out
     manifest = json.loads((dataset / "manifests" / "run_date=2026-11-23" / "manifest.json").read_text())
     assert manifest["counts"]["committed_before"] == len(night)
     assert manifest["by_input_format"]["text"] == {
