@@ -270,6 +270,22 @@ def resolve_inputs(inputs: list[str]) -> list[InputSpec]:
     return specs
 
 
+def _check_not_reading_the_output(config: RunConfig) -> None:
+    """Refuse an input that is the output directory or lies inside it (an output inside
+    an input directory is fine: it is left out of the inputs)."""
+    if not output.is_local(config.output):
+        return
+    out = os.path.realpath(config.output)
+    for spec in config.inputs:
+        if not output.is_local(spec.pattern):
+            continue
+        named = spec.pattern.removesuffix("/**") if spec.literal else spec.root
+        real = os.path.realpath(named)
+        if real == out or real.startswith(out.rstrip("/") + "/"):
+            raise UsageError(f"input {named} is the output directory --output {config.output} or lies inside it; "
+                             "give the scraped files as input, and another --output")
+
+
 def _as_options(message: str, parser: argparse.ArgumentParser) -> str:
     """``message`` with each parameter named as the option that sets it
     (``passage_jaccard`` becomes ``--passage-jaccard``)."""
@@ -312,8 +328,7 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
             run_date=args.run_date or (datetime.now(timezone.utc).date().isoformat() if args.history else None),
         )
         output.check_output(config.output, partitioned=config.run_date is not None)
-        if config.run_date:
-            history.check_dataset_root(config.output, config.run_date, config.history)
+        _check_not_reading_the_output(config)
         runner = runner_name(PipelineOptions(beam_argv))
         if runner in ("DataflowRunner", "TestDataflowRunner") and output.is_local(config.output):
             raise output.OutputError(
@@ -553,7 +568,8 @@ def _execute(config: RunConfig, options: PipelineOptions, staging: str, plan: hi
                 stack.enter_context(context)
         pipeline = beam.Pipeline(options=options)
         build(pipeline, config, staging, plan)
-        stack.enter_context(progress.watch(reporter, [spec.glob_pattern for spec in config.inputs], runner_name(options), local))
+        stack.enter_context(progress.watch(reporter, config.inputs, runner_name(options), local,
+                                           output.own_paths(config.output)))
         result = pipeline.run()
         result.wait_until_finish()
     return result
@@ -597,6 +613,8 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
         reporter = progress.Reporter(config.log_format, config.quiet)
         output.recover_publications(config.output)
         output.remove_abandoned_staging(config.output)
+        if config.run_date:  # after recovery: a killed run's partition must not count
+            history.check_dataset_root(config.output, config.run_date, config.history)
         try:
             staging = output.new_staging(config.output, history=plan is not None)
         except OSError as exc:

@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import logging
 import os
@@ -33,6 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from transforms import progress as worker_progress
+from transforms.read import InputSpec, local_matches
 
 __all__ = ["LOG_FORMATS", "Reporter", "add_options", "configure_logging", "stage_name", "summarise", "watch"]
 
@@ -188,20 +188,20 @@ def _counted(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
-def _count_local_inputs(patterns: list[str]) -> int | None:
-    """Files the local ``patterns`` match (each once), as the read stage counts them;
-    ``None`` when a pattern is remote (counting it could take long)."""
+def _count_local_inputs(inputs: list[InputSpec], exclude: tuple[str, ...] = ()) -> int | None:
+    """Files the local ``inputs`` match (each once), listed as the read stage lists
+    them; ``None`` when an input is remote (counting it could take long)."""
     found: set[str] = set()
-    for pattern in patterns:
-        if "://" in pattern:
+    for spec in inputs:
+        if "://" in spec.pattern:
             return None
-        found.update(path for path in glob.iglob(pattern, recursive=True, include_hidden=True) if not os.path.isdir(path))
+        found.update(path for path, _ in local_matches(spec, exclude))
     return len(found)
 
 
 class _Watcher:
-    def __init__(self, reporter: Reporter, patterns: list[str], directory: str) -> None:
-        self.reporter, self.patterns, self.directory = reporter, patterns, directory
+    def __init__(self, reporter: Reporter, inputs: list[InputSpec], exclude: tuple[str, ...], directory: str) -> None:
+        self.reporter, self.inputs, self.exclude, self.directory = reporter, inputs, exclude, directory
         self.started = time.monotonic()
         self.wall_start = time.time()  # workers stamp stage starts with wall time
         self.stop = threading.Event()
@@ -254,7 +254,7 @@ class _Watcher:
 
     def _loop(self) -> None:
         try:
-            self.total = _count_local_inputs(self.patterns)
+            self.total = _count_local_inputs(self.inputs, self.exclude)
             while not self.stop.wait(_POLL_SECONDS):
                 self.poll()
         except (OSError, ValueError):
@@ -264,15 +264,16 @@ class _Watcher:
 class watch:  # noqa: N801 - used as a context manager, named like one
     """Show the progress of the pipeline run inside the ``with`` block.
 
-    ``patterns``: the input patterns (to count the inputs); ``runner``: the runner's
+    ``inputs``: what the run reads (to count the inputs, leaving out ``exclude``, the
+    run's own output); ``runner``: the runner's
     name; ``local``: whether it runs here (progress is shown for Beam's local runners;
     others get one line saying where to look).  Sets ``CLEANWIRE_PROGRESS_DIR`` for the block (worker processes
     started in it inherit it) and restores it after; removes its directory.
     """
 
-    def __init__(self, reporter: Reporter, patterns: list[str], runner: str = "DirectRunner",
-                 local: bool = True) -> None:
-        self.reporter, self.patterns = reporter, patterns
+    def __init__(self, reporter: Reporter, inputs: list[InputSpec], runner: str = "DirectRunner",
+                 local: bool = True, exclude: tuple[str, ...] = ()) -> None:
+        self.reporter, self.inputs, self.exclude = reporter, inputs, exclude
         self.runner, self.local = runner, local
         self.watcher: _Watcher | None = None
         self.directory: str | None = None
@@ -288,7 +289,7 @@ class watch:  # noqa: N801 - used as a context manager, named like one
         self.directory = tempfile.mkdtemp(prefix="cleanwire-progress-")
         self.previous = os.environ.get(worker_progress.ENV)
         os.environ[worker_progress.ENV] = self.directory
-        self.watcher = _Watcher(self.reporter, self.patterns, self.directory)
+        self.watcher = _Watcher(self.reporter, self.inputs, self.exclude, self.directory)
         self.watcher.thread.start()
         return self
 

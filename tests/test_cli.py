@@ -309,3 +309,15 @@ def test_files_named_one_by_one_take_their_sources_as_the_quoted_glob_does(tmp_p
     assert {source_for(path, glob_spec.root) for path in listed} == {"herald", "observer"}
     # Files of one folder are each their own source, as the seeds are.
     assert [source_for(s.pattern, s.root) for s in resolve_inputs(listed[:2])] == ["0", "1"]
+
+
+def test_an_input_that_is_the_output_or_inside_it_is_refused(capsys, tmp_path):
+    from pipelines.clean_dedup import run
+
+    out = tmp_path / "out"
+    assert run([str(SEEDS_DIR), "-o", str(out), "--quiet"]) == 0
+    (tmp_path / "link").symlink_to(out)
+    for given in (out, out / "documents", tmp_path / "link"):
+        err = _usage_error(capsys, [str(given), "-o", str(out)])
+        assert "is the output directory --output" in err and "another --output" in err
+    assert (out / "manifest.json").exists()

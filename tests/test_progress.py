@@ -9,6 +9,7 @@ import time
 
 from pipelines import progress
 from transforms import progress as worker_progress
+from transforms.read import InputSpec
 
 
 def _events(stream: io.StringIO) -> list[dict]:
@@ -21,7 +22,7 @@ def test_watch_reports_stages_in_order_and_inputs_read(tmp_path, monkeypatch):
         (tmp_path / f"{i}.txt").write_text("x")
     err = io.StringIO()
     reporter = progress.Reporter("json", err=err, out=io.StringIO())
-    with progress.watch(reporter, [str(tmp_path / "*.txt")]) as watching:
+    with progress.watch(reporter, [InputSpec(str(tmp_path / "*.txt"), str(tmp_path))]) as watching:
         directory = os.environ[worker_progress.ENV]
         sink = worker_progress.sink()  # what a worker's StageStats gets
         for _ in range(3):
@@ -43,7 +44,7 @@ def test_watch_reports_stages_in_order_and_inputs_read(tmp_path, monkeypatch):
 def test_distributed_runner_gets_one_line_and_no_files(monkeypatch):
     monkeypatch.delenv(worker_progress.ENV, raising=False)
     err = io.StringIO()
-    with progress.watch(progress.Reporter("text", err=err, out=io.StringIO()), ["gs://b/*.txt"], "DataflowRunner", local=False):
+    with progress.watch(progress.Reporter("text", err=err, out=io.StringIO()), [InputSpec("gs://b/*.txt", "gs://b")], "DataflowRunner", local=False):
         assert worker_progress.ENV not in os.environ
     assert err.getvalue().count("\n") == 1 and "DataflowRunner" in err.getvalue()
 
@@ -52,7 +53,7 @@ def test_quiet_reporter_writes_nothing_and_sets_nothing(monkeypatch):
     monkeypatch.delenv(worker_progress.ENV, raising=False)
     err, out = io.StringIO(), io.StringIO()
     reporter = progress.Reporter("text", quiet=True, err=err, out=out)
-    with progress.watch(reporter, ["/nonexistent/*.txt"]):
+    with progress.watch(reporter, [InputSpec("/nonexistent/*.txt", "/nonexistent")]):
         assert worker_progress.ENV not in os.environ
     reporter.summary({})
     assert err.getvalue() == "" and out.getvalue() == ""

@@ -8,6 +8,7 @@ from pathlib import Path
 import apache_beam as beam
 import numpy as np
 import pyarrow.parquet as pq
+import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
@@ -348,6 +349,9 @@ def test_local_matches_name_every_entry_that_cannot_be_read_as_a_file(tmp_path, 
     (tmp_path / "fine.txt").symlink_to(tmp_path / "site" / "kept.txt")
     os.mkfifo(tmp_path / "pipe.txt")
     (tmp_path / "locked").mkdir()
+    (tmp_path / "site" / "self").symlink_to(".")  # links to directories are never followed: no loops
+    (tmp_path / "site" / "up").symlink_to("..")
+    os.symlink(b"tgt\xfe", os.path.join(os.fsencode(tmp_path), b"odd-target.txt"))  # dangling, to a non-UTF-8 name
     with open(os.path.join(os.fsencode(tmp_path), b"caf\xe9.txt"), "w") as handle:
         handle.write("Latin-1 name")
     real_scandir = os.scandir
@@ -358,14 +362,21 @@ def test_local_matches_name_every_entry_that_cannot_be_read_as_a_file(tmp_path, 
     assert walked == {
         f"{root}/site/kept.txt": 6, f"{root}/site/.hidden.txt": 18, f"{root}/site/page[1].txt": 8, f"{root}/fine.txt": 6,
         f"{root}/site/2026/gone.txt": BROKEN_LINK, f"{root}/gone.txt": BROKEN_LINK, f"{root}/pipe.txt": NOT_A_FILE,
-        f"{root}/locked": UNLISTABLE, f"{root}/caf\\xe9.txt": BAD_NAME,
+        f"{root}/locked": UNLISTABLE, f"{root}/caf\\xe9.txt": BAD_NAME, f"{root}/odd-target.txt": BROKEN_LINK,
     }
+    # A ** glob is matched against the same walk; a glob without ** matches one level.
+    assert dict(local_matches(InputSpec(f"{root}/**/*.txt", root))) == {
+        path: size for path, size in walked.items() if path.endswith(".txt")}
+    assert dict(local_matches(InputSpec(f"{root}/site/*", root))) == {
+        f"{root}/site/kept.txt": 6, f"{root}/site/.hidden.txt": 18, f"{root}/site/page[1].txt": 8}
+    from transforms.read import _UNREADABLE
+    assert "tgt\\xfe" in _UNREADABLE[BROKEN_LINK](f"{root}/odd-target.txt")[1]
     # A name that exists is taken as it is; a glob matches as Beam's does, dangling links included.
     literal = f"{root}/site/page[1].txt"
     assert list(local_matches(InputSpec(literal, f"{root}/site", literal=True))) == [(literal, 8)]
     assert sorted(local_matches(InputSpec(f"{root}/*.txt", root))) == sorted([
         (f"{root}/fine.txt", 6), (f"{root}/gone.txt", BROKEN_LINK), (f"{root}/pipe.txt", NOT_A_FILE),
-        (f"{root}/caf\\xe9.txt", BAD_NAME)])
+        (f"{root}/caf\\xe9.txt", BAD_NAME), (f"{root}/odd-target.txt", BROKEN_LINK)])
 
 
 def test_an_html_file_takes_its_source_from_the_address_it_gives_for_itself():
@@ -398,3 +409,18 @@ def test_the_run_ids_filter_is_the_same_however_the_ids_are_split_and_buffered()
     merged = combine.extract_output(combine.merge_accumulators(parts))
     assert np.array_equal(merged, add_keys(empty_filter(1 << 16), 0, _id_keys(ids)))
     assert not combine.extract_output(combine.create_accumulator()).any()
+
+
+@pytest.mark.parametrize("pattern, matched, unmatched", [
+    ("/a/**/*.txt", ["/a/x.txt", "/a/b/x.txt", "/a/b/c/.x.txt"], ["/a/x.html", "/b/x.txt"]),
+    ("/a/**", ["/a/x", "/a/b/c"], ["/a", "/ab/x"]),
+    ("/a/*/?.txt", ["/a/b/x.txt"], ["/a/b/c/x.txt", "/a/b/xy.txt", "/a/x.txt"]),
+    ("/a/p[0-9].txt", ["/a/p1.txt"], ["/a/pa.txt"]),
+    ("/a/p[!0-9].txt", ["/a/pa.txt"], ["/a/p1.txt"]),
+    ("/a/[*].txt", ["/a/*.txt"], ["/a/x.txt"]),
+])
+def test_glob_regex_keeps_stars_within_a_component_and_double_stars_across(pattern, matched, unmatched):
+    from transforms.read import glob_regex
+
+    regex = glob_regex(pattern)
+    assert all(regex.match(path) for path in matched) and not any(regex.match(path) for path in unmatched)

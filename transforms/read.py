@@ -13,6 +13,7 @@ from __future__ import annotations
 import glob
 import os
 import posixpath
+import re
 import stat
 import zlib
 from dataclasses import dataclass
@@ -31,11 +32,12 @@ from cleanwire.readers import jsonl, warc
 from transforms.stats import StageStats
 
 __all__ = [
-    "BAD_NAME", "BROKEN_LINK", "ERRORS", "FORMATS", "NOT_A_FILE", "UNLISTABLE", "InputSpec", "ReadInputs", "local_matches",
+    "BAD_NAME", "BROKEN_LINK", "ERRORS", "FORMATS", "NOT_A_FILE", "UNLISTABLE", "InputSpec", "ReadInputs", "glob_matches", "glob_regex", "local_matches",
     "path_size", "source_for", "walk_directory",
 ]
 
 ERRORS = "errors"
+_MAGIC = re.compile(r"[*?\[]")
 
 
 @dataclass(frozen=True)
@@ -48,15 +50,6 @@ class InputSpec:
     pattern: str
     root: str
     literal: bool = False
-
-    @property
-    def glob_pattern(self) -> str:
-        """The pattern for Python's ``glob`` (a literal name escaped)."""
-        if not self.literal:
-            return self.pattern
-        if self.pattern.endswith("/**"):
-            return glob.escape(self.pattern[:-3]) + "/**"
-        return glob.escape(self.pattern)
 
 
 @dataclass(frozen=True)
@@ -96,34 +89,80 @@ BAD_NAME = -4  # a name that is not valid UTF-8 (the path is given with the bad 
 def walk_directory(directory: str, skip: tuple[str, ...] = ()):
     """Every entry below ``directory`` that is not a directory, hidden ones included
     (as Beam's ``**`` matches them), as ``(path, size)``; a negative size marks an error
-    row (``BROKEN_LINK``, ``UNLISTABLE``, ``NOT_A_FILE``, ``BAD_NAME``).  Directories
-    whose real path (links resolved) starts with one of ``skip`` are left out.  One
-    ``os.scandir`` pass: no system call per file beyond the ``stat`` of its size."""
+    row (``BROKEN_LINK``, ``UNLISTABLE``, ``NOT_A_FILE``, ``BAD_NAME``).  Links to
+    directories are not followed (no cycles), and directories whose real path (links
+    resolved) starts with one of ``skip`` are left out.  One ``os.scandir`` pass: no
+    system call per file beyond the ``stat`` of its size."""
     pending = [directory]
     while pending:
         current = pending.pop()
         try:
             entries = list(os.scandir(current))
         except OSError:
-            yield current, UNLISTABLE
+            yield _shown(current), UNLISTABLE
             continue
         for entry in entries:
             try:
-                if entry.is_dir(follow_symlinks=True):
-                    # A link to a directory is not followed (no cycles).
-                    if not entry.is_symlink() and not (skip and (os.path.realpath(entry.path) + "/").startswith(skip)):
+                if entry.is_dir(follow_symlinks=False):
+                    if not (skip and (os.path.realpath(entry.path) + "/").startswith(skip)):
                         pending.append(entry.path)
-                    continue
-                if not _utf8(entry.path):
-                    yield _shown(entry.path), BAD_NAME
-                elif entry.is_symlink() and not os.path.exists(entry.path):
-                    yield entry.path, BROKEN_LINK
-                elif not entry.is_file(follow_symlinks=True):
-                    yield entry.path, NOT_A_FILE
-                else:
-                    yield entry.path, entry.stat(follow_symlinks=True).st_size
+                elif entry.is_symlink() and entry.is_dir(follow_symlinks=True):
+                    continue  # a link to a directory
+                elif entry.is_file(follow_symlinks=False):
+                    yield (entry.path, entry.stat(follow_symlinks=False).st_size) if _utf8(entry.path) else (
+                        _shown(entry.path), BAD_NAME)
+                else:  # a link to a file, a dangling link, a FIFO, a socket, a device
+                    yield _shown(entry.path), path_size(entry.path)
             except OSError:
-                yield entry.path, UNLISTABLE
+                yield _shown(entry.path), UNLISTABLE
+
+
+def glob_matches(pattern: str, skip: tuple[str, ...] = ()):
+    """``(path, size)`` of every local entry the glob ``pattern`` matches that is not
+    a directory, as ``walk_directory`` gives them.  ``*`` and ``?`` stay within one path
+    component and ``**`` spans any number (Beam's glob rules, hidden names matched); a
+    ``**`` pattern is matched against a walk of the directory before its first
+    wildcard, so links to directories are not followed there either."""
+    if "**" in pattern:
+        top = pattern[: _MAGIC.search(pattern).start()].rsplit("/", 1)[0] or "/"
+        matcher = glob_regex(pattern)
+        for path, size in walk_directory(top, skip):
+            if matcher.match(path):
+                yield path, size
+        return
+    for path in glob.iglob(pattern, include_hidden=True):
+        if os.path.isdir(path):
+            continue
+        if skip and (os.path.realpath(os.path.dirname(path)) + "/").startswith(skip):
+            continue  # the run's own output
+        yield _shown(path), path_size(path)
+
+
+def glob_regex(pattern: str) -> re.Pattern:
+    """The regular expression of a glob: ``*`` and ``?`` match within one path
+    component, ``**/`` any number of directories (none included) and a final ``**``
+    everything below; ``[...]`` (``[!...]`` negated) is a character class."""
+    parts, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            parts.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            parts.append(".*")
+            i += 2
+        elif pattern[i] in "*?":
+            parts.append("[^/]*" if pattern[i] == "*" else "[^/]")
+            i += 1
+        elif pattern[i] == "[" and (close := pattern.find("]", i + 2)) > 0:
+            body = pattern[i + 1:close]
+            negated = body.startswith("!")
+            body = body[1:] if negated else body
+            parts.append("[" + ("^" if negated else "") + body.replace("\\", "\\\\").replace("^", "\\^") + "]")
+            i = close + 1
+        else:
+            parts.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(parts) + r"\Z", re.DOTALL)
 
 
 def path_size(path: str) -> int:
@@ -131,7 +170,7 @@ def path_size(path: str) -> int:
     of the error row it becomes (as ``walk_directory`` gives them)."""
     if not _utf8(path):
         return BAD_NAME
-    if os.path.islink(path) and not os.path.exists(path):
+    if os.path.islink(path) and not os.path.exists(path):  # dangling, or a loop of links
         return BROKEN_LINK
     try:
         status = os.stat(path)
@@ -143,6 +182,13 @@ def path_size(path: str) -> int:
 def _shown(path: str) -> str:
     """``path`` as it can be written: bytes that are not UTF-8 escaped (``\\xe9``)."""
     return path if _utf8(path) else path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _link_target(path: str) -> str:
+    try:
+        return _shown(os.readlink(path))
+    except OSError:  # the path was shown escaped (not UTF-8), or the link is gone meanwhile
+        return "a path that cannot be read"
 
 
 def _utf8(path: str) -> bool:
@@ -184,9 +230,7 @@ def local_matches(spec: InputSpec, skip: tuple[str, ...] = ()):
     elif spec.literal:
         yield _shown(spec.pattern), path_size(spec.pattern)
     else:
-        for path in glob.iglob(spec.pattern, recursive=True, include_hidden=True):
-            if not os.path.isdir(path):
-                yield _shown(path), path_size(path)
+        yield from glob_matches(spec.pattern, skip)
 
 
 def _plan(item, split_bytes: int):
@@ -197,7 +241,7 @@ def _plan(item, split_bytes: int):
 
 
 _UNREADABLE = {  # error class and message of each marker size
-    BROKEN_LINK: lambda path: ("BrokenLink", f"the file is a symbolic link to {os.readlink(path)}, which does not exist; "
+    BROKEN_LINK: lambda path: ("BrokenLink", f"the file is a symbolic link to {_link_target(path)}, which does not exist; "
                                              "restore the target, or remove the link"),
     UNLISTABLE: lambda path: ("UnreadableDirectory", "the directory (or an entry of it) cannot be listed, so its files "
                                                      "were not read; check its permissions, or leave it out of the input"),
