@@ -527,7 +527,7 @@ def _manifest(
         "run": {
             "run_id": config.run_date,
             "history": None if plan is None else {
-                "dir": plan.history, "first_rank": plan.base, "files_matched": len(plan.files),
+                "dir": plan.history, "id": plan.history_id, "first_rank": plan.base, "files_matched": len(plan.files),
                 "documents_matched": plan.documents,
                 "replaces_committed_run": plan.replaces is not None,
             },
@@ -589,6 +589,8 @@ def _publish(config: RunConfig, staging: str, plan: history.HistoryPlan | None, 
                     "the previous output is unchanged", 1) from exc
     if plan:
         # Only now, with the run's outputs in place, does the history learn of it.
+        if publication:
+            publication.committing({"dir": os.path.abspath(plan.history), "run_id": plan.run_id, "digest": digest})
         try:
             history.commit(plan, staging, config.params, documents, digest)
         except BaseException as exc:
@@ -606,12 +608,20 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
     """Run the pipeline from the command line; return the exit status."""
     config, beam_argv = parse_args(argv, prog)
     beam_argv = _quiet_beam(config, beam_argv)
-    staging = None
+    staging = lock = None
     try:
         plan = history.plan_run(config.history, config.run_date, config.params) if config.history else None
         progress.configure_logging(config.log_format)
         reporter = progress.Reporter(config.log_format, config.quiet)
-        output.recover_publications(config.output)
+        try:
+            lock = output.lock_output(config.output)
+        except output.OutputError as exc:
+            raise _Stop(str(exc), 2) from exc
+        except OSError as exc:
+            raise _Stop(f"cannot write beside --output {config.output} ({exc.strerror or exc}); "
+                        "choose a directory you can write to", 2) from exc
+        for warning in output.recover_publications(config.output, history.holds_run):
+            print(f"{prog}: warning: {warning}", file=sys.stderr)
         output.remove_abandoned_staging(config.output)
         if config.run_date:  # after recovery: a killed run's partition must not count
             history.check_dataset_root(config.output, config.run_date, config.history)
@@ -645,6 +655,7 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
     finally:
         if staging:
             output.remove_staging(staging)
+        output.release_output(config.output, lock)  # a killed run's lock goes with its process
     partition = run_partition(config.run_date) if config.run_date else ""
     progress.summarise(reporter, manifest, config.output, os.path.join(config.output, "passages", partition))
     errors = manifest["counts"]["errors"]

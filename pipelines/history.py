@@ -90,20 +90,36 @@ def _write_log(history: str, log: dict) -> None:
             handle.write(data)
 
 
+def holds_run(history: dict) -> bool:
+    """Whether the history store ``history["dir"]`` has recorded run ``history["run_id"]``
+    with the documents digest ``history["digest"]`` (for a publication interrupted while
+    the run recorded itself, see ``output.recover_publications``)."""
+    try:
+        log = load_log(history["dir"])
+    except (HistoryError, OSError, ValueError):
+        return False
+    return any(run["run_id"] == history["run_id"] and run.get("documents_digest") == history["digest"]
+               for run in log["runs"])
+
+
 def check_dataset_root(out: str, run_date: str, history: str | None) -> None:
     """Refuse to add the dated run ``run_date`` to the dataset root ``out`` unless the
     root's latest other run belongs to the same history (``history``, or None for runs
-    without one).  Only runs of one history continue one canonical order; mixed, the
-    root's ``doc_id``s and ``canonical_rank``s would repeat across its partitions."""
+    without one): the same store id, or for runs recorded before stores had ids, a log
+    that holds that run.  Only runs of one history continue one canonical order; mixed,
+    the root's ``doc_id``s and ``canonical_rank``s would repeat across its partitions."""
     latest = output.latest_other_run(out, run_date)
     if latest is None:
         return
-    run_id, earlier = latest
+    run_id, earlier, earlier_id = latest
     if history is None and earlier is None:
         return
     if history is not None and earlier is not None:
         log = load_log(history)
-        if any(run["run_id"] == run_id for run in log["runs"]) or (not log["runs"] and log.get("end_rank", 0) > 0):
+        if earlier_id or log.get("id"):
+            if earlier_id == log.get("id"):
+                return
+        elif any(run["run_id"] == run_id for run in log["runs"]) or (not log["runs"] and log.get("end_rank", 0) > 0):
             return  # the latest run is in the log (or every run was pruned away)
     theirs = f"--history {earlier}" if earlier else "no --history"
     ours = f"--history {history}, whose log does not hold that run" if history and earlier else (
@@ -126,6 +142,7 @@ class HistoryPlan:
     replaces: dict | None
     later_runs: int
     documents: int = 0  # in the runs matched against
+    history_id: str = ""  # the store's id (its log's "id"; a new store gets one at its first commit)
 
 
 def plan_run(history: str, run_id: str, params: DedupParams) -> HistoryPlan:
@@ -154,7 +171,8 @@ def plan_run(history: str, run_id: str, params: DedupParams) -> HistoryPlan:
         (entry["first_rank"], FileSystems.join(history, run["dir"], entry["name"]))
         for run in earlier for entry in run["files"]
     )
-    return HistoryPlan(history, run_id, base, files, replaces, later_runs, sum(run["documents"] for run in earlier))
+    return HistoryPlan(history, run_id, base, files, replaces, later_runs, sum(run["documents"] for run in earlier),
+                       log.get("id") or uuid.uuid4().hex)
 
 
 def _placement(log: dict, run_id: str) -> tuple[int, int, dict | None, int]:
@@ -245,7 +263,8 @@ def commit(plan: HistoryPlan, staging: str, params: DedupParams, documents: int,
         "committed": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     runs = sorted([run for run in log["runs"] if run["run_id"] != plan.run_id] + [entry], key=lambda run: run["first_rank"])
-    log = {"format": _FORMAT, "matching": matching_key(params), "runs": runs, "end_rank": runs[-1]["end_rank"]}
+    log = {"format": _FORMAT, "id": log.get("id") or plan.history_id, "matching": matching_key(params), "runs": runs,
+           "end_rank": runs[-1]["end_rank"]}
     _write_log(plan.history, log)
     if plan.replaces:
         _remove_dir(FileSystems.join(plan.history, plan.replaces["dir"]))

@@ -11,12 +11,13 @@ last and marks a complete output.)
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import glob
 import json
 import os
 import shutil
-import socket
 import uuid
+from typing import Callable
 
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
@@ -27,8 +28,9 @@ from transforms.staging import WORK_DIR
 from transforms.write import finish_table, write_parquet
 
 __all__ = [
-    "OutputError", "Publication", "check_output", "is_local", "latest_other_run", "new_staging", "own_paths",
-    "process_alive", "publish", "publish_partition", "recover_publications", "remove_abandoned_staging",
+    "OutputError", "Publication", "check_output", "is_local", "latest_other_run", "lock_output", "new_staging", "own_paths",
+    "process_alive", "publish", "publish_partition", "recover_publications", "release_output",
+    "remove_abandoned_staging",
     "remove_staging", "remove_work_files", "take_json", "write_manifest",
 ]
 
@@ -96,10 +98,10 @@ def check_output(out: str, partitioned: bool = False) -> None:
         )
 
 
-def latest_other_run(out: str, run_date: str) -> tuple[str, str | None] | None:
+def latest_other_run(out: str, run_date: str) -> tuple[str, str | None, str | None] | None:
     """The dataset root ``out``'s latest dated run other than ``run_date``, as ``(run_id,
-    history)``: the ``--history`` it was matched against (as given then), or None; None
-    when ``out`` holds no other run."""
+    history, history_id)``: the ``--history`` it was matched against (as given then) and
+    that store's id, or None; None when ``out`` holds no other run."""
     manifests = os.path.join(out, MANIFESTS)
     if not os.path.isdir(manifests):
         return None
@@ -109,7 +111,8 @@ def latest_other_run(out: str, run_date: str) -> tuple[str, str | None] | None:
         return None
     with open(os.path.join(manifests, others[-1], MANIFEST), encoding="utf-8") as handle:
         run = json.load(handle).get("run") or {}
-    return run.get("run_id") or others[-1].split("=", 1)[-1], (run.get("history") or {}).get("dir")
+    history = run.get("history") or {}
+    return run.get("run_id") or others[-1].split("=", 1)[-1], history.get("dir"), history.get("id")
 
 
 def own_paths(out: str) -> tuple[str, ...]:
@@ -125,42 +128,65 @@ def own_paths(out: str) -> tuple[str, ...]:
     return tuple(prefixes)
 
 
-_OWNER = ".owner"  # in a local staging directory: "host pid" of the run writing it
+_LOCK_MARK = _BESIDE_MARK + "lock"  # OUT.cleanwire-lock: held (flock) by the run writing OUT
+
+
+def lock_output(out: str) -> int | None:
+    """Take the lock of the local ``out`` for this process (``release_output`` gives it
+    back; a killed process loses it with its file descriptors): one run at a time
+    writes an output, so whatever a run finds beside ``OUT`` (staging directories,
+    publication journals) was left by a run that is gone.  Returns the lock's file
+    descriptor (None for a remote ``out``); raises ``OutputError`` when another run
+    holds it."""
+    if not is_local(out):
+        return None
+    path = out.rstrip("/") + _LOCK_MARK
+    while True:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            raise OutputError(f"another cleanwire run is writing --output {out} (it holds {path}); "
+                              "wait for it to finish, or give another --output") from None
+        try:
+            if os.stat(path).st_ino == os.fstat(descriptor).st_ino:
+                return descriptor
+        except FileNotFoundError:
+            pass
+        os.close(descriptor)  # the file was released (removed) meanwhile: lock the new one
+
+
+def release_output(out: str, descriptor: int | None) -> None:
+    """Give back the lock ``lock_output`` took: its file is removed while still held,
+    so a run that opened it meanwhile finds it gone and locks a new one."""
+    if descriptor is None:
+        return
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(out.rstrip("/") + _LOCK_MARK)
+    os.close(descriptor)
 
 
 def new_staging(out: str, history: bool = False) -> str:
     """Create and return a fresh staging directory beside ``out`` (with a directory for
-    the run's history rows when ``history``), marked with the host and process that
-    own it."""
+    the run's history rows when ``history``)."""
     staging = out.rstrip("/") + _STAGING_MARK + uuid.uuid4().hex[:12]
     if is_local(staging):
         os.makedirs(staging)
         for name in (*SCHEMAS, WORK_DIR, *([HISTORY_WORK_DIR] if history else [])):
             os.makedirs(os.path.join(staging, name))
-        with open(os.path.join(staging, _OWNER), "w", encoding="utf-8") as handle:
-            handle.write(f"{socket.gethostname()} {os.getpid()}\n")
     return staging
 
 
 def remove_abandoned_staging(out: str) -> list[str]:
-    """Delete the staging directories beside the local ``out`` whose run was killed
-    (SIGKILL, a machine that lost power): those marked by a process of this host that
-    no longer exists.  Returns the directories removed.  A directory of a live run, of
-    another host or without a mark is left alone."""
+    """Delete the staging directories beside the local ``out``: left by runs that were
+    killed (SIGKILL, a machine that lost power), since the caller holds ``out``'s lock
+    (``lock_output``).  Returns the directories removed."""
     if not is_local(out):
         return []
-    removed = []
-    host = socket.gethostname()
-    for staging in sorted(glob.glob(glob.escape(out.rstrip("/")) + _STAGING_MARK + "*")):
-        try:
-            with open(os.path.join(staging, _OWNER), encoding="utf-8") as handle:
-                owner_host, pid = handle.read().split()
-            if owner_host != host or process_alive(int(pid)):
-                continue
-        except (OSError, ValueError):
-            continue
+    removed = sorted(glob.glob(glob.escape(out.rstrip("/")) + _STAGING_MARK + "*"))
+    for staging in removed:
         shutil.rmtree(staging, ignore_errors=True)
-        removed.append(staging)
     return removed
 
 
@@ -240,15 +266,16 @@ class Publication:
     and history never disagree."""
 
     def __init__(self, out: str, moves: list[tuple[str, str, str]]) -> None:
-        self._out = out.rstrip("/")
+        self._out = os.path.abspath(out)  # the journal must mean the same from any directory
         self._aside_root = self._out + _PREVIOUS_MARK + uuid.uuid4().hex[:12]
         self._planned = [
-            {"source": source, "target": target, "aside": os.path.join(self._aside_root, name),
-             "had_previous": os.path.exists(target)}
+            {"source": os.path.abspath(source), "target": os.path.abspath(target),
+             "aside": os.path.join(self._aside_root, name), "had_previous": os.path.exists(target)}
             for source, target, name in moves
         ]
         self._journal = self._out + _JOURNAL_MARK + uuid.uuid4().hex[:12] + ".json"
         self._done: list[dict] = []
+        self._history: dict | None = None
 
     def run(self) -> "Publication":
         """Make the moves, in order; if one fails, undo the others and raise."""
@@ -260,6 +287,13 @@ class Publication:
             self.undo()
             raise
         return self
+
+    def committing(self, history: dict) -> None:
+        """The run is about to record itself in its history (``history``: what
+        ``recover_publications``'s ``committed`` needs to tell whether it did): after a
+        crash from now on, the new version is kept if and only if the history holds it."""
+        self._history = history
+        self._write_journal("committing")
 
     def published(self) -> None:
         """The run is complete: from now on a crash keeps the new version."""
@@ -297,8 +331,7 @@ class Publication:
             os.remove(self._journal)
 
     def _write_journal(self, state: str) -> None:
-        record = {"host": socket.gethostname(), "pid": os.getpid(), "state": state, "aside_root": self._aside_root,
-                  "moves": self._planned}
+        record = {"state": state, "aside_root": self._aside_root, "moves": self._planned, "history": self._history}
         temporary = self._journal + ".tmp"
         with open(temporary, "w", encoding="utf-8") as handle:
             json.dump(record, handle)
@@ -307,31 +340,36 @@ class Publication:
         os.replace(temporary, self._journal)  # atomic: a reader finds the old state or the new
 
 
-def recover_publications(out: str) -> list[str]:
-    """Complete or reverse the publications into the local ``out`` whose process died
-    (a journal of this host whose process is gone): one marked published keeps the new
-    version and drops the old; any other gets the old version back everywhere (the new
-    one is dropped, staged or moved in).  Returns the journals handled."""
+def recover_publications(out: str, committed: Callable[[dict], bool] | None = None) -> list[str]:
+    """Complete or reverse the publications into the local ``out`` that a killed run
+    left (a journal beside ``out``; the caller holds ``out``'s lock, so no live run owns
+    one).  A publication marked published, or marked committing whose history holds the
+    run (``committed(history)``), keeps the new version and drops the old; any other
+    gets the old version back everywhere (the new one is dropped, staged or moved in).
+    Returns a warning for each journal that cannot be read (it is left in place)."""
     if not is_local(out):
         return []
-    handled = []
-    host = socket.gethostname()
+    warnings = []
     for journal in sorted(glob.glob(glob.escape(out.rstrip("/")) + _JOURNAL_MARK + "*.json")):
         try:
             with open(journal, encoding="utf-8") as handle:
                 record = json.load(handle)
-            if record["host"] != host or process_alive(int(record["pid"])):
-                continue
-        except (OSError, ValueError, KeyError):
+            state, moves, aside_root = record["state"], record["moves"], record["aside_root"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            warnings.append(f"cannot read {journal}, left by a run killed while publishing ({exc}); check that "
+                            f"{out} is whole, then delete the journal")
             continue
-        if record["state"] != "published":
-            for move in reversed(record["moves"]):
+        keep = state == "published" or (state == "committing" and committed is not None and bool(record.get("history"))
+                                        and committed(record["history"]))
+        if not keep:
+            for move in reversed(moves):
                 _reverse(move)
                 shutil.rmtree(move["source"], ignore_errors=True)  # the dead run's staged version
-        shutil.rmtree(record["aside_root"], ignore_errors=True)
+        shutil.rmtree(aside_root, ignore_errors=True)
         os.remove(journal)
-        handled.append(journal)
-    return handled
+    for leftover in glob.glob(glob.escape(out.rstrip("/")) + _JOURNAL_MARK + "*.json.tmp"):
+        os.remove(leftover)  # a journal that was being written when the run died
+    return warnings
 
 
 def _reverse(move: dict) -> None:
@@ -381,7 +419,4 @@ def publish(staging: str, out: str) -> Publication | None:
             FileSystems.delete([out])
         FileSystems.rename([staging], [out])
         return None
-    owner = os.path.join(staging, _OWNER)
-    if os.path.exists(owner):  # the mark is the staging directory's, not the output's
-        os.remove(owner)
     return Publication(out, _move_plan(staging, out, None)).run()

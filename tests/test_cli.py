@@ -261,24 +261,26 @@ def test_a_local_output_with_dataflow_is_refused_before_the_job_starts(capsys, t
     assert "is a local path" in err and "DataflowRunner" in err and "gs://" in err
 
 
-def test_a_killed_runs_staging_directory_is_removed_by_the_next_run(tmp_path):
-    import socket
-
+def test_a_killed_runs_staging_directory_is_removed_by_the_next_run_and_one_run_at_a_time_writes(tmp_path, capsys):
     from pipelines import output
     from pipelines.clean_dedup import run
 
     out = tmp_path / "out"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     abandoned = tmp_path / "out.cleanwire-staging-0123456789ab"
-    live = tmp_path / "out.cleanwire-staging-ba9876543210"
-    for directory, pid in ((abandoned, dead.stdout.strip()), (live, os.getpid())):
-        (directory / "documents").mkdir(parents=True)
-        (directory / ".owner").write_text(f"{socket.gethostname()} {pid}\n")
+    (abandoned / "documents").mkdir(parents=True)
     assert run([str(SEEDS_DIR / "*.txt"), "-o", str(out), "--quiet"]) == 0
-    assert not abandoned.exists() and live.exists()  # a running job's directory is never touched
-    assert not (out / ".owner").exists()
+    assert not abandoned.exists()
     assert sorted(p.name for p in out.iterdir()) == ["documents", "errors", "manifest.json", "pairs", "passages"]
-    assert output.remove_abandoned_staging(str(out)) == []
+    lock = output.lock_output(str(out))  # a run writing OUT right now
+    try:
+        (abandoned / "documents").mkdir(parents=True)
+        assert run([str(SEEDS_DIR / "*.txt"), "-o", str(out), "--quiet"]) == 2
+        assert "another cleanwire run is writing --output" in capsys.readouterr().err
+        assert abandoned.exists()  # the running job's directory is never touched
+    finally:
+        output.release_output(str(out), lock)
+    assert run([str(SEEDS_DIR / "*.txt"), "-o", str(out), "--quiet"]) == 0 and not abandoned.exists()
+    assert not list(tmp_path.glob("out.cleanwire-*"))
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -14,13 +14,6 @@ from pipelines import output
 from schemas import MANIFESTS, SCHEMAS
 
 
-@pytest.fixture
-def dead_pid() -> int:
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    return process.pid
-
-
 def _tree(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}
 
@@ -40,11 +33,10 @@ def _killed_after(publication: output.Publication, moves: int, state: str = "mov
 
 
 @pytest.mark.parametrize("moves, state, kept", [(0, "moving", "old"), (1, "moving", "old"), (1, "published", "new")])
-def test_a_single_output_killed_while_publishing_is_whole_at_the_next_run(tmp_path, monkeypatch, dead_pid, moves, state, kept):
+def test_a_single_output_killed_while_publishing_is_whole_at_the_next_run(tmp_path, moves, state, kept):
     out = _dir(tmp_path / "out", {"manifest.json": "old", "documents/part-0.parquet": "old rows"})
     staging = _dir(tmp_path / "out.cleanwire-staging-x", {"manifest.json": "new", "documents/part-0.parquet": "new rows"})
     versions = {"old": _tree(out), "new": _tree(staging)}
-    monkeypatch.setattr(output.os, "getpid", lambda: dead_pid)
     publication = output.Publication(str(out), [(str(staging), str(out), "output")])
     if moves:  # between its two renames: the old output set aside, the new one not yet in place
         move = publication._planned[0]
@@ -55,13 +47,13 @@ def test_a_single_output_killed_while_publishing_is_whole_at_the_next_run(tmp_pa
             os.rename(move["source"], move["target"])
     else:
         _killed_after(publication, 0)
-    monkeypatch.undo()
-    assert len(output.recover_publications(str(out))) == 1
+    assert output.recover_publications(str(out)) == []
     assert _tree(out) == versions[kept]
     assert [p.name for p in tmp_path.iterdir() if ".cleanwire-" in p.name] == []
 
 
-def test_a_dated_partition_killed_midway_is_all_old_again_and_a_live_runs_journal_is_left_alone(tmp_path, monkeypatch, dead_pid):
+@pytest.mark.parametrize("recorded", [False, True])
+def test_a_dated_partition_killed_midway_is_all_old_again_unless_its_history_recorded_it(tmp_path, recorded):
     partition = "run_date=2026-11-22"
     root = tmp_path / "root"
     for name in (*SCHEMAS, MANIFESTS):
@@ -70,17 +62,31 @@ def test_a_dated_partition_killed_midway_is_all_old_again_and_a_live_runs_journa
     for name in (*SCHEMAS, MANIFESTS):
         _dir(staging / name, {"part-0": f"new {name}"})
     before = _tree(root)
-    monkeypatch.setattr(output.os, "getpid", lambda: dead_pid)
     publication = output.Publication(str(root), output._move_plan(str(staging), str(root), partition))
     _killed_after(publication, 2)
-    monkeypatch.undo()
     assert _tree(root) != before  # two tables hold the new partition, the others the old
-    live = output.Publication(str(root), [])
-    live._write_journal("moving")  # this process is alive: its publication is not touched
-    assert output.recover_publications(str(root)) == [publication._journal]
+    assert output.recover_publications(str(root)) == []
     assert _tree(root) == before and not Path(publication._aside_root).exists()
-    assert Path(live._journal).exists()
-    live.finish()
+    # Killed while recording itself in its history: kept if and only if the history holds the run.
+    for name in (*SCHEMAS, MANIFESTS):
+        _dir(staging / name, {"part-0": f"new {name}"})
+    publication = output.Publication(str(root), output._move_plan(str(staging), str(root), partition))
+    publication.run()
+    publication.committing({"dir": "/h", "run_id": "2026-11-22", "digest": "d"})
+    asked = []
+    assert output.recover_publications(str(root), lambda history: asked.append(history) or recorded) == []
+    output.remove_abandoned_staging(str(root))  # as a run does after recovery
+    assert asked == [{"dir": "/h", "run_id": "2026-11-22", "digest": "d"}]
+    assert (_tree(root) != before) == recorded and not list(tmp_path.glob("root.cleanwire-*"))
+
+
+def test_a_journal_that_cannot_be_read_is_left_with_a_warning(tmp_path):
+    journal = tmp_path / "out.cleanwire-journal-0123.json"
+    journal.write_text('{"moves": []}')
+    (tmp_path / "out.cleanwire-journal-4567.json.tmp").write_text("{")
+    [warning] = output.recover_publications(str(tmp_path / "out"))
+    assert str(journal) in warning and "delete the journal" in warning
+    assert journal.exists() and not (tmp_path / "out.cleanwire-journal-4567.json.tmp").exists()
 
 
 def test_a_publication_that_fails_midway_puts_everything_back(tmp_path, monkeypatch):

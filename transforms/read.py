@@ -90,7 +90,7 @@ def walk_directory(directory: str, skip: tuple[str, ...] = ()):
     """Every entry below ``directory`` that is not a directory, hidden ones included
     (as Beam's ``**`` matches them), as ``(path, size)``; a negative size marks an error
     row (``BROKEN_LINK``, ``UNLISTABLE``, ``NOT_A_FILE``, ``BAD_NAME``).  Links to
-    directories are not followed (no cycles), and directories whose real path (links
+    directories are not followed (no cycles), and entries whose real path (links
     resolved) starts with one of ``skip`` are left out.  One ``os.scandir`` pass: no
     system call per file beyond the ``stat`` of its size."""
     pending = [directory]
@@ -101,11 +101,13 @@ def walk_directory(directory: str, skip: tuple[str, ...] = ()):
         except OSError:
             yield _shown(current), UNLISTABLE
             continue
+        real = os.path.realpath(current) if skip else ""
         for entry in entries:
             try:
+                if skip and (f"{real}/{entry.name}/".startswith(skip) or f"{real}/{entry.name}".startswith(skip)):
+                    continue  # the run's own output, or what it keeps beside it
                 if entry.is_dir(follow_symlinks=False):
-                    if not (skip and (os.path.realpath(entry.path) + "/").startswith(skip)):
-                        pending.append(entry.path)
+                    pending.append(entry.path)
                 elif entry.is_symlink() and entry.is_dir(follow_symlinks=True):
                     continue  # a link to a directory
                 elif entry.is_file(follow_symlinks=False):
@@ -133,8 +135,9 @@ def glob_matches(pattern: str, skip: tuple[str, ...] = ()):
     for path in glob.iglob(pattern, include_hidden=True):
         if os.path.isdir(path):
             continue
-        if skip and (os.path.realpath(os.path.dirname(path)) + "/").startswith(skip):
-            continue  # the run's own output
+        real = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+        if skip and ((real + "/").startswith(skip) or real.startswith(skip)):
+            continue  # the run's own output, or what it keeps beside it
         yield _shown(path), path_size(path)
 
 
