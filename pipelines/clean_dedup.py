@@ -33,7 +33,7 @@ import cleanwire
 from cleanwire.params import CleanParams, DedupParams, ReadParams
 from cleanwire.readers.jsonl import FIELDS, parse_fields
 from pipelines import history, memory, output, progress
-from pipelines.cli import exit_after_run, signal_received, uninterrupted
+from pipelines.cli import exit_after_run, hold_signals, signal_received
 from pipelines.usage import OneLineErrors, iso_date, positive_int
 from pipelines.direct_runner import (
     avoid_data_plane_stalls, private_temp_dir, runner_name, runs_locally, send_inputs_in_chunks, worker_environment,
@@ -270,6 +270,22 @@ def resolve_inputs(inputs: list[str]) -> list[InputSpec]:
     return specs
 
 
+def _output_path(given: str) -> str:
+    """``--output`` as the run writes it: a local path normalised (``out/.`` is ``out``)
+    and, when it is a symbolic link, the directory it points to (publishing replaces the
+    directory, not the link).  Raises ``UsageError`` for the current directory or the
+    root, which a run cannot replace."""
+    if not output.is_local(given):
+        return given
+    path = os.path.normpath(given)
+    if os.path.islink(path):
+        path = os.path.realpath(path)
+    if os.path.abspath(path) in (os.getcwd(), os.path.abspath(os.sep)):
+        raise UsageError(f"--output {given} is the current directory (or /), which a run cannot replace; "
+                         "give a new directory, e.g. --output out/run")
+    return path
+
+
 def _check_not_reading_the_output(config: RunConfig) -> None:
     """Refuse an input that is the output directory or lies inside it (an output inside
     an input directory is fine: it is left out of the inputs)."""
@@ -320,7 +336,7 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
             jsonl_fields=tuple((k, v) for k, v in parse_fields(args.jsonl_fields).items() if k != v),
         )
         config = RunConfig(
-            inputs=resolve_inputs(args.inputs), output=args.output, params=params, clean=clean, read=read,
+            inputs=resolve_inputs(args.inputs), output=_output_path(args.output), params=params, clean=clean, read=read,
             fail_on_errors=args.fail_on_errors,
             partition_size=args.partition_size, max_partitions=args.max_partitions, rows_per_file=args.rows_per_file,
             quiet=args.quiet, verbose=args.verbose, log_format=args.log_format,
@@ -644,11 +660,8 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
         manifest = _manifest(config, beam_argv, stages, files, output.take_json(staging, SOURCES_FILE), started,
                              time.perf_counter() - clock, plan, by_format)
         output.write_manifest(staging, manifest)
-        with uninterrupted():
-            _publish(config, staging, plan, rows["documents"], digest)
-        if signal_received():
-            raise _Stop("interrupted while publishing, which was let finish: OUT holds this run's complete "
-                        "output", 128 + signal_received())
+        hold_signals()  # publishing, and then reporting it, is never cut short
+        _publish(config, staging, plan, rows["documents"], digest)
     except (_Stop, history.HistoryError) as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return exc.status if isinstance(exc, _Stop) else 2
@@ -658,6 +671,10 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
         output.release_output(config.output, lock)  # a killed run's lock goes with its process
     partition = run_partition(config.run_date) if config.run_date else ""
     progress.summarise(reporter, manifest, config.output, os.path.join(config.output, "passages", partition))
+    if signal_received():
+        print(f"{prog}: interrupted while publishing, which was let finish: {config.output} holds this run's "
+              "complete output", file=sys.stderr)
+        return 128 + signal_received()
     errors = manifest["counts"]["errors"]
     if config.fail_on_errors and errors:
         # One line even with --quiet: a scheduler's log says why the status is 1.

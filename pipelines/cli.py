@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import logging
 import os
@@ -11,7 +10,7 @@ import sys
 import threading
 from typing import NoReturn
 
-__all__ = ["exit_after_run", "main", "signal_received", "uninterrupted"]
+__all__ = ["exit_after_run", "hold_signals", "main", "signal_received"]
 
 _USAGE = """usage: cleanwire COMMAND [options]    (cleanwire --version: the installed version)
 
@@ -59,17 +58,12 @@ _RECEIVED: list[int] = []  # the signals that asked the run to stop
 _HOLDING: list[bool] = []  # non-empty while a block must not be cut (see uninterrupted)
 
 
-@contextlib.contextmanager
-def uninterrupted():
-    """Hold off Ctrl-C and SIGTERM (as ``cleanwire run`` handles them) inside the block:
-    publishing a run is a few renames that must all happen or none, and a signal among
-    them left the output half swapped.  A signal that comes meanwhile is recorded
-    (``signal_received``) and acted on by the caller after the block."""
+def hold_signals() -> None:
+    """From now on, Ctrl-C and SIGTERM (as ``cleanwire run`` handles them) no longer stop
+    the process: a run that starts publishing finishes (a few renames that must all
+    happen or none; a signal among them left the output half swapped) and says so.  A
+    signal that comes is recorded (``signal_received``) for the run to report."""
     _HOLDING.append(True)
-    try:
-        yield
-    finally:
-        _HOLDING.pop()
 
 
 def signal_received() -> int | None:

@@ -323,3 +323,15 @@ def test_an_input_that_is_the_output_or_inside_it_is_refused(capsys, tmp_path):
         err = _usage_error(capsys, [str(given), "-o", str(out)])
         assert "is the output directory --output" in err and "another --output" in err
     assert (out / "manifest.json").exists()
+
+
+def test_the_output_path_is_normalised_a_link_is_followed_and_the_current_directory_refused(capsys, tmp_path, monkeypatch):
+    from pipelines.clean_dedup import run
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "current").symlink_to(tmp_path / "real" / "out")
+    assert run([str(SEEDS_DIR), "-o", str(tmp_path / "current"), "--quiet"]) == 0
+    assert (tmp_path / "current").is_symlink() and (tmp_path / "real" / "out" / "manifest.json").exists()
+    assert run([str(SEEDS_DIR), "-o", f"{tmp_path / 'real' / 'out'}/.", "--quiet"]) == 0  # replaces it like "out"
+    monkeypatch.chdir(tmp_path)
+    assert "is the current directory" in _usage_error(capsys, [str(SEEDS_DIR), "-o", "."])

@@ -153,13 +153,13 @@ def test_remove_recurring_lines_cleans_every_document_of_the_source(tmp_path: Pa
 
 
 def test_source_totals_list_the_largest_sources_and_count_them_all(tmp_path: Path):
-    # Four sources of 3, 2, 1 and 1 documents; two are listed.
+    # Four sources of 3, 2, 1 and 1 documents; three are listed: of the two tied, the first by name.
     totals = [(source, (1, 2, 10, 0)) for source, n in (("a", 1), ("b", 3), ("c", 2), ("d", 1)) for _ in range(n)]
     with TestPipeline() as p:
         written = {"totals": p | "Totals" >> beam.Create(totals), "recurring": p | "Recurring" >> beam.Create([("b", frozenset({1, 2}))])} \
-            | SourceTotals(str(tmp_path), max_listed=2)
+            | SourceTotals(str(tmp_path), max_listed=3)
         assert_that(written, equal_to([4]))
     manifest_part = json.loads((tmp_path / SOURCES_FILE).read_text())
-    assert manifest_part["count"] == 4 and list(manifest_part["listed"]) == ["b", "c"]
+    assert manifest_part["count"] == 4 and list(manifest_part["listed"]) == ["a", "b", "c"]
     assert manifest_part["listed"]["b"] == {"documents": 3, "removed_lines": 6, "removed_chars": 30, "recurring_lines": 2,
                                             "recurring_lines_removed": 0}

@@ -108,7 +108,7 @@ def walk_directory(directory: str, skip: tuple[str, ...] = ()):
                     continue  # the run's own output, or what it keeps beside it
                 if entry.is_dir(follow_symlinks=False):
                     pending.append(entry.path)
-                elif entry.is_symlink() and entry.is_dir(follow_symlinks=True):
+                elif entry.is_symlink() and os.path.isdir(entry.path):
                     continue  # a link to a directory
                 elif entry.is_file(follow_symlinks=False):
                     yield (entry.path, entry.stat(follow_symlinks=False).st_size) if _utf8(entry.path) else (

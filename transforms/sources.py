@@ -40,10 +40,12 @@ def source_row(source: str, joined: dict) -> tuple[str, dict[str, int]]:
     }
 
 
-def _by_size(row: tuple[str, dict[str, int]]) -> tuple[int, int, str]:
-    """Order of the listed sources: most documents, then most characters removed, then name."""
+def _by_size(row: tuple[str, dict[str, int]]) -> tuple:
+    """Order of the listed sources, largest first: most documents, then most characters
+    removed, then the name that sorts first (its code points negated, so that ``Top``,
+    which keeps the largest keys, keeps it)."""
     source, entry = row
-    return entry["documents"], entry["removed_chars"], source
+    return entry["documents"], entry["removed_chars"], tuple(-ord(c) for c in source) + (1,)
 
 
 class _WriteFn(beam.DoFn):
