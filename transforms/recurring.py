@@ -4,9 +4,9 @@
 contain the line, with a ``CombinePerKey`` (partial counts are combined on each worker
 before the shuffle, so it scales with the number of distinct lines, not documents),
 and keeps the lines with enough support (``CleanParams``).  Copies of one page (the
-same lines: a scrape row twice, a re-crawl) count once, through a combiner that keeps
-one page per key (``page_key``); otherwise five copies of an article would make every
-one of its lines recur and remove the article from all five.  The recurring hashes of
+same article lines: a scrape row twice, a re-crawl with other chrome) count once,
+through a combiner that keeps one page per key (``page_key``); otherwise five copies of
+an article would make every one of its lines recur and remove it from all five.  The recurring hashes of
 each source are few (the site's chrome), so they travel as a side input to the step
 that removes them from every document of the source and builds the final
 ``CleanDocument``.
@@ -51,24 +51,25 @@ class _CountLinesFn(beam.CombineFn):
 
 
 class _OnePageFn(beam.CombineFn):
-    """Any one of the pages of a key (all show the same lines)."""
+    """The page of a key with the smallest ``doc_id``: the copies keep the same article
+    lines but their chrome may differ, and which page counts must not depend on the
+    order the runner brings them in."""
 
     def create_accumulator(self):
         return None
 
-    def add_input(self, accumulator, hashes):
-        return hashes if accumulator is None else accumulator
+    def add_input(self, accumulator, page):
+        return page if accumulator is None or page[0] < accumulator[0] else accumulator
 
     def merge_accumulators(self, accumulators):
-        return next((a for a in accumulators if a is not None), None)
+        return min((a for a in accumulators if a is not None), key=lambda page: page[0], default=None)
 
     def extract_output(self, accumulator):
-        return accumulator
+        return accumulator[1]
 
 
 def _keyed_page(doc: ExtractedDocument):
-    hashes = counted_hashes(doc.extraction)
-    return (doc.source, page_key(hashes)), hashes
+    return (doc.source, page_key(doc.extraction)), (doc.doc_id, counted_hashes(doc.extraction))
 
 
 def _recurring(item, totals: dict[str, int], params: CleanParams):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cleanwire.boilerplate.text import Extraction
+from cleanwire.boilerplate.text import KEPT, Extraction
 from cleanwire.dedup.arrays import sorted_unique, sum_by_key
 
 __all__ = ["LineCounts", "counted_hashes", "page_key"]
@@ -30,11 +30,15 @@ def counted_hashes(extraction: Extraction) -> np.ndarray:
     return hashes[hashes != 0]
 
 
-def page_key(hashes: np.ndarray) -> bytes:
-    """A 16-byte key equal for pages whose ``counted_hashes`` are equal: the same page
-    read twice (a duplicate scrape row, a re-crawl).  Such copies count once towards a
-    line's support, or five copies of one article would make its own lines recur."""
-    return hashlib.blake2b(np.ascontiguousarray(hashes, dtype=np.uint64).tobytes(), digest_size=16).digest()
+def page_key(extraction: Extraction) -> bytes:
+    """A 16-byte key equal for pages that keep the same article lines (as a set): the
+    same page read twice (a duplicate scrape row) or re-crawled with other chrome
+    around it ("Most read: ..." lists change).  Such copies count once towards a line's
+    support, or five copies of one article would make its own lines recur.  A page that
+    keeps nothing is keyed by all its lines."""
+    hashes = np.asarray(extraction.hashes, dtype=np.uint64)
+    kept = hashes[np.asarray(extraction.status) == KEPT] if len(hashes) else hashes
+    return hashlib.blake2b(sorted_unique(kept if kept.size else hashes).tobytes(), digest_size=16).digest()
 
 
 @dataclass
