@@ -257,9 +257,9 @@ def write_manifest(staging: str, manifest: dict) -> None:
 class Publication:
     """Directories moved into place all or nothing, the versions they replace kept
     aside until ``finish`` drops them (``undo`` puts them back and the new ones back
-    into staging).  A journal beside ``OUT`` lists the moves and this process, so that
-    when the process dies midway (SIGKILL, power loss) the next run to ``OUT`` can
-    complete or reverse them (``recover_publications``).
+    into staging).  A journal beside ``OUT`` lists the moves, so that when the process
+    dies midway (SIGKILL, power loss) the next run to ``OUT`` (which holds its lock,
+    ``lock_output``) can complete or reverse them (``recover_publications``).
 
     A run publishes, then records itself in its history (``published`` marks that
     point); should that fail, ``undo`` leaves ``OUT`` as it was before the run, so data
