@@ -122,9 +122,10 @@ def walk_directory(directory: str, skip: tuple[str, ...] = ()):
 def glob_matches(pattern: str, skip: tuple[str, ...] = ()):
     """``(path, size)`` of every local entry the glob ``pattern`` matches that is not
     a directory, as ``walk_directory`` gives them.  ``*`` and ``?`` stay within one path
-    component and ``**`` spans any number (Beam's glob rules, hidden names matched); a
-    ``**`` pattern is matched against a walk of the directory before its first
-    wildcard, so links to directories are not followed there either."""
+    component and ``**`` spans any number, none included (``glob_regex``; hidden names
+    are matched, as Beam's ``match`` did); a ``**`` pattern is matched against a walk of
+    the directory before its first wildcard, so links to directories are not followed
+    there either."""
     if "**" in pattern:
         top = pattern[: _MAGIC.search(pattern).start()].rsplit("/", 1)[0] or "/"
         matcher = glob_regex(pattern)
