@@ -55,7 +55,7 @@ def _descendants(pid: int) -> list[int]:
 
 
 _RECEIVED: list[int] = []  # the signals that asked the run to stop
-_HOLDING: list[bool] = []  # non-empty while a block must not be cut (see uninterrupted)
+_HOLDING: list[bool] = []  # non-empty once the run has started publishing (see hold_signals)
 
 
 def hold_signals() -> None:
