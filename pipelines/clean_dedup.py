@@ -339,8 +339,7 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
             inputs=resolve_inputs(args.inputs), output=_output_path(args.output), params=params, clean=clean, read=read,
             fail_on_errors=args.fail_on_errors,
             partition_size=args.partition_size, max_partitions=args.max_partitions, rows_per_file=args.rows_per_file,
-            quiet=args.quiet, verbose=args.verbose, log_format=args.log_format,
-            history=args.history,
+            quiet=args.quiet, verbose=args.verbose, log_format=args.log_format, history=args.history,
             run_date=args.run_date or (datetime.now(timezone.utc).date().isoformat() if args.history else None),
         )
         output.check_output(config.output, partitioned=config.run_date is not None)
@@ -350,7 +349,7 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
             raise output.OutputError(
                 f"--output {config.output} is a local path, which {runner}'s workers cannot write to; "
                 "give a bucket path such as gs://BUCKET/cleanwire")
-    except (ValueError, UsageError, output.OutputError, history.HistoryError) as exc:
+    except (ValueError, UsageError, output.OutputError) as exc:
         parser.error(_as_options(str(exc), parser))
     return config, beam_argv
 

@@ -104,7 +104,7 @@ def walk_directory(directory: str, skip: tuple[str, ...] = ()):
         real = os.path.realpath(current) if skip else ""
         for entry in entries:
             try:
-                if skip and (f"{real}/{entry.name}/".startswith(skip) or f"{real}/{entry.name}".startswith(skip)):
+                if skip and _skipped(f"{real}/{entry.name}", skip):
                     continue  # the run's own output, or what it keeps beside it
                 if entry.is_dir(follow_symlinks=False):
                     pending.append(entry.path)
@@ -136,10 +136,15 @@ def glob_matches(pattern: str, skip: tuple[str, ...] = ()):
     for path in glob.iglob(pattern, include_hidden=True):
         if os.path.isdir(path):
             continue
-        real = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
-        if skip and ((real + "/").startswith(skip) or real.startswith(skip)):
+        if skip and _skipped(os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path)), skip):
             continue  # the run's own output, or what it keeps beside it
         yield _shown(path), path_size(path)
+
+
+def _skipped(real: str, skip: tuple[str, ...]) -> bool:
+    """Whether the real path ``real`` is, or lies under, one of the prefixes ``skip``
+    (a directory prefix ends with "/"; ``OUT.cleanwire-`` names what a run keeps beside OUT)."""
+    return (real + "/").startswith(skip) or real.startswith(skip)
 
 
 def glob_regex(pattern: str) -> re.Pattern:

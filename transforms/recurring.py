@@ -50,22 +50,11 @@ class _CountLinesFn(beam.CombineFn):
         return accumulator.compact()
 
 
-class _OnePageFn(beam.CombineFn):
-    """The page of a key with the smallest ``doc_id``: the copies keep the same article
-    lines but their chrome may differ, and which page counts must not depend on the
-    order the runner brings them in."""
-
-    def create_accumulator(self):
-        return None
-
-    def add_input(self, accumulator, page):
-        return page if accumulator is None or page[0] < accumulator[0] else accumulator
-
-    def merge_accumulators(self, accumulators):
-        return min((a for a in accumulators if a is not None), key=lambda page: page[0], default=None)
-
-    def extract_output(self, accumulator):
-        return accumulator[1]
+def _first_page(pages):
+    """The page with the smallest ``doc_id`` of copies that keep the same article lines:
+    their chrome may differ, and which one counts must not depend on the order the
+    runner brings them in."""
+    return min(pages, key=lambda page: page[0])
 
 
 def _keyed_page(doc: ExtractedDocument):
@@ -92,8 +81,8 @@ class CountRecurringLines(beam.PTransform):
         pages = (
             documents
             | "Lines" >> beam.Map(_keyed_page)
-            | "DistinctPages" >> beam.CombinePerKey(_OnePageFn())
-            | "BySource" >> beam.MapTuple(lambda key, hashes: (key[0], hashes))
+            | "DistinctPages" >> beam.CombinePerKey(_first_page)
+            | "BySource" >> beam.MapTuple(lambda key, page: (key[0], page[1]))
         )
         totals = pages | "PerSource" >> beam.MapTuple(lambda source, _: (source, 1)) | "Pages" >> beam.CombinePerKey(sum)
         return (
