@@ -69,6 +69,7 @@ def test_line_counts_add_up_pages_and_merge():
     for page in pages[4:]:
         other.add(page)
     total = one.merge(other)
+    assert (one.pages, other.pages) == (len(pages), len(pages) - 4)
     assert total.at_least(6) >= _hashes([PLUG, DISCLAIMER])
     assert not total.at_least(7)
     expected = {}

@@ -3,7 +3,8 @@
 ``CountRecurringLines`` counts, for every (source, line hash), the distinct pages that
 contain the line, with a ``CombinePerKey`` (partial counts are combined on each worker
 before the shuffle, so it scales with the number of distinct lines, not documents),
-and keeps the lines with enough support (``CleanParams``).  Copies of one page (the
+and keeps the lines with enough support (``CleanParams``) against the source's page
+count, which the same accumulator carries (no per-source table is held anywhere).  Copies of one page (the
 same article lines: a scrape row twice, a re-crawl with other chrome) count once,
 through a combiner that keeps one page per key (``page_key``); otherwise five copies of
 an article would make every one of its lines recur and remove it from all five.  The recurring hashes of
@@ -29,7 +30,7 @@ TOTALS = "totals"
 
 
 class _CountLinesFn(beam.CombineFn):
-    """Documents per line hash of one source (a ``LineCounts``)."""
+    """Pages per line hash of one source, and its page count (a ``LineCounts``)."""
 
     def create_accumulator(self) -> LineCounts:
         return LineCounts()
@@ -61,9 +62,9 @@ def _keyed_page(doc: ExtractedDocument):
     return (doc.source, page_key(doc.extraction)), (doc.doc_id, counted_hashes(doc.extraction))
 
 
-def _recurring(item, totals: dict[str, int], params: CleanParams):
+def _recurring(item, params: CleanParams):
     source, counts = item
-    hashes = counts.at_least(params.min_support(totals[source]))
+    hashes = counts.at_least(params.min_support(counts.pages))
     if hashes:
         yield source, hashes
 
@@ -84,11 +85,10 @@ class CountRecurringLines(beam.PTransform):
             | "DistinctPages" >> beam.CombinePerKey(_first_page)
             | "BySource" >> beam.MapTuple(lambda key, page: (key[0], page[1]))
         )
-        totals = pages | "PerSource" >> beam.MapTuple(lambda source, _: (source, 1)) | "Pages" >> beam.CombinePerKey(sum)
         return (
             pages
             | "Support" >> beam.CombinePerKey(_CountLinesFn())
-            | "Recurring" >> beam.FlatMap(_recurring, beam.pvalue.AsDict(totals), self._params)
+            | "Recurring" >> beam.FlatMap(_recurring, self._params)
         )
 
 

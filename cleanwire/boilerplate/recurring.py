@@ -3,7 +3,7 @@
 A newsletter plug, a standard disclaimer or a tag line can look like article prose on
 one page; on every page of the site it is plainly boilerplate.  The pipeline counts,
 per source, how many documents contain each line (``counted_hashes`` gives a page's
-contribution, ``LineCounts`` adds contributions up); lines with enough support
+contribution, ``LineCounts`` adds contributions and pages up); lines with enough support
 (``CleanParams``) are removed from every document of the source
 (``Extraction.without``).
 """
@@ -43,31 +43,38 @@ def page_key(extraction: Extraction) -> bytes:
 
 @dataclass
 class LineCounts:
-    """How many documents contain each line hash, built up page by page.
+    """How many pages contain each line hash, and how many pages were added (a line's
+    support is judged against the source's own page count, so the counts carry it and
+    no per-source total has to travel beside them).
 
     Pages are buffered and summed in bulk (one sort per ``_COMPACT_AT`` hashes), so
     adding a page costs no Python per line."""
 
     hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    pages: int = 0
     _pending: list = field(default_factory=list)
     _pending_size: int = 0
 
     _COMPACT_AT = 1 << 16
 
-    def add(self, hashes: np.ndarray, counts: np.ndarray | None = None) -> "LineCounts":
-        """Count each of ``hashes`` once more (or ``counts`` more); returns self."""
-        counts = np.ones(len(hashes), dtype=np.int64) if counts is None else counts
+    def add(self, hashes: np.ndarray) -> "LineCounts":
+        """Count one page more, containing the distinct ``hashes``; returns self."""
+        self.pages += 1
+        return self._add(hashes, np.ones(len(hashes), dtype=np.int64))
+
+    def merge(self, other: "LineCounts") -> "LineCounts":
+        """Add ``other``'s pages and counts to these; returns self."""
+        other.compact()
+        self.pages += other.pages
+        return self._add(other.hashes, other.counts)
+
+    def _add(self, hashes: np.ndarray, counts: np.ndarray) -> "LineCounts":
         self._pending.append((hashes, counts))
         self._pending_size += len(hashes)
         if self._pending_size >= self._COMPACT_AT:
             self.compact()
         return self
-
-    def merge(self, other: "LineCounts") -> "LineCounts":
-        """Add ``other``'s counts to these; returns self."""
-        other.compact()
-        return self.add(other.hashes, other.counts)
 
     def compact(self) -> "LineCounts":
         """Sum the buffered pages into ``hashes``/``counts`` (sorted, distinct)."""
