@@ -47,8 +47,7 @@ def extract_documents(raws: list[RawDocument], max_line_chars: int = ReadParams.
         try:
             text, encoding = decode(raw.content, is_html=raw.format == "html", declared=raw.charset)
         except DecodeError as exc:
-            results.append(ErrorRecord(raw.uri, "clean", "DecodeError",
-                                       f"{exc}; if this is a text file, save it as UTF-8", raw.input_format))
+            results.append(ErrorRecord(raw.uri, "clean", "DecodeError", str(exc), raw.input_format))
             continue
         if not text.strip():
             what = "is empty" if not text else "holds only whitespace"

@@ -109,3 +109,11 @@ def test_english_with_accented_words_and_curly_quotes_reads_as_windows_1252(code
 def test_texts_that_read_as_windows_1252_only_badly_are_still_detected(text, codec):
     decoded, encoding = decode(text.encode(codec))
     assert decoded == text and codecs.lookup(encoding).name == codecs.lookup(codec).name
+
+
+def test_a_nul_byte_is_refused_with_its_position_and_the_way_to_read_the_text():
+    content = "A story about the harbour.\n".encode("utf-8") * 80
+    with pytest.raises(DecodeError, match=r"NUL byte \(at byte 2000\).*remove the NUL bytes"):
+        decode(content[:2000] + b"\0" + content[2000:])
+    with pytest.raises(DecodeError, match=r"binary data, not text \(25 control bytes in its first 131"):
+        decode(bytes(range(1, 32)) + b"x" * 100)

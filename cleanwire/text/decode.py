@@ -69,10 +69,18 @@ class DecodeError(ValueError):
     """The bytes are not text in any encoding cleanwire could identify."""
 
 
-def _looks_binary(content: bytes) -> bool:
-    """NUL bytes, or more than 2 % control bytes that text never holds, in the first 8 KB."""
+def _binary_reason(content: bytes) -> str | None:
+    """Why ``content`` is not text, judged on its first 8 KB (None when it may be): a
+    NUL byte, or more than 2 % control bytes that text never holds."""
     sample = content[:_SAMPLE]
-    return b"\0" in sample or len(_CONTROL_BYTES.findall(sample)) > 0.02 * len(sample)
+    nul = sample.find(b"\0")
+    if nul >= 0:
+        return (f"the file holds a NUL byte (at byte {nul}), which text never does: it is binary data, or text "
+                "damaged on the way (remove the NUL bytes to read it)")
+    controls = len(_CONTROL_BYTES.findall(sample))
+    if controls > 0.02 * len(sample):
+        return f"the file is binary data, not text ({controls} control bytes in its first {len(sample)})"
+    return None
 
 
 def _python_name(label: str) -> str | None:
@@ -112,8 +120,9 @@ def decode(content: bytes, is_html: bool = False, declared: str | None = None) -
             except UnicodeDecodeError as exc:
                 raise DecodeError(f"the file starts with a {encoding} byte-order mark but is not {encoding}: {exc.reason}") from None
             return _NEWLINES.sub("\n", text), encoding.replace("-sig", "")
-    if _looks_binary(content):
-        raise DecodeError("the file holds binary data (NUL or control bytes), not text")
+    reason = _binary_reason(content)
+    if reason:
+        raise DecodeError(reason)
     labels = [declared] if declared else []
     if is_html:
         found = _META_CHARSET.search(content[:_SAMPLE])
