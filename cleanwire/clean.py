@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import AbstractSet
 
-from cleanwire.boilerplate.html import extract_html_pages
+from cleanwire.boilerplate.html import PageTooDeep, extract_html_pages
 from cleanwire.boilerplate.text import KEPT, Extraction, extract_articles
 from cleanwire.model import CleanDocument, ErrorRecord, ExtractedDocument, RawDocument, doc_id_for
 from cleanwire.params import ReadParams
@@ -75,7 +75,10 @@ def extract_document(raw: RawDocument) -> ExtractedDocument | ErrorRecord:
     return extract_documents([raw])[0]
 
 
-def _document(raw: RawDocument, text: str, encoding: str, extraction: Extraction) -> ExtractedDocument | ErrorRecord:
+def _document(raw: RawDocument, text: str, encoding: str,
+              extraction: Extraction | PageTooDeep) -> ExtractedDocument | ErrorRecord:
+    if isinstance(extraction, PageTooDeep):
+        return ErrorRecord(raw.uri, "clean", "PageTooDeep", str(extraction), raw.input_format)
     if not extraction.paragraphs:
         return no_article_text(raw.uri, "clean", extraction, raw.input_format)
     if (raw.title and not extraction.title) or (raw.published and not extraction.published):

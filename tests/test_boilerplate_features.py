@@ -12,7 +12,7 @@ import trafilatura
 
 from cleanwire.boilerplate.features import FEATURE_NAMES, block_features, line_hashes, page_bounds, window_mean
 from cleanwire.boilerplate.html import (
-    KEPT, METADATA, REMOVED, extract_html, extract_html_pages, merge_lines, page_metadata, visible_blocks,
+    KEPT, MAX_DEPTH, METADATA, REMOVED, PageTooDeep, extract_html, extract_html_pages, merge_lines, page_metadata, visible_blocks,
 )
 from cleanwire.boilerplate.model import (
     CONTEXT_NAMES, LEXICON_UNIT, NEVER_RIGHT, WEIGHTS, BlockModel, Lexicon, TreeEnsemble, best_run, context_features,
@@ -223,3 +223,25 @@ def test_an_article_body_without_a_page_around_it_keeps_its_text(fragment):
     extraction = extract_html(fragment, "https://example.org/bridge")
     assert extraction.paragraphs == ["One short paragraph of an article about the council vote on the new bridge, "
                                      "which passed on Monday."]
+
+
+def _nested_story(depth: int, closed: bool) -> str:
+    paragraphs = "".join(f"<div><p>Paragraph {k} of the story: the council approved the budget for the new bridge "
+                         "on Tuesday after a long debate.</p>" for k in range(depth))
+    return ("<!DOCTYPE html><html><head><title>Budget</title></head><body><article>" + paragraphs
+            + ("</div>" * depth if closed else "") + "</article></body></html>")
+
+
+@pytest.mark.parametrize("depth, closed", [(400, False), (1500, True)])
+def test_a_page_nested_deeper_than_libxml2s_default_keeps_all_its_text(depth, closed):
+    # 256 levels is libxml2's default limit: a page of unclosed <div>s lost every
+    # paragraph past it, without an error.
+    kept = [line for line in extract_html(_nested_story(depth, closed)).paragraphs if line.startswith("Paragraph")]
+    assert len(kept) == depth
+
+
+def test_a_page_nested_deeper_than_the_parser_reads_is_refused_not_cut_short():
+    with pytest.raises(PageTooDeep, match=f"more than {MAX_DEPTH} levels"):
+        extract_html(_nested_story(MAX_DEPTH + 100, closed=True))
+    results = extract_html_pages([(_nested_story(MAX_DEPTH + 100, closed=True), None), (_nested_story(3, True), None)])
+    assert isinstance(results[0], PageTooDeep) and len(results[1].paragraphs) == 3

@@ -34,6 +34,7 @@ and as much boilerplate (see ``docs/benchmarks.md``).
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
@@ -42,7 +43,9 @@ import numpy as np
 import trafilatura
 from htmldate import find_date
 from lxml import etree
+from lxml.html import HTMLParser, document_fromstring
 from trafilatura.metadata import examine_meta, extract_meta_json, extract_title, extract_url
+from trafilatura.utils import repair_faulty_html
 
 from cleanwire.boilerplate.features import block_features, line_hashes, title_parts
 from cleanwire.boilerplate.model import load_model
@@ -51,7 +54,7 @@ from cleanwire.text.metadata import parse_date_line, parse_timestamp
 from cleanwire.text.normalize import normalize_line, normalize_text
 
 __all__ = [
-    "DROP_SCORE", "RESCUE_DISTANCE", "RESCUE_SCORE", "extract_html", "extract_html_pages", "merge_lines", "page_metadata",
+    "DROP_SCORE", "MAX_DEPTH", "RESCUE_DISTANCE", "RESCUE_SCORE", "PageTooDeep", "extract_html", "extract_html_pages", "merge_lines", "page_metadata",
     "review_lines",
     "visible_blocks",
 ]
@@ -60,6 +63,10 @@ __all__ = [
 # makes every such page an error row with the reason, so the log line would only be
 # noise on a scheduler's stderr.
 logging.getLogger("trafilatura.utils").setLevel(logging.CRITICAL)
+
+# libxml2 stops parsing at 256 levels of nesting, or at this many with its "huge" option:
+# a page of unclosed <div>s or <font>s lost its text past the limit without a word.
+MAX_DEPTH = 2048
 
 RESCUE_SCORE = 1.5
 RESCUE_DISTANCE = 2
@@ -199,10 +206,46 @@ class _Page:
     published: datetime | None
 
 
+class PageTooDeep(ValueError):
+    """The page nests elements deeper than ``MAX_DEPTH`` levels: parsing it would lose
+    the text past that depth."""
+
+
+_PARSERS = threading.local()
+
+
+def _parser() -> HTMLParser:
+    """trafilatura's parser settings with libxml2's depth limit raised to ``MAX_DEPTH``
+    (one parser per thread: an lxml parser is not shared between threads)."""
+    if not hasattr(_PARSERS, "parser"):
+        _PARSERS.parser = HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True,
+                                     remove_pis=True, huge_tree=True)
+    return _PARSERS.parser
+
+
+def load_page(html: str) -> etree._Element | None:
+    """The parsed page (its ``html`` element), as ``trafilatura.load_html`` parses it
+    (with its repairs), but always as a document, so a one-block fragment (``<p>...</p>``,
+    an export's body, which trafilatura rejects as not HTML) is a page with a body too,
+    and nested up to ``MAX_DEPTH`` levels.  None for markup without any element (only a
+    comment); raises ``PageTooDeep`` beyond ``MAX_DEPTH``."""
+    html = repair_faulty_html(html, html[:50].lower())
+    parser = _parser()
+    try:
+        try:
+            tree = document_fromstring(html, parser=parser)
+        except ValueError:  # a str with an XML encoding declaration: lxml wants bytes
+            tree = document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
+    except etree.ParserError:  # "Document is empty"
+        return None
+    if any(error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT for error in parser.error_log):
+        raise PageTooDeep(f"the page nests elements more than {MAX_DEPTH} levels deep (unclosed tags?), the most the "
+                          "HTML parser reads; the text past that depth would be lost. Repair the page's markup")
+    return tree
+
+
 def _merged_page(html: str, url: str | None) -> _Page | None:
-    tree = trafilatura.load_html(html)
-    if tree is None:  # trafilatura rejects a one-block fragment ("<p>...</p>", an export's body) as not HTML
-        tree = trafilatura.load_html(f"<html><body>{html}</body></html>")
+    tree = load_page(html)
     if tree is None:
         return None
     visible = visible_blocks(tree)
@@ -237,7 +280,7 @@ def _metadata_lines(
     return marked
 
 
-def extract_html_pages(pages: Sequence[tuple[str, str | None]]) -> list[Extraction]:
+def extract_html_pages(pages: Sequence[tuple[str, str | None]]) -> list[Extraction | PageTooDeep]:
     """Extract the article of each ``(html, url)`` page: its lines with their status,
     and metadata.
 
@@ -246,10 +289,11 @@ def extract_html_pages(pages: Sequence[tuple[str, str | None]]) -> list[Extracti
     trafilatura's metadata extraction.  The kept lines are trafilatura's paragraphs;
     the removed lines are the visible text blocks that are not part of the article;
     the block classifier reviews both (``review_lines``), for all pages in one batch.
-    A page's result does not depend on the other pages.
+    A page's result does not depend on the other pages.  A page nested too deep to be
+    read whole gets its ``PageTooDeep`` instead of an extraction.
     """
-    merged = [_merged_page(html, url) for html, url in pages]
-    reviewed = [page for page in merged if page is not None and KEPT in page.status]
+    merged = [_merged_or_error(html, url) for html, url in pages]
+    reviewed = [page for page in merged if isinstance(page, _Page) and KEPT in page.status]
     if reviewed:
         table = block_features([page.lines for page in reviewed])
         scores = load_model().scores(table)
@@ -257,7 +301,7 @@ def extract_html_pages(pages: Sequence[tuple[str, str | None]]) -> list[Extracti
             page.status = _reviewed(page.status, scores[table.starts[k]:table.starts[k + 1]])
     empty = Extraction(lines=(), status=(), hashes=np.zeros(0, dtype=np.uint64))
     return [
-        empty if page is None else Extraction(
+        empty if page is None else page if isinstance(page, PageTooDeep) else Extraction(
             lines=tuple(page.lines), status=tuple(page.status), hashes=page.hashes, title=page.title,
             published=page.published, url=page.url,
         )
@@ -265,6 +309,16 @@ def extract_html_pages(pages: Sequence[tuple[str, str | None]]) -> list[Extracti
     ]
 
 
+def _merged_or_error(html: str, url: str | None) -> _Page | PageTooDeep | None:
+    try:
+        return _merged_page(html, url)
+    except PageTooDeep as exc:
+        return exc
+
+
 def extract_html(html: str, url: str | None = None) -> Extraction:
-    """``extract_html_pages`` of one page."""
-    return extract_html_pages([(html, url)])[0]
+    """``extract_html_pages`` of one page; raises its ``PageTooDeep``."""
+    result = extract_html_pages([(html, url)])[0]
+    if isinstance(result, PageTooDeep):
+        raise result
+    return result
