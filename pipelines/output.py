@@ -11,6 +11,8 @@ last and marks a complete output.)
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import fcntl
 import glob
 import json
@@ -28,7 +30,7 @@ from transforms.staging import WORK_DIR
 from transforms.write import finish_table, write_parquet
 
 __all__ = [
-    "OutputError", "Publication", "check_output", "is_local", "latest_other_run", "lock_output", "new_staging", "own_paths",
+    "OutputError", "Publication", "check_output", "exchange", "is_local", "latest_other_run", "lock_output", "new_staging", "own_paths",
     "process_alive", "publish", "publish_partition", "recover_publications", "release_output",
     "remove_abandoned_staging",
     "remove_staging", "remove_work_files", "take_json", "write_manifest",
@@ -270,7 +272,8 @@ class Publication:
         self._aside_root = self._out + _PREVIOUS_MARK + uuid.uuid4().hex[:12]
         self._planned = [
             {"source": os.path.abspath(source), "target": os.path.abspath(target),
-             "aside": os.path.join(self._aside_root, name), "had_previous": os.path.exists(target)}
+             "aside": os.path.join(self._aside_root, name), "had_previous": os.path.exists(target),
+             "staged_inode": os.stat(source).st_ino}
             for source, target, name in moves
         ]
         self._journal = self._out + _JOURNAL_MARK + uuid.uuid4().hex[:12] + ".json"
@@ -300,23 +303,36 @@ class Publication:
         self._write_journal("published")
 
     def _move(self, move: dict) -> None:
-        if move["had_previous"]:
+        if move["had_previous"] and exchange(move["source"], move["target"]):
+            # One atomic swap: the target is the old version, then the new one, never
+            # missing; the old one, now at the staging path, goes aside.
+            try:
+                os.makedirs(self._aside_root, exist_ok=True)
+                os.rename(move["source"], move["aside"])
+            except BaseException:
+                exchange(move["source"], move["target"])
+                raise
+        elif move["had_previous"]:  # no atomic swap here: the target is missing between two renames
             os.makedirs(self._aside_root, exist_ok=True)
             os.rename(move["target"], move["aside"])
-        try:
-            os.rename(move["source"], move["target"])
-        except BaseException:
-            if move["had_previous"]:
+            try:
+                os.rename(move["source"], move["target"])
+            except BaseException:
                 os.rename(move["aside"], move["target"])
-            raise
+                raise
+        else:
+            os.rename(move["source"], move["target"])
         self._done.append(move)
 
     def undo(self) -> None:
         """Put every moved directory back where it came from, the previous versions last."""
         for move in reversed(self._done):
-            os.rename(move["target"], move["source"])
-            if move["had_previous"]:
-                os.rename(move["aside"], move["target"])
+            if move["had_previous"] and exchange(move["aside"], move["target"]):
+                os.rename(move["aside"], move["source"])
+            else:
+                os.rename(move["target"], move["source"])
+                if move["had_previous"]:
+                    os.rename(move["aside"], move["target"])
         self._done = []
         self._end()
 
@@ -373,16 +389,59 @@ def recover_publications(out: str, committed: Callable[[dict], bool] | None = No
 
 
 def _reverse(move: dict) -> None:
-    """Undo one move of a dead publication, from what is on disk: drop the new version
-    if it was moved in, and put the old one back if it was set aside."""
+    """Undo one move of a dead publication, from what is on disk: the new version (the
+    directory with the staged inode) leaves the target, and the old one is put back."""
     source, target, aside = move["source"], move["target"], move["aside"]
-    if move["had_previous"]:
-        if os.path.exists(aside):  # the old version is aside: a target there now is the new one
+    staged = move.get("staged_inode")
+    if staged is None:  # a journal written before inodes were recorded
+        if move["had_previous"] and os.path.exists(aside):
             if os.path.exists(target):
                 shutil.rmtree(target)
             os.rename(aside, target)
-    elif os.path.exists(target) and not os.path.exists(source):  # moved in where nothing was
-        shutil.rmtree(target)
+        elif not move["had_previous"] and os.path.exists(target) and not os.path.exists(source):
+            shutil.rmtree(target)
+        return
+    places = [path for path in (target, aside, source) if os.path.lexists(path)]
+    new = next((path for path in places if os.stat(path).st_ino == staged), None)
+    old = next((path for path in places if path != new), None) if move["had_previous"] else None
+    if new == target and old == source and exchange(source, target):
+        return  # swapped back: the caller drops the new version at the staging path
+    if new in (target, aside):
+        shutil.rmtree(new)
+    if old is not None and old != target:
+        os.rename(old, target)
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _load_renameat2():
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # not Linux, or a C library without it
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+_RENAMEAT2 = _load_renameat2()
+
+
+def exchange(first: str, second: str) -> bool:
+    """Swap two existing paths in one atomic step (Linux ``renameat2`` with
+    ``RENAME_EXCHANGE``), so that neither is ever missing.  Returns False where the
+    system or the file system cannot (the caller then renames in two steps); raises
+    ``OSError`` for other failures."""
+    if _RENAMEAT2 is None:
+        return False
+    if _RENAMEAT2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), first, None, second)
 
 
 def _move_plan(staging: str, out: str, partition: str | None) -> list[tuple[str, str, str]]:

@@ -130,3 +130,34 @@ def test_a_signal_while_publishing_waits_for_the_end_of_it():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout == "stopped before publishing\nrenamed everything\nreceived 15\n"
+
+
+def test_the_output_is_never_missing_while_a_new_version_is_swapped_in(tmp_path, monkeypatch):
+    out = _dir(tmp_path / "out", {"manifest.json": "old"})
+    staging = _dir(tmp_path / "out.cleanwire-staging-s", {"manifest.json": "new"})
+    seen, rename = [], os.rename
+
+    def watched(source, target):
+        seen.append(out.exists())
+        rename(source, target)
+
+    monkeypatch.setattr(output.os, "rename", watched)
+    output.publish(str(staging), str(out)).finish()
+    assert seen and all(seen) and _tree(out) == {"manifest.json": "new"}
+
+
+@pytest.mark.parametrize("where", ["swapped", "undoing"])
+def test_a_run_killed_around_an_atomic_swap_gets_the_old_version_back(tmp_path, where):
+    out = _dir(tmp_path / "out", {"manifest.json": "old"})
+    staging = _dir(tmp_path / "out.cleanwire-staging-w", {"manifest.json": "new"})
+    publication = output.Publication(str(out), [(str(staging), str(out), "output")])
+    publication._write_journal("moving")
+    move = publication._planned[0]
+    assert output.exchange(move["source"], move["target"])  # killed right after the swap: the old one is at the staging path
+    if where == "undoing":  # killed while undoing: the new version aside, the old one back in place
+        os.makedirs(publication._aside_root)
+        os.rename(move["source"], move["aside"])
+        assert output.exchange(move["aside"], move["target"])
+    assert output.recover_publications(str(out)) == []
+    assert _tree(out) == {"manifest.json": "old"}
+    assert [p.name for p in tmp_path.iterdir() if ".cleanwire-" in p.name] == []

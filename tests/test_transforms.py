@@ -371,6 +371,12 @@ def test_local_matches_name_every_entry_that_cannot_be_read_as_a_file(tmp_path, 
         f"{root}/site/kept.txt": 6, f"{root}/site/.hidden.txt": 18, f"{root}/site/page[1].txt": 8}
     from transforms.read import _UNREADABLE
     assert "tgt\\xfe" in _UNREADABLE[BROKEN_LINK](f"{root}/odd-target.txt")[1]
+    # Named inputs that are gone by the time the workers look (or that are on a disk
+    # they do not see) are error rows, not silently absent.
+    from transforms.read import MISSING
+    assert list(local_matches(InputSpec(f"{root}/gone-dir/**", root, literal=True))) == [(f"{root}/gone-dir", MISSING)]
+    assert list(local_matches(InputSpec(f"{root}/gone-file.txt", root, literal=True))) == [
+        (f"{root}/gone-file.txt", MISSING)]
     # A name that exists is taken as it is; a glob matches as Beam's does, dangling links included.
     literal = f"{root}/site/page[1].txt"
     assert list(local_matches(InputSpec(literal, f"{root}/site", literal=True))) == [(literal, 8)]

@@ -84,12 +84,13 @@ BROKEN_LINK = -1  # a symbolic link whose target is gone
 UNLISTABLE = -2  # a directory that cannot be listed
 NOT_A_FILE = -3  # a FIFO, socket or device: opening it could wait forever
 BAD_NAME = -4  # a name that is not valid UTF-8 (the path is given with the bad bytes escaped)
+MISSING = -5  # a named file or directory that is not there (any more, or not on this worker's disk)
 
 
 def walk_directory(directory: str, skip: tuple[str, ...] = ()):
     """Every entry below ``directory`` that is not a directory, hidden ones included
     (as Beam's ``**`` matches them), as ``(path, size)``; a negative size marks an error
-    row (``BROKEN_LINK``, ``UNLISTABLE``, ``NOT_A_FILE``, ``BAD_NAME``).  Links to
+    row (``BROKEN_LINK``, ``UNLISTABLE``, ``NOT_A_FILE``, ``BAD_NAME``, ``MISSING``).  Links to
     directories are not followed (no cycles), and entries whose real path (links
     resolved) starts with one of ``skip`` are left out.  One ``os.scandir`` pass: no
     system call per file beyond the ``stat`` of its size."""
@@ -98,6 +99,9 @@ def walk_directory(directory: str, skip: tuple[str, ...] = ()):
         current = pending.pop()
         try:
             entries = list(os.scandir(current))
+        except FileNotFoundError:
+            yield _shown(current), MISSING
+            continue
         except OSError:
             yield _shown(current), UNLISTABLE
             continue
@@ -183,6 +187,8 @@ def path_size(path: str) -> int:
         return BROKEN_LINK
     try:
         status = os.stat(path)
+    except FileNotFoundError:
+        return MISSING
     except OSError:
         return UNLISTABLE
     return status.st_size if stat.S_ISREG(status.st_mode) else NOT_A_FILE
@@ -223,9 +229,15 @@ class _MatchPattern(beam.DoFn):
             found = ((m.path, m.size_in_bytes) for m in FileSystems.match([spec.pattern])[0].metadata_list)
         else:
             found = local_matches(spec, self._exclude)
+        matched = False
         for path, size in found:
+            matched = True
             if not path.startswith(self._exclude):
                 yield path, (spec.root, size)
+        if not matched and not spec.literal:
+            # It matched at launch (``resolve_inputs`` checks), so the files went away,
+            # or the workers do not see the disk they are on: an error row, not 0 inputs.
+            yield spec.pattern, (spec.root, MISSING)
 
 
 def local_matches(spec: InputSpec, skip: tuple[str, ...] = ()):
@@ -256,6 +268,10 @@ _UNREADABLE = {  # error class and message of each marker size
                                                      "were not read; check its permissions, or leave it out of the input"),
     NOT_A_FILE: lambda path: ("NotAFile", "a FIFO, socket or device, not a file: cleanwire reads regular files only; "
                                           "leave it out of the input"),
+    MISSING: lambda path: ("MissingInput", "the input is not there where the pipeline runs: it was removed after the "
+                                           "run started, or (on a distributed runner) it is on the launching machine's "
+                                           "disk only; give inputs every worker reaches (gs://, s3://, hdfs:// or a "
+                                           "shared mount at the same path)"),
     BAD_NAME: lambda path: ("BadFileName", "the file name is not valid UTF-8 (shown with its bytes escaped), so it "
                                            "cannot be recorded; rename the file"),
 }
