@@ -261,7 +261,12 @@ def resolve_inputs(inputs: list[str]) -> list[InputSpec]:
         if local:
             found = next(local_matches(spec), None) is not None
         else:
-            found = bool(FileSystems.match([spec.pattern], limits=[1])[0].metadata_list)
+            try:
+                found = bool(FileSystems.match([spec.pattern], limits=[1])[0].metadata_list)
+            except Exception as exc:  # noqa: BLE001 - any file system's error: no client, no network, no access
+                raise UsageError(f"cannot list input {given!r} ({str(exc).splitlines()[0][:300]}); check the path, "
+                                 "and install the extra for its file system (gs://: apache-beam[gcp], s3://: "
+                                 "apache-beam[aws], hdfs://: apache-beam[hadoop])") from exc
         if not found and literal:
             raise UsageError(f"input {given!r} is a directory without files; check the path")
         if not found:
@@ -271,13 +276,13 @@ def resolve_inputs(inputs: list[str]) -> list[InputSpec]:
 
 
 def _output_path(given: str) -> str:
-    """``--output`` as the run writes it: a local path normalised (``out/.`` is ``out``)
-    and, when it is a symbolic link, the directory it points to (publishing replaces the
+    """``--output`` as the run writes it: a local path made absolute and normalised
+    (``out/.`` is ``out``) and, when it is a symbolic link, the directory it points to (publishing replaces the
     directory, not the link).  Raises ``UsageError`` for the current directory or the
     root, which a run cannot replace."""
     if not output.is_local(given):
         return given
-    path = os.path.normpath(given)
+    path = os.path.abspath(given)  # workers of a portable runner may run in another directory
     if os.path.islink(path):
         path = os.path.realpath(path)
     if os.path.abspath(path) in (os.getcwd(), os.path.abspath(os.sep)):
@@ -318,6 +323,9 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
     parser = build_parser(prog)
     own_argv, beam_argv = _split_beam_args(argv)
     args = parser.parse_args(own_argv)
+    # Remote file systems (hdfs://, s3://) take their settings from the pipeline options:
+    # the inputs and the output are checked before any pipeline exists.
+    FileSystems.set_options(PipelineOptions(beam_argv))
     try:
         params = DedupParams(
             ngram=args.ngram, num_perm=args.num_perm, seed=args.seed, min_words=args.min_words,
@@ -342,13 +350,18 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
             quiet=args.quiet, verbose=args.verbose, log_format=args.log_format, history=args.history,
             run_date=args.run_date or (datetime.now(timezone.utc).date().isoformat() if args.history else None),
         )
-        output.check_output(config.output, partitioned=config.run_date is not None)
-        _check_not_reading_the_output(config)
         runner = runner_name(PipelineOptions(beam_argv))
         if runner in ("DataflowRunner", "TestDataflowRunner") and output.is_local(config.output):
             raise output.OutputError(
                 f"--output {config.output} is a local path, which {runner}'s workers cannot write to; "
                 "give a bucket path such as gs://BUCKET/cleanwire")
+        local_inputs = [spec.pattern for spec in config.inputs if output.is_local(spec.pattern)]
+        if runner in ("DataflowRunner", "TestDataflowRunner") and local_inputs:
+            raise UsageError(
+                f"input {local_inputs[0]} is a local path (with no input: the bundled seeds), which {runner}'s "
+                "workers cannot read; copy the inputs to a bucket and give gs://BUCKET/... paths")
+        output.check_output(config.output, partitioned=config.run_date is not None)
+        _check_not_reading_the_output(config)
     except (ValueError, UsageError, output.OutputError) as exc:
         parser.error(_as_options(str(exc), parser))
     return config, beam_argv

@@ -90,7 +90,7 @@ def check_output(out: str, partitioned: bool = False) -> None:
     try:  # an object store has no directories: look for any object under the prefix
         ours = FileSystems.exists(FileSystems.join(out, MANIFEST))
         foreign = [] if ours else FileSystems.match([FileSystems.join(out, "**")], limits=[1])[0].metadata_list
-    except (ValueError, ImportError, OSError, RuntimeError) as exc:  # RuntimeError: GCS without its client
+    except Exception as exc:  # noqa: BLE001 - any client's error (GCS without its client, no network, no credentials)
         raise OutputError(f"cannot reach --output {out} ({exc}); check the path, and install the extra for its "
                           "file system (for gs:// paths, apache-beam[gcp])") from exc
     if foreign:

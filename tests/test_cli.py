@@ -261,6 +261,33 @@ def test_a_local_output_with_dataflow_is_refused_before_the_job_starts(capsys, t
     assert "is a local path" in err and "DataflowRunner" in err and "gs://" in err
 
 
+@pytest.mark.parametrize("inputs", [[], ["SEEDS"]])
+def test_local_inputs_with_dataflow_are_refused_before_the_job_starts(capsys, inputs):
+    err = _usage_error(capsys, [str(SEEDS_DIR) if given == "SEEDS" else given for given in inputs]
+                       + ["-o", "gs://bucket/out", "--runner", "DataflowRunner"])
+    assert "is a local path" in err and "cannot read" in err and "gs://BUCKET" in err
+
+
+def test_an_unreachable_remote_input_is_a_one_line_usage_error(capsys, monkeypatch, tmp_path):
+    from pipelines import clean_dedup
+
+    def unreachable(patterns, limits=None):
+        raise RuntimeError("GCP dependencies are not installed\nsecond line")
+
+    monkeypatch.setattr(clean_dedup.FileSystems, "match", unreachable)
+    err = _usage_error(capsys, ["gs://bucket/scrape/**", "-o", str(tmp_path / "o")])
+    assert "cannot list input 'gs://bucket/scrape/**' (GCP dependencies are not installed)" in err
+    assert "apache-beam[gcp]" in err and "second line" not in err
+
+
+def test_a_relative_output_is_made_absolute_for_workers_elsewhere(tmp_path, monkeypatch):
+    from pipelines.clean_dedup import parse_args
+
+    monkeypatch.chdir(tmp_path)
+    config, _ = parse_args([str(SEEDS_DIR), "-o", "runs/./today"])
+    assert config.output == str(tmp_path / "runs" / "today")
+
+
 def test_a_killed_runs_staging_directory_is_removed_by_the_next_run_and_one_run_at_a_time_writes(tmp_path, capsys):
     from pipelines import output
     from pipelines.clean_dedup import run
