@@ -194,12 +194,21 @@ def test_a_run_that_cannot_publish_or_commit_leaves_dataset_and_history_as_they_
             raise PermissionError(1, "Operation not permitted", str(target))
         return rename(source, target)
 
+    exchange = pipelines.output.exchange
+
+    def pairs_cannot_be_swapped(first, second):
+        if "pairs/run_date=" in str(second) and "staging" in str(first):
+            raise PermissionError(1, "Operation not permitted", str(second))
+        return exchange(first, second)
+
     # Re-running the last night: documents and passages are swapped in, pairs fails.
     monkeypatch.setattr(pipelines.output.os, "rename", pairs_cannot_be_replaced)
+    monkeypatch.setattr(pipelines.output, "exchange", pairs_cannot_be_swapped)
     last = _night_patterns(runs / "inputs", json.loads((runs / "nights.json").read_text())[2])
     assert run([*last, "--output", str(dataset), "--history", str(store), "--run-date", NIGHTS[2], *OPTIONS]) == 1
     assert "nothing was published, the previous output is unchanged" in capsys.readouterr().err
     monkeypatch.setattr(pipelines.output.os, "rename", rename)
+    monkeypatch.setattr(pipelines.output, "exchange", exchange)
     assert (_digests(dataset), (store / "history.json").read_bytes()) == before
 
     # A new night whose history cannot be recorded: its partition is taken back.
