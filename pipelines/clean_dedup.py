@@ -485,11 +485,16 @@ def accounting(stages: dict, files: dict) -> dict[str, dict[str, int]]:
 _DOCUMENT_STAGES = ("clean", "recurring", "rank", "sign", "stage", "assemble")
 
 
+def _row_count(path: str) -> int:
+    with FileSystems.open(path) as handle:  # Beam's file systems: gs://, s3:// with the run's options
+        return pq.read_metadata(handle).num_rows
+
+
 def _reconcile(stages: dict, files: dict) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
     """Check that every input became a document row or an error row, per input format,
     and that the files hold every document and passage produced; return the row counts
     and the accounting per input format."""
-    rows = {name: sum(pq.read_metadata(path).num_rows for path in paths) for name, paths in files.items()}
+    rows = {name: sum(_row_count(path) for path in paths) for name, paths in files.items()}
     by_format = accounting(stages, files)
     problems = [
         f"{name}: {n['inputs']} inputs but {n['documents']} document rows and {n['errors']} error rows"

@@ -4,8 +4,9 @@ A run writes everything into a staging directory next to ``OUT``.  Only when the
 pipeline has finished does the driver add empty files for tables without rows, write
 ``manifest.json`` and swap the staging directory into place with renames, so readers
 never see a half-written dataset: before the swap they see the previous run, after it
-the new one.  (On object stores, where renames are copies, ``manifest.json`` is written
-last and marks a complete output.)
+the new one.  (On object stores, where renames are copies of each object, the old
+``manifest.json`` is deleted first and the new one copied last: it marks a complete
+output.)
 """
 
 from __future__ import annotations
@@ -87,9 +88,11 @@ def check_output(out: str, partitioned: bool = False) -> None:
     if partitioned:
         raise OutputError(f"dated runs (--run-date, --history) write to local or mounted paths only for now; "
                           f"--output {out} is remote")
-    try:  # an object store has no directories: look for any object under the prefix
+    try:  # an object store has no directories: look at the objects under the prefix
         ours = FileSystems.exists(FileSystems.join(out, MANIFEST))
-        foreign = [] if ours else FileSystems.match([FileSystems.join(out, "**")], limits=[1])[0].metadata_list
+        # Tables without a manifest are a publication that failed midway: cleanwire's too.
+        tables = tuple(FileSystems.join(out, name) + "/" for name in SCHEMAS)
+        foreign = [] if ours else [path for path in _objects(out) if not path.startswith(tables)]
     except Exception as exc:  # noqa: BLE001 - any client's error (GCS without its client, no network, no credentials)
         raise OutputError(f"cannot reach --output {out} ({exc}); check the path, and install the extra for its "
                           "file system (for gs:// paths, apache-beam[gcp])") from exc
@@ -203,21 +206,30 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+def _objects(prefix: str) -> list[str]:
+    """Every object under the remote ``prefix`` (an object store has no directories:
+    a "directory" is the objects whose names start with it), sorted."""
+    return sorted(m.path for m in FileSystems.match([FileSystems.join(prefix, "**")])[0].metadata_list)
+
+
+def _remove_tree(path: str) -> None:
+    """Delete a local directory, or every object under a remote prefix."""
+    if is_local(path):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        objects = _objects(path)
+        if objects:
+            FileSystems.delete(objects)
+
+
 def remove_work_files(staging: str) -> None:
     """Delete the run's intermediate partition files before publishing."""
-    work = FileSystems.join(staging, WORK_DIR)
-    if is_local(work):
-        shutil.rmtree(work, ignore_errors=True)
-    elif FileSystems.exists(work):
-        FileSystems.delete([work])
+    _remove_tree(FileSystems.join(staging, WORK_DIR))
 
 
 def remove_staging(staging: str) -> None:
     """Delete a staging directory left by a failed run."""
-    if is_local(staging):
-        shutil.rmtree(staging, ignore_errors=True)
-    elif FileSystems.exists(staging):
-        FileSystems.delete([staging])
+    _remove_tree(staging)
 
 
 def table_files(staging: str) -> dict[str, list[str]]:
@@ -474,8 +486,26 @@ def publish(staging: str, out: str) -> Publication | None:
     """Swap ``staging`` into place as ``out`` (replacing a previous cleanwire output);
     on a local path, returns the publication to ``finish`` (or ``undo``)."""
     if not is_local(out):
-        if FileSystems.exists(out):
-            FileSystems.delete([out])
-        FileSystems.rename([staging], [out])
+        _publish_objects(staging, out)
         return None
     return Publication(out, _move_plan(staging, out, None)).run()
+
+
+def _publish_objects(staging: str, out: str) -> None:
+    """Publish on an object store (gs://, s3://), where a rename is a copy of each object
+    and nothing is atomic: the old ``manifest.json`` goes first and the new one comes
+    last, so an output is complete exactly when its manifest is there."""
+    out = out.rstrip("/")
+    manifest = FileSystems.join(out, MANIFEST)
+    old = _objects(out)
+    if manifest in old:
+        FileSystems.delete([manifest])  # from here on, readers can tell the output is incomplete
+    rest = [path for path in old if path != manifest]
+    if rest:
+        FileSystems.delete(rest)
+    staged_manifest = FileSystems.join(staging, MANIFEST)
+    prefix = staging.rstrip("/") + "/"
+    tables = [path for path in _objects(staging) if path != staged_manifest]
+    if tables:
+        FileSystems.rename(tables, [FileSystems.join(out, path[len(prefix):]) for path in tables])
+    FileSystems.rename([staged_manifest], [manifest])
