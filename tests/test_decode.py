@@ -1,8 +1,10 @@
 import codecs
+import textwrap
 
 import pytest
 
-from cleanwire.text.decode import DecodeError, decode, repair_mojibake
+from cleanwire.text.decode import DecodeError, decode, repair_mojibake, unwrap_hard_wrapped
+from pipelines.clean_dedup import SEEDS_DIR
 
 
 def test_utf8_page_with_stray_latin1_bytes_keeps_its_utf8_characters():
@@ -117,3 +119,34 @@ def test_a_nul_byte_is_refused_with_its_position_and_the_way_to_read_the_text():
         decode(content[:2000] + b"\0" + content[2000:])
     with pytest.raises(DecodeError, match=r"binary data, not text \(25 control bytes in its first 131"):
         decode(bytes(range(1, 32)) + b"x" * 100)
+
+
+def _hard_wrapped(text: str, width: int) -> str:
+    return "\n".join("\n".join(textwrap.wrap(line, width, break_on_hyphens=False)) if line.strip() else ""
+                     for line in text.split("\n"))
+
+
+@pytest.mark.parametrize("width", [72, 80])
+def test_an_article_hard_wrapped_at_a_terminal_width_is_cleaned_as_the_unwrapped_one(width):
+    from cleanwire.boilerplate.text import extract_articles
+    from cleanwire.clean import text_lines
+
+    for seed in sorted(SEEDS_DIR.glob("*.txt")):
+        text = seed.read_text(encoding="utf-8")
+        wrapped = _hard_wrapped(text, width)
+        assert wrapped != text and max(len(line) for line in wrapped.split("\n")) <= width
+        expected = extract_articles([text_lines(text)])[0].paragraphs
+        assert extract_articles([text_lines(wrapped)])[0].paragraphs == expected
+
+
+def test_texts_that_are_not_hard_wrapped_are_left_as_they_are():
+    for seed in sorted(SEEDS_DIR.glob("*.txt")):  # full-page dumps: paragraphs on one line each
+        text = seed.read_text(encoding="utf-8")
+        assert unwrap_hard_wrapped(text) == text
+    menu = "\n".join(["Home", "World news and analysis", "Politics", "Business and markets", "Sport"] * 4)
+    assert unwrap_hard_wrapped(menu) == menu
+    # A wrapped paragraph ends at a short line; the heading after it stays its own line.
+    wrapped = _hard_wrapped("The council approved the budget for the new bridge on Tuesday after a debate "
+                            "that lasted well into the night, officials said. " * 4, 60)
+    text = f"{wrapped}\nMore stories\n{wrapped}"
+    assert unwrap_hard_wrapped(text).split("\n")[1] == "More stories"
