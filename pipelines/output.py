@@ -31,8 +31,8 @@ from transforms.staging import WORK_DIR
 from transforms.write import finish_table, write_parquet
 
 __all__ = [
-    "OutputError", "Publication", "check_output", "exchange", "is_local", "latest_other_run", "lock_output", "new_staging", "own_paths",
-    "process_alive", "publish", "publish_partition", "recover_publications", "release_output",
+    "OutputError", "Publication", "check_output", "exchange", "is_local", "latest_other_run", "lock_output",
+    "new_staging", "own_paths", "process_alive", "publish", "publish_partition", "recover_publications", "release_output",
     "remove_abandoned_staging",
     "remove_staging", "remove_work_files", "take_json", "write_manifest",
 ]
