@@ -64,3 +64,18 @@ def test_band_keys_are_equal_exactly_when_the_band_values_are():
     assert keys[3, 0] != keys[0, 1]  # same values in another band give another key
     with pytest.raises(ValueError):
         band_hashes(sig, 3, 2)
+
+
+def test_a_single_nonempty_range_is_bit_exact_with_datasketch():
+    # One non-empty range among empty ones (a document with one passage) takes the
+    # one-set path; it must give the same MinHash as datasketch and as a batch.
+    rng = np.random.default_rng(11)
+    shingles = rng.integers(0, 2**32, size=40, dtype=np.uint64).astype(np.uint32)
+    hasher = MinHasher(64, 1)
+    rows = hasher.signatures(shingles, [0, 5, 40], [0, 30, 40])
+    assert (rows[0] == EMPTY).all() and (rows[2] == EMPTY).all()
+    assert np.array_equal(rows[1], _datasketch(shingles[5:30]))
+    alone = hasher.signatures(shingles, [0], [40])
+    assert np.array_equal(alone[0], _datasketch(shingles))
+    batch = hasher.signatures(shingles, [0, 0], [40, 10])
+    assert np.array_equal(alone[0], batch[0])
