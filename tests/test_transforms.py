@@ -430,3 +430,43 @@ def test_glob_regex_keeps_stars_within_a_component_and_double_stars_across(patte
 
     regex = glob_regex(pattern)
     assert all(regex.match(path) for path in matched) and not any(regex.match(path) for path in unmatched)
+
+
+def _trigram_set(sentences):
+    """Word 3-grams within each sentence (how a document's shingle set is built),
+    computed independently of cleanwire's tokenizer."""
+    import re
+    grams = set()
+    for s in sentences:
+        words = re.findall(r"\w+", s.lower())
+        grams |= {tuple(words[k:k + 3]) for k in range(len(words) - 2)}
+    return grams
+
+
+def test_verify_candidates_links_documents_by_document_jaccard_alone(tmp_path: Path):
+    # Documents are linked at doc_jaccard (0.8), not at the passage thresholds: a pair
+    # at Jaccard 0.6 and a short document wholly contained in a long one are not
+    # document duplicates; a republication with one sentence edited is.
+    params = DedupParams()
+    extra = "A spokesman for the hospital declined to comment on the figures when asked on Wednesday."
+    edited = PROSE[3].replace("growing fast", "growing very fast")
+    docs = [PROSE, PROSE[:3] + [extra], PROSE[:3], PROSE[:3] + [edited]]
+    full = _trigram_set(PROSE)
+
+    def jaccard(s):
+        return len(full & _trigram_set(s)) / len(full | _trigram_set(s))
+
+    assert params.passage_jaccard < jaccard(docs[1]) < params.doc_jaccard  # between the two levels
+    assert jaccard(docs[2]) < params.doc_jaccard and _trigram_set(PROSE[:3]) <= full  # contained, Jaccard too low
+    assert jaccard(docs[3]) >= params.doc_jaccard
+    index = PartitionIndex((0,), (0,), 4, 4)
+    first = np.array([int(make_ref(0, 0))] * 3, dtype=np.uint64)
+    later = np.array([int(make_ref(r, 0)) for r in (1, 2, 3)], dtype=np.uint64)
+    with TestPipeline() as p:
+        idx = p | "Index" >> beam.Create([index])
+        staged = p | "Batches" >> beam.Create([_batch([" ".join(d) for d in docs], segmented=True)]) | StagePartitions(str(tmp_path))
+        links = p | "Requests" >> beam.Create([(0, (DOCUMENT, first, later))]) | VerifyCandidates(params, str(tmp_path), idx, staged)
+        flat = links | beam.FlatMap(lambda l: [(l.level, u, v) for u, v in zip(l.u.tolist(), l.v.tolist())])
+        assert_that(flat, equal_to([(DOCUMENT, int(make_ref(0, 0)), int(make_ref(3, 0)))]))
+    pairs = pq.read_table(tmp_path / "pairs").to_pylist()
+    assert [(r["level"], r["doc_id_b"], r["link"]) for r in pairs] == [(DOCUMENT, "d3", "jaccard")]

@@ -33,3 +33,13 @@ def test_ragged_take_reorders_rows():
     values, offsets = ragged([np.array([1, 2]), np.array([], dtype=np.uint32), np.array([3])])
     got_values, got_offsets = ragged_take(values, offsets, np.array([2, 0, 1]))
     assert got_values.tolist() == [3, 1, 2] and got_offsets.tolist() == [0, 1, 3, 3]
+
+
+def test_the_document_rule_is_jaccard_alone_and_the_passage_rule_adds_containment():
+    from cleanwire.params import DedupParams
+    params = DedupParams()
+    # 40 shingles wholly inside 60 (Jaccard 2/3), and 60 of 100 shared with 90 (Jaccard 0.46)
+    sim = Similarity(np.array([40, 100]), np.array([60, 90]), np.array([40, 60]))
+    assert params.doc_rule.evaluate(sim)[0].tolist() == [False, False]
+    matched, _, by_containment = params.passage_rule.evaluate(sim)
+    assert matched.tolist() == [True, True] and by_containment.tolist() == [False, True]
