@@ -163,6 +163,15 @@ def test_incomplete_output_is_never_published(seed_run):
     lost_one = {**manifest["stages"], "read": {**manifest["stages"]["read"], "inputs_text": 3}}
     with pytest.raises(IncompleteOutputError, match="text: 3 inputs but 2 document rows and 0 error rows"):
         _reconcile(lost_one, files)
+    stages = manifest["stages"]
+    passages, pairs = stages["sign"]["passages"], stages["verify"]["pairs_rows"]
+    assert rows["passages"] == passages and rows["pairs"] == pairs > 0
+    lost_passage = {**stages, "sign": {**stages["sign"], "passages": passages + 1}}
+    with pytest.raises(IncompleteOutputError, match=f"{passages + 1} passages produced but {passages} written"):
+        _reconcile(lost_passage, files)
+    lost_pair = {**stages, "verify": {**stages["verify"], "pairs_rows": pairs + 1}}
+    with pytest.raises(IncompleteOutputError, match=f"{pairs + 1} verified pairs but {pairs} written"):
+        _reconcile(lost_pair, files)
 
 
 def test_chrome_recurring_across_a_source_is_removed_from_all_its_documents(tmp_path):
@@ -200,3 +209,21 @@ def test_how_the_work_is_split_does_not_change_a_byte_of_documents_or_passages(t
         assert files and files == sorted(p.name for p in (tmp_path / "split" / table).glob("*.parquet"))
         for name in files:
             assert (tmp_path / "whole" / table / name).read_bytes() == (tmp_path / "split" / table / name).read_bytes()
+
+
+def test_a_page_of_nothing_but_recurring_lines_is_a_counted_error_that_fails_the_run(tmp_path):
+    # A seventh page of the source holds only lines that recur on the other six: once
+    # they are removed nothing is left, an error row of the recurring stage, which the
+    # manifest counts and --fail-on-errors turns into exit status 1.
+    inputs = tmp_path / "in"
+    shutil.copytree(DATA / "coastalherald", inputs / "coastalherald")
+    story = (DATA / "coastalherald" / "story1.txt").read_text(encoding="utf-8").splitlines()
+    shared = [line for line in story if line.startswith(("The Coastal Herald has reported", "Opinions expressed"))]
+    assert len(shared) == 2
+    (inputs / "coastalherald" / "about.txt").write_text("\n".join(shared) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert run([str(inputs), "--output", str(out), "--quiet", "--fail-on-errors"]) == 1
+    errors = pq.read_table(out / "errors").to_pylist()
+    assert [(Path(e["uri"]).name, e["stage"], e["error_class"]) for e in errors] == [("about.txt", "recurring", "NoArticleText")]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"]["errors"] == 1 and manifest["counts"]["documents"] == 6
