@@ -161,3 +161,46 @@ def test_a_run_killed_around_an_atomic_swap_gets_the_old_version_back(tmp_path, 
     assert output.recover_publications(str(out)) == []
     assert _tree(out) == {"manifest.json": "old"}
     assert [p.name for p in tmp_path.iterdir() if ".cleanwire-" in p.name] == []
+
+
+def test_a_first_output_killed_while_moving_in_is_removed_at_the_next_run(tmp_path):
+    # Nothing was at OUT before: the output moved in by the dead run is taken away again.
+    out = tmp_path / "out"
+    staging = _dir(tmp_path / "out.cleanwire-staging-x", {"manifest.json": "new", "documents/part-0.parquet": "new rows"})
+    publication = output.Publication(str(out), [(str(staging), str(out), "output")])
+    _killed_after(publication, 1)
+    assert _tree(out) == {"manifest.json": "new", "documents/part-0.parquet": "new rows"} and not staging.exists()
+    assert output.recover_publications(str(out)) == []
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if ".cleanwire-" in p.name] == []
+
+
+def test_a_first_dated_partition_killed_midway_is_gone_at_the_next_run(tmp_path):
+    partition = "run_date=2026-11-22"
+    root = _dir(tmp_path / "root", {f"{name}/run_date=2026-11-21/part-0": "other" for name in (*SCHEMAS, MANIFESTS)})
+    staging = tmp_path / "root.cleanwire-staging-y"
+    for name in (*SCHEMAS, MANIFESTS):
+        _dir(staging / name, {"part-0": f"new {name}"})
+    before = _tree(root)
+    publication = output.Publication(str(root), output._move_plan(str(staging), str(root), partition))
+    _killed_after(publication, 3)
+    assert output.recover_publications(str(root)) == []
+    assert _tree(root) == before
+    assert not [p for p in root.glob(f"*/{partition}")]
+
+
+def test_the_manifest_of_a_dated_partition_is_moved_in_after_every_table(tmp_path):
+    # A partition with a manifest is complete: however many moves a killed run made,
+    # the manifest is never in place while a table of the partition is not.
+    partition = "run_date=2026-11-22"
+    moves = len(SCHEMAS) + 1
+    for made in range(moves + 1):
+        root, staging = tmp_path / f"root{made}", tmp_path / f"root{made}.cleanwire-staging"
+        for name in (*SCHEMAS, MANIFESTS):
+            _dir(staging / name, {"part-0": f"new {name}"})
+            (root / name).mkdir(parents=True)  # as publish_partition makes them
+        publication = output.Publication(str(root), output._move_plan(str(staging), str(root), partition))
+        _killed_after(publication, made)
+        tables_in = [(root / name / partition / "part-0").exists() for name in SCHEMAS]
+        manifest_in = (root / MANIFESTS / partition / "part-0").exists()
+        assert manifest_in == (made == moves) and sum(tables_in) == min(made, len(SCHEMAS))
