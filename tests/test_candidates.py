@@ -120,3 +120,27 @@ def test_shard_entries_are_compact_and_partition_the_entries():
 def test_local_refs_map_back_to_canonical_refs():
     refs = global_refs(1000, local_ref(np.array([0, 7]), np.array([3, 65535])))
     assert doc_rank(refs).tolist() == [1000, 1007] and passage_index(refs).tolist() == [3, 65535]
+
+
+def test_with_history_only_pairs_whose_later_item_is_new_are_returned():
+    # Refs below first_new are history, already paired with each other in their run.
+    h1, h2, n1, n2 = (int(x) for x in make_ref(np.array([0, 1, 5, 6]), np.array([0, 0, 0, 0])))
+    keys = np.array([1, 1, 1, 2, 2, 3, 3], dtype=np.uint32)
+    refs = np.array([h1, h2, n1, h1, h2, n1, n2], dtype=np.uint64)
+    u, v, _ = bucket_pairs(keys, refs, cap=16, first_new=n1)  # the first new ref
+    assert _pairs(u, v) == sorted([(h1, n1), (h2, n1), (n1, n2)])
+    u, v, _ = bucket_pairs(keys, refs, cap=16)  # without history every pair is new
+    assert _pairs(u, v) == sorted([(h1, h2), (h1, n1), (h2, n1), (n1, n2)])
+
+
+def test_passages_of_exactly_min_words_words_are_matched():
+    from cleanwire.dedup.candidates import matchable_signatures
+    from cleanwire.dedup.shingling import shingle_document
+
+    # 5, 4 and 7 words
+    text = "The council met on Tuesday. Nobody came at all. The mayor resigned after six long years."
+    doc = shingle_document(text, 3, 5)
+    rows = np.arange(len(doc.passages) * 4, dtype=np.uint32).reshape(-1, 4)
+    signed = matchable_signatures(doc, rows, min_words=5)
+    assert signed.eligible.tolist() == [0, 2]
+    assert signed.passages.tolist() == rows[[0, 2]].tolist()

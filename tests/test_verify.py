@@ -43,3 +43,12 @@ def test_the_document_rule_is_jaccard_alone_and_the_passage_rule_adds_containmen
     assert params.doc_rule.evaluate(sim)[0].tolist() == [False, False]
     matched, _, by_containment = params.passage_rule.evaluate(sim)
     assert matched.tolist() == [True, True] and by_containment.tolist() == [False, True]
+
+
+def test_containment_needs_a_smaller_set_of_at_least_containment_min_size():
+    rule = MatchRule(jaccard=0.9, containment=0.6, containment_min_size=8)
+    # 8 and 7 shingles wholly inside 40: Jaccard 0.2 and 0.175, containment 1.0
+    sim = Similarity(np.array([8, 40]), np.array([40, 7]), np.array([8, 7]))
+    matched, similarity, by_containment = rule.evaluate(sim)
+    assert matched.tolist() == [True, False] and by_containment.tolist() == [True, False]
+    assert similarity[0] == 1.0
