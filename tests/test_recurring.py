@@ -53,7 +53,10 @@ def test_min_support_needs_both_a_count_and_a_share():
 
 
 def test_counted_hashes_are_distinct_sorted_and_skip_lines_without_letters():
-    doc = _extracted([STORIES[0]])[0]
+    # The story with rule lines of punctuation alone, as scrapes of dividers have.
+    raw = STORIES[0].read_bytes() + b"***\n----\n"
+    doc = extract_document(RawDocument(str(STORIES[0]), "coastalherald", "text", raw))
+    assert "***" in doc.extraction.lines and 0 in doc.extraction.hashes.tolist()  # the page has such lines
     hashes = counted_hashes(doc.extraction).tolist()
     assert hashes == sorted(set(hashes)) and 0 not in hashes
     assert _hashes(CHROME) <= set(hashes)
@@ -172,3 +175,20 @@ def test_source_totals_list_the_largest_sources_and_count_them_all(tmp_path: Pat
     assert manifest_part["count"] == 4 and list(manifest_part["listed"]) == ["a", "b", "c"]
     assert manifest_part["listed"]["b"] == {"documents": 3, "removed_lines": 6, "removed_chars": 30, "recurring_lines": 2,
                                             "recurring_lines_removed": 0}
+
+
+def test_which_copy_of_a_page_counts_does_not_depend_on_the_order_copies_arrive_in():
+    from itertools import permutations
+
+    from transforms.recurring import _first_page
+
+    # Re-crawls of one story with different chrome: the copy with the smallest doc_id counts.
+    story = STORIES[0].read_text(encoding="utf-8")
+    copies = [extract_document(RawDocument(f"{STORIES[0]}?crawl={k}", "coastalherald", "text",
+                                           f"{story}\nMost read: {name} wins the regatta\n".encode()))
+              for k, name in enumerate(("Ann Lee", "Bo Ruiz", "Cy Park"))]
+    pages = [(doc.doc_id, counted_hashes(doc.extraction)) for doc in copies]
+    first = min(pages, key=lambda page: page[0])
+    for order in permutations(pages):
+        chosen = _first_page(list(order))
+        assert chosen[0] == first[0] and chosen[1].tolist() == first[1].tolist()
