@@ -240,3 +240,41 @@ def test_a_jsonl_line_that_is_not_utf8_says_so():
     record = jsonl.parse_record('{"text": "café"}'.encode("latin-1"), 0, fields)
     assert isinstance(record, BadRecord) and record.error_class == "MalformedJSON"
     assert "not UTF-8" in record.message and "export the file as UTF-8" in record.message
+
+
+def test_a_jsonl_line_of_exactly_max_bytes_is_read_and_so_is_the_next():
+    first = json.dumps({"text": "padded "}).encode()
+    first = first[:-2] + b" " * (300 - len(first)) + first[-2:]  # '{"text": "padded   ...   "}'
+    assert len(first) == 300 and json.loads(first)["text"].startswith("padded")
+    data = first + b"\n" + json.dumps({"text": "next one"}).encode() + b"\n"
+    records = list(jsonl.read_records(io.BytesIO(data), 0, None, FIELDS, 300))
+    assert [type(r).__name__ for r in records] == ["Record", "Record"]
+    assert records[0].content.startswith(b"padded") and records[1].content == b"next one" and records[1].offset == 301
+    # One byte more is too large, and the next record is still read.
+    records = list(jsonl.read_records(io.BytesIO(data), 0, None, FIELDS, 299))
+    assert [type(r).__name__ for r in records] == ["BadRecord", "Record"] and records[1].content == b"next one"
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_a_warc_record_starting_exactly_at_a_range_boundary_is_read_by_one_range(gzipped):
+    data, offsets = _warc(4, gzipped=gzipped)
+    bounds = [0, offsets[1], offsets[3], None]  # ranges that end exactly where a page starts
+    pieces = []
+    for start, end in zip(bounds, bounds[1:]):
+        pieces.append([r.offset for r in warc.read_records(io.BytesIO(data), start, end, gzipped, 10_000)
+                       if isinstance(r, Record)])
+    assert pieces == [offsets[:1], offsets[1:3], offsets[3:]]
+
+
+def test_warc_resource_records_are_pages():
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    writer.write_record(writer.create_warc_record(
+        "https://archive.example/story", "resource", payload=io.BytesIO(b"<html><body><p>Stored story</p></body></html>"),
+        warc_content_type="text/html; charset=utf-8", warc_headers_dict={"WARC-Date": "2026-11-20T08:00:00Z"}))
+    writer.write_record(writer.create_warc_record(
+        "https://archive.example/notes.txt", "resource", payload=io.BytesIO(b"Plain notes"), warc_content_type="text/plain"))
+    html, text = list(warc.read_records(io.BytesIO(buffer.getvalue()), 0, None, True, 10_000))
+    assert isinstance(html, Record) and (html.format, html.url, html.charset) == ("html", "https://archive.example/story", "utf-8")
+    assert html.content == b"<html><body><p>Stored story</p></body></html>"
+    assert isinstance(text, Record) and (text.format, text.content) == ("text", b"Plain notes")
