@@ -157,3 +157,25 @@ def test_many_error_rows_are_spread_over_files(tmp_path):
     files = sorted((out / "errors").glob("*.parquet"))
     assert 2 <= len(files) <= len(names)  # at most one file per row; all in one has odds of 1 in 7,776
     assert sorted(_name(uri) for uri in pq.read_table(out / "errors").column("uri").to_pylist()) == sorted(names)
+
+
+def test_a_gzipped_page_over_the_limit_uncompressed_is_an_error_not_a_cut_page(tmp_path):
+    import gzip
+
+    import apache_beam as beam
+    from apache_beam.testing.test_pipeline import TestPipeline
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from cleanwire.params import ReadParams
+    from transforms.read import InputSpec, ReadInputs
+
+    page = ("The harbour board met on Monday to discuss the new cranes. " * 100).encode()  # 5,900 bytes
+    (tmp_path / "big.txt.gz").write_bytes(gzip.compress(page, mtime=0))
+    (tmp_path / "exact.txt.gz").write_bytes(gzip.compress(page[:4000], mtime=0))
+    assert (tmp_path / "big.txt.gz").stat().st_size < 4000  # small compressed: only its content is too large
+    with TestPipeline() as p:
+        result = p | ReadInputs([InputSpec(str(tmp_path / "*.gz"), str(tmp_path))], ReadParams(max_document_bytes=4000))
+        docs = result.documents | beam.Map(lambda d: (Path(d.uri).name, len(d.content)))
+        errors = result.errors | beam.Map(lambda e: (Path(e.uri).name, e.stage, e.error_class))
+        assert_that(docs, equal_to([("exact.txt.gz", 4000)]), label="docs")
+        assert_that(errors, equal_to([("big.txt.gz", "read", "DocumentTooLarge")]), label="errors")
