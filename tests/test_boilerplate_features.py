@@ -245,3 +245,53 @@ def test_a_page_nested_deeper_than_the_parser_reads_is_refused_not_cut_short():
         extract_html(_nested_story(MAX_DEPTH + 100, closed=True))
     results = extract_html_pages([(_nested_story(MAX_DEPTH + 100, closed=True), None), (_nested_story(3, True), None)])
     assert isinstance(results[0], PageTooDeep) and len(results[1].paragraphs) == 3
+
+
+def test_review_drops_kept_lines_scored_below_the_drop_score_only():
+    from cleanwire.boilerplate.html import DROP_SCORE, _reviewed
+
+    status = [KEPT, KEPT, KEPT, KEPT]
+    scores = np.array([DROP_SCORE - 0.01, DROP_SCORE, 0.0, -20.0])
+    assert _reviewed(status, scores) == [REMOVED, KEPT, KEPT, REMOVED]
+
+
+def test_review_rescues_removed_lines_only_within_the_rescue_distance_of_the_kept_ones():
+    from cleanwire.boilerplate.html import RESCUE_DISTANCE, RESCUE_SCORE, _reviewed
+
+    assert RESCUE_DISTANCE == 2  # the layout below is written for it
+    # lines 0-3 removed, 4-5 kept, 6-9 removed; every removed line scored as sure article
+    status = [REMOVED] * 4 + [KEPT] * 2 + [REMOVED] * 4
+    scores = np.full(len(status), RESCUE_SCORE + 1.0)
+    assert _reviewed(status, scores) == [REMOVED, REMOVED, KEPT, KEPT, KEPT, KEPT, KEPT, KEPT, REMOVED, REMOVED]
+    scores[[3, 6]] = RESCUE_SCORE  # not above the rescue score: stays removed
+    assert _reviewed(status, scores) == [REMOVED, REMOVED, KEPT, REMOVED, KEPT, KEPT, REMOVED, KEPT, REMOVED, REMOVED]
+    assert _reviewed([REMOVED, METADATA], np.array([9.0, 9.0])) == [REMOVED, METADATA]  # nothing kept: left as it is
+
+
+def test_merge_lines_leaves_out_blocks_that_the_article_text_covers():
+    # trafilatura joins a paragraph the page splits into two blocks (at a <br>): the two
+    # blocks are part of the article, neither kept twice nor listed as removed.
+    visible = ["Home", "Lead paragraph.", "The first half of a paragraph", "and its second half.", "Footer"]
+    paragraphs = ["Lead paragraph.", "The first half of a paragraph and its second half."]
+    lines, status = merge_lines(visible, paragraphs, None)
+    assert lines == ["Home", "Lead paragraph.", "The first half of a paragraph and its second half.", "Footer"]
+    assert status == [REMOVED, KEPT, KEPT, REMOVED]
+
+
+def test_merge_lines_places_a_repeated_paragraph_on_each_of_its_blocks():
+    visible = ["Home", "Same line here.", "Middle block.", "Same line here.", "Footer"]
+    lines, status = merge_lines(visible, ["Same line here.", "Same line here."], None)
+    assert lines == visible
+    assert status == [REMOVED, KEPT, REMOVED, KEPT, REMOVED]
+
+
+def test_a_paragraph_ending_in_a_closing_quote_after_its_full_stop_ends_a_sentence():
+    page = [
+        'The minister said the plan was "a disgrace."',
+        "The minister said the plan was “a disgrace.”",
+        "The minister said the plan was ‘a disgrace.’",
+        'Read our guide to "The Best Budget Apps"',
+        "A sentence with no closing mark at all",
+        "A plain sentence.",
+    ]
+    assert _column(block_features([page]), "ends_sentence").tolist() == [1, 1, 1, 0, 0, 1]
