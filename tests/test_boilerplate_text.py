@@ -154,3 +154,12 @@ def test_a_list_inside_the_article_stays_and_share_buttons_inside_it_go():
     buttons = ["Share on Facebook", "Share on Twitter"]
     result = extract_article("\n".join([*MENU, PROSE[0], PROSE[1], *buttons, PROSE[2], PROSE[3], *FOOTER]))
     assert result.paragraphs == PROSE and set(buttons) <= set(result.removed)
+
+
+def test_a_page_of_chrome_with_a_sentence_long_legal_footer_keeps_nothing():
+    # The footer is long and ends like a sentence, so the page looks as if it lost its
+    # prose; judged alone the footer is still chrome, and stays removed.
+    footer = "© Copyright 2024. All rights reserved. Terms. Privacy. Cookies. Accessibility. Sitemap. Contact us. Advertise."
+    assert len(footer.split()) >= 10 and footer.endswith(".")
+    result = extract_article("\n".join(["Log in", "Sign up", footer, "Privacy policy", "Cookie settings"]))
+    assert result.paragraphs == [] and footer in result.removed
