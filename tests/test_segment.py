@@ -87,3 +87,38 @@ def test_sentences_tile_the_text_and_pieces_lie_inside_them(seed_paths):
 def test_pieces_shorter_than_min_words_are_not_made():
     text = '"Too short," he said, adding more words here to make it long.'
     assert all(p.kind == SENTENCE for p in segment(text, min_words=5))
+
+
+def test_an_apostrophe_inside_a_single_quotation_does_not_close_it():
+    text = "He said ‘the country’s future is bright’ and left."
+    assert _texts(text, quote_spans(text)) == ["the country’s future is bright"]
+
+
+def test_an_unclosed_single_quotation_is_ignored_but_a_double_one_runs_on():
+    text = "Fans call him ‘the boss of the whole league and more.\n\nNext paragraph."
+    assert quote_spans(text) == []
+    text = "Fans call him “the boss of the whole league and more.\n\nNext paragraph."
+    assert _texts(text, quote_spans(text)) == ["the boss of the whole league and more."]
+
+
+def test_a_sentence_wholly_inside_a_quotation_is_not_split_at_an_attribution():
+    text = ("“We went there early. Then the mayor of the town, said by many to be corrupt, left with his friends. "
+            "It was over by the time we came back,” she said.")
+    inner = "Then the mayor of the town, said by many to be corrupt, left with his friends."
+    start = text.index(inner)
+    spans = segment(text)
+    [sentence] = [p for p in spans if (p.start, p.end) == (start, start + len(inner))]
+    assert sentence.kind == SENTENCE
+    assert [text[p.start:p.end] for p in spans if p.sentence == sentence.sentence and p.kind != SENTENCE] == []
+
+
+def test_a_dotted_abbreviation_before_a_capitalised_word_does_not_end_a_sentence():
+    text = "The bill reached the U.S. Senate on Monday. It passed."
+    assert _texts(text, sentences(text)) == ["The bill reached the U.S. Senate on Monday.", "It passed."]
+
+
+def test_a_quotation_of_exactly_min_words_words_defines_pieces():
+    text = 'The minister said "we will not give up" and left the building early.'
+    pieces = [(p.kind, text[p.start:p.end]) for p in segment(text, min_words=5) if p.kind != SENTENCE]
+    assert (QUOTE, "we will not give up") in pieces
+    assert all(p.kind == SENTENCE for p in segment(text, min_words=6))
