@@ -102,6 +102,25 @@ def test_an_output_inside_the_input_directory_is_not_read_back(tmp_path, through
         assert (counts["inputs"], counts["documents"], counts["errors"]) == (2, 2, 0)
 
 
+def test_an_output_inside_the_input_directory_is_not_read_back_through_a_glob(tmp_path):
+    # The glob reaches the output by another path (a link to the input directory), so
+    # only the real path tells that what it matches is the run's own output.
+    import json
+    import shutil
+
+    from pipelines.clean_dedup import run
+
+    inputs = tmp_path / "in"
+    (inputs / "site").mkdir(parents=True)
+    for seed in sorted(SEEDS_DIR.glob("*.txt")):
+        shutil.copy(seed, inputs / "site" / seed.name)
+    (tmp_path / "link").symlink_to(inputs)
+    for _ in range(2):  # the second run's glob matches the first run's manifest and tables
+        assert run([str(tmp_path / "link" / "*" / "*"), "-o", str(inputs / "out"), "--quiet"]) == 0
+        counts = json.loads((inputs / "out" / "manifest.json").read_text())["counts"]
+        assert (counts["inputs"], counts["documents"], counts["errors"]) == (2, 2, 0)
+
+
 def test_version_is_the_installed_one():
     from importlib.metadata import version
 

@@ -89,7 +89,12 @@ def test_clean_documents(seed_paths):
 def test_rank_documents_gives_exact_canonical_ranks():
     day = datetime(2024, 1, 1, tzinfo=timezone.utc)
     docs = [_doc(f"/in/u{i:03d}.txt", "text", published=day.replace(day=1 + i % 28) if i % 3 else None) for i in range(60)]
-    expected = sorted(docs, key=lambda d: d.order_key())
+    # Canonical order (README), written out: dated documents first, earliest first, the
+    # same day by uri (u028 and u056 are both on the 1st); then the undated ones by uri.
+    dated = sorted((i for i in range(60) if i % 3), key=lambda i: (1 + i % 28, f"/in/u{i:03d}.txt"))
+    undated = [i for i in range(60) if i % 3 == 0]
+    assert dated[:4] == [28, 56, 1, 29] and undated[:2] == [0, 3]
+    expected = [docs[i] for i in dated + undated]
     with TestPipeline() as p:
         batches, index = p | beam.Create(docs) | RankDocuments(partition_size=9, max_partitions=16)
         ranked = batches | beam.FlatMap(lambda b: [(b.first_rank + k, d.uri) for k, d in enumerate(b.docs)])
