@@ -190,13 +190,24 @@ def test_text_with_a_nul_byte_is_refused_as_binary(before, after):
         decode((before + "\x00" + after).encode("utf-8"))
 
 
-def _check_decoded(content: bytes, **kwargs) -> None:
+def _check_decoded(content: bytes, **kwargs) -> str | None:
+    """The decoded text (checked), or None where decode refused the bytes."""
     try:
         text, encoding = decode(content, **kwargs)
     except DecodeError:
-        return
+        return None
     assert isinstance(text, str) and isinstance(encoding, str) and encoding
     assert "\r" not in text
+    return text
+
+
+def test_typical_pages_pass_the_decode_check_decoded_not_refused():
+    # The properties below accept a DecodeError; these show that decode does not
+    # simply refuse everything.
+    assert _check_decoded("Le café est fermé.\r\nÀ demain.".encode("utf-8")) == "Le café est fermé.\nÀ demain."
+    assert _check_decoded("Le café est fermé.".encode("cp1252"), declared="windows-1252") == "Le café est fermé."
+    page = _check_decoded('<meta charset="koi8-r"><p>Привет, мир</p>'.encode("koi8-r"), is_html=True)
+    assert page is not None and "Привет, мир" in page
 
 
 @examples(300)

@@ -52,6 +52,15 @@ def test_min_support_needs_both_a_count_and_a_share():
         CleanParams(recurring_min_docs=1)
 
 
+def test_min_support_is_the_share_of_documents_rounded_up_even_when_the_float_product_is_not_exact():
+    # 7 % of 100 documents is 7 documents, though 0.07 * 100 == 7.000000000000001 in floats.
+    assert 0.07 * 100 > 7
+    params = CleanParams(recurring_min_docs=2, recurring_min_share=0.07)
+    assert params.min_support(100) == 7
+    assert params.min_support(101) == 8  # 7.07 documents: rounded up
+    assert CleanParams(recurring_min_docs=2, recurring_min_share=0.57).min_support(100) == 57  # 56.99999999999999
+
+
 def test_counted_hashes_are_distinct_sorted_and_skip_lines_without_letters():
     # The story with rule lines of punctuation alone, as scrapes of dividers have.
     raw = STORIES[0].read_bytes() + b"***\n----\n"
