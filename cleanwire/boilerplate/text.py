@@ -155,8 +155,10 @@ def rescue_prose(
     clear article text (odd lines of digits and symbols, a paragraph last) that reading
     can keep a stray fragment and drop the page's only paragraph, or keep nothing at
     all (a paragraph last among lines of symbols).  A prose block that the classifier
-    drops when it reads it alone (a cookie notice, say) stays removed, so a page of
-    chrome still becomes an error row.  Lines known to recur (``known``) stay removed.
+    drops when it reads it alone (a legal footer, say) stays removed, so a page of
+    chrome still becomes an error row.  (A cookie notice is not always such a block:
+    on a page of nothing but sign-in links and a sentence-long notice, the classifier
+    keeps the notice, in context or alone.)  Lines known to recur (``known``) stay removed.
     Returns a new boolean array; a page's result depends on that page only.
     """
     keep = keep.copy()
