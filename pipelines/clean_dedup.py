@@ -608,6 +608,24 @@ def _execute(config: RunConfig, options: PipelineOptions, staging: str, plan: hi
     return result
 
 
+def _execute_or_stop(config: RunConfig, options: PipelineOptions, staging: str, plan: history.HistoryPlan | None,
+                     reporter: progress.Reporter):
+    """``_execute``; on a distributed runner, a job that cannot start or that fails
+    ends the run with one line (the runner's message, without the launcher's stack,
+    which ``--verbose`` keeps).  On a local runner a failure is a bug: its traceback
+    is shown."""
+    if runs_locally(options) or config.verbose:
+        return _execute(config, options, staging, plan, reporter)
+    try:
+        return _execute(config, options, staging, plan, reporter)
+    except Exception as exc:  # noqa: BLE001 - whatever the runner or its client raised
+        message = " ".join(str(exc).split())[:2000] or (
+            "no answer in time: is the job endpoint (--job_endpoint, --flink_master, ...) reachable?"
+            if "Timeout" in type(exc).__name__ else "no message")
+        raise _Stop(f"the {runner_name(options)} job failed ({type(exc).__name__}: {message}); nothing was "
+                    "published. Check the runner's options and its own logs; --verbose shows the traceback", 1) from exc
+
+
 def _publish(config: RunConfig, staging: str, plan: history.HistoryPlan | None, documents: int,
              digest: str | None) -> None:
     """Move the staged run into ``--output`` and, with a history, record it there; all
@@ -664,7 +682,7 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
             raise _Stop(f"cannot write beside --output {config.output} ({exc.strerror or exc}); "
                         "choose a directory you can write to", 2) from exc
         started, clock = datetime.now(timezone.utc), time.perf_counter()
-        result = _execute(config, PipelineOptions(beam_argv), staging, plan, reporter)
+        result = _execute_or_stop(config, PipelineOptions(beam_argv), staging, plan, reporter)
         output.remove_work_files(staging)
         output.fill_empty_tables(staging, config.run_date)
         files = output.table_files(staging)

@@ -381,3 +381,15 @@ def test_the_output_path_is_normalised_a_link_is_followed_and_the_current_direct
     assert run([str(SEEDS_DIR), "-o", f"{tmp_path / 'real' / 'out'}/.", "--quiet"]) == 0  # replaces it like "out"
     monkeypatch.chdir(tmp_path)
     assert "is the current directory" in _usage_error(capsys, [str(SEEDS_DIR), "-o", "."])
+
+
+def test_a_distributed_job_that_cannot_start_ends_in_one_line(tmp_path, capsys):
+    from pipelines.clean_dedup import run
+
+    # Nothing listens on port 1: the portable runner's job service never answers.
+    status = run([str(SEEDS_DIR), "-o", str(tmp_path / "o"), "-q", "--runner", "PortableRunner",
+                  "--job_endpoint", "localhost:1", "--job_server_timeout", "1"])
+    err = capsys.readouterr().err
+    assert status == 1 and err.count("\n") == 1
+    assert "the PortableRunner job failed (FutureTimeoutError: no answer in time" in err and "--verbose" in err
+    assert not (tmp_path / "o").exists() and not list(tmp_path.glob("o.cleanwire-staging-*"))
