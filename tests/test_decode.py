@@ -92,6 +92,10 @@ _ENGLISH = (
     "The café on Øresund Street reopened on Tuesday, déjà vu for the regulars.\n"
     "“It’s the same menu – and the same señora at the till,” said one naïve visitor from Málaga.\n"
     "The owner, who trained in Zürich, said the crème brûlée would stay. “We never changed it.”\n"
+    "The council said the harbour road would stay closed until the end of the month, and that buses would "
+    "run every twenty minutes from the station to the market square while the work went on.\n"
+    "Shop owners on the street said they had lost trade since the spring and asked the council to cut their "
+    "rates for the months of the closure; the council said it would consider the request next week.\n"
     "© 2024 The Harbour Gazette. All rights reserved. Ångström Media®\n"
 ) * 3
 
@@ -103,8 +107,10 @@ def test_english_with_accented_words_and_curly_quotes_reads_as_windows_1252(code
 
 
 @pytest.mark.parametrize("text, codec", [
-    ("Budapest Magyarország fővárosa. A polgármester szerint a hídfelújítás jövő héten kezdődik, "
-     "és előreláthatólag őszig tart. A lakók aggódnak a forgalmi dugók miatt.", "cp1250"),
+    ("Vláda ve středu schválila návrh zákona, který podle ministra změní život milionů občanů. Ředitel úřadu "
+     "řekl, že příští týden začnou práce na opravě mostu, které potrvají až do září.", "cp1250"),
+    ("Vyriausybė trečiadienį pritarė įstatymo projektui, kuris, pasak ministro, pakeis milijonų piliečių "
+     "gyvenimą. Darbai prasidės kitą savaitę ir truks iki rugsėjo.", "cp1257"),
     ("Москва - столица России. Мэр города заявил, что ремонт моста начнётся на следующей неделе.", "cp1251"),
     ("Москва - столица России. Мэр города заявил, что ремонт моста начнётся на следующей неделе.", "koi8_r"),
 ])

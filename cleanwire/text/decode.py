@@ -42,15 +42,17 @@ _WEB_LEGACY = [
     "cp866", "cp874", "gbk", "gb18030", "big5", "euc_jp", "iso2022_jp", "shift_jis", "cp932", "euc_kr",
 ]
 _C1_OR_SYMBOL_IN_WORD = re.compile(
-    "[\u0080-\u009f]|[^\W\d_][\u00a4\u00a6\u00a8\u00aa\u00ac\u00af\u00b1-\u00b4\u00b5-\u00b8\u00b9"
+    # (not ´, which English texts use as an apostrophe: "don´t")
+    "[\u0080-\u009f]|[^\W\d_][\u00a4\u00a6\u00a8\u00aa\u00ac\u00af\u00b1-\u00b3\u00b5-\u00b8\u00b9"
     "\u00ba\u00bc-\u00bf\u00d7\u00f7\u0192\u02c6\u02dc\u2020\u2021\u2030\u2039\u203a][^\W\d_]"
     # ł, ą and ż of Windows-1250 end or start a word as ³, ¹ and ¿; units (m³) are shorter.
     "|[^\W\d_]{3}[\u00b9\u00b3\u00bf]"
-    # Hungarian ő of Windows-1250 reads as õ, which Portuguese only puts before e or s.
-    "|[\u00d5\u00f5](?=[^\W\d_eEsS])"
 )
 _NON_ASCII = re.compile("[^\x00-\x7f]")
-_MAX_ACCENTED_SHARE = 0.25
+# Up to this share of accented letters, detection's choice among code pages is noise
+# (English, German, Spanish: 0 to 3 %); above it, the language decides (Czech,
+# Lithuanian, Estonian and Turkish read as 1252 are letters too, 5 to 10 % accented).
+_MAX_ACCENTED_SHARE = 0.03
 
 
 _BYTE_CHARS = [bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256)]
@@ -183,10 +185,16 @@ def _undeclared(content: bytes) -> tuple[str, str]:
     if len(_MULTIBYTE_UTF8.findall(content)) * 4 >= len(_HIGH_BYTE.findall(content)):
         return lenient, "utf-8+cp1252"  # mostly valid UTF-8 with a few stray single bytes
     western = lenient  # hardly any valid UTF-8 sequence: this is a Windows-1252 reading
+    if _plausibly_western(western):
+        return western, "cp1252"
     matches = from_bytes(content[: 4 * _SAMPLE], cp_isolation=_WEB_LEGACY)
     best = matches.best()
     name = _python_name(best.encoding) if best is not None else None
-    if name is None or name == "cp1252" or (_plausibly_western(western)):
+    # Where detection cannot tell code pages apart (a short French text reads as well
+    # in Windows-1250 as in Windows-1252: same chaos, same coherence), Windows-1252 wins,
+    # as in a browser.
+    tied = [m for m in matches if best is not None and (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    if name is None or "cp1252" in {_python_name(m.encoding) for m in tied}:
         return western, "cp1252"
     try:
         guessed = content.decode(name)
@@ -198,14 +206,14 @@ def _undeclared(content: bytes) -> tuple[str, str]:
 
 
 def _plausibly_western(text: str) -> bool:
-    """Whether a Windows-1252 reading looks like text in a Western language: no C1
-    control character (bytes 1252 leaves undefined), no symbol such as ``³``, ``¹`` or
-    ``¿`` between two letters or after a word (``g³ówny``, ``powiedzia³`` are Polish
-    read in the wrong code page; ``m³`` is a unit), no ``õ`` before a consonant
-    (Hungarian ``ő``), and accented letters a minority of the letters (Cyrillic or Greek
-    read as 1252 is accented letters throughout).  Such a reading is taken without
-    asking detection, whose scores for sibling code pages differ by noise on texts with
-    few accented letters."""
+    """Whether a Windows-1252 reading is plainly a Western text with a few accented
+    letters, which detection cannot place: no C1 control character (bytes 1252 leaves
+    undefined), no symbol such as ``³``, ``¹`` or ``¿`` between two letters or after a
+    word (``g³ówny``, ``powiedzia³`` are Polish read in the wrong code page; ``m³`` is
+    a unit), and at most ``_MAX_ACCENTED_SHARE`` of the letters accented.  On such texts
+    charset-normalizer's scores for sibling code pages differ by noise, and English with
+    curly quotes came out as a Baltic or DOS code page; texts with more accented letters
+    are left to its language models."""
     if _C1_OR_SYMBOL_IN_WORD.search(text):
         return False
     letters = sum(ch.isalpha() for ch in text)
