@@ -156,3 +156,35 @@ def test_texts_that_are_not_hard_wrapped_are_left_as_they_are():
                             "that lasted well into the night, officials said. " * 4, 60)
     text = f"{wrapped}\nMore stories\n{wrapped}"
     assert unwrap_hard_wrapped(text).split("\n")[1] == "More stories"
+
+
+_STORY = ("The committee met on Tuesday to consider the proposal for the new library extension, which has been "
+          "delayed several times because of disagreements over the budget and the design of the building. ") * 3
+
+
+def test_lists_tables_and_headlines_near_the_width_are_not_joined():
+    headlines = [
+        "Government announces sweeping overhaul of national rail franchises now",
+        "Investigators examine wreckage after helicopter crash off northern coast",
+        "Opposition leader demands inquiry into procurement of emergency supply",
+        "Unemployment rate falls to lowest level since records began, says agency",
+        "Scientists discover previously unknown species in remote mountain forest",
+        "Championship contenders struggle as injuries mount before decisive match",
+        "Residents evacuated as floodwaters rise along the river through the city",
+        "Parliament committee publishes damning report into housing associations",
+    ]
+    table = [f"{'Station name number ' + str(k):<30}{'Departure 10:%02d' % k:<20}{'Platform ' + str(k % 4):<14}On time"
+             for k in range(10)]
+    for lines in (headlines, [f"- {h}" for h in headlines], [f"{k}. {h}" for k, h in enumerate(headlines, 1)], table):
+        text = "\n".join([*textwrap.wrap(_STORY, 72), "", *lines])
+        assert unwrap_hard_wrapped(text).split("\n")[-len(lines):] == lines
+
+
+def test_quoted_mail_and_a_link_list_do_not_stop_the_unwrapping():
+    quoted = "\n".join("> " + line for line in textwrap.wrap(_STORY, 70))
+    assert unwrap_hard_wrapped(quoted + "\n\nI agree.") == "> " + _STORY.strip() + "\n\nI agree."
+    # lynx -dump ends with its numbered link list, URLs longer than the width.
+    references = [f"  {k}. https://www.example.org/news/2026/12/07/a-long-path-to-the-story-number-{k}?utm_source=x"
+                  for k in range(1, 6)]
+    text = "\n".join(["   " + line for line in textwrap.wrap(_STORY, 76)] + ["", "References", "", *references])
+    assert unwrap_hard_wrapped(text).split("\n")[0] == "   " + _STORY.strip()
