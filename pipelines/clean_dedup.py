@@ -355,11 +355,11 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
             raise output.OutputError(
                 f"--output {config.output} is a local path, which {runner}'s workers cannot write to; "
                 "give a bucket path such as gs://BUCKET/cleanwire")
-        local_inputs = [spec.pattern for spec in config.inputs if output.is_local(spec.pattern)]
+        local_inputs = [given for given in args.inputs or [str(SEEDS_DIR)] if output.is_local(given)]
         if runner in ("DataflowRunner", "TestDataflowRunner") and local_inputs:
-            raise UsageError(
-                f"input {local_inputs[0]} is a local path (with no input: the bundled seeds), which {runner}'s "
-                "workers cannot read; copy the inputs to a bucket and give gs://BUCKET/... paths")
+            what = f"input {local_inputs[0]} is a local path" if args.inputs else "without inputs, the bundled seeds are"
+            raise UsageError(f"{what} on this machine, which {runner}'s workers cannot read; copy the inputs to a "
+                             "bucket and give gs://BUCKET/... paths")
         output.check_output(config.output, partitioned=config.run_date is not None)
         _check_not_reading_the_output(config)
     except (ValueError, UsageError, output.OutputError) as exc:

@@ -94,8 +94,9 @@ def check_output(out: str, partitioned: bool = False) -> None:
         tables = tuple(FileSystems.join(out, name) + "/" for name in SCHEMAS)
         foreign = [] if ours else [path for path in _objects(out) if not path.startswith(tables)]
     except Exception as exc:  # noqa: BLE001 - any client's error (GCS without its client, no network, no credentials)
-        raise OutputError(f"cannot reach --output {out} ({exc}); check the path, and install the extra for its "
-                          "file system (for gs:// paths, apache-beam[gcp])") from exc
+        raise OutputError(f"cannot reach --output {out} ({str(exc).splitlines()[0][:300]}); check the path, and "
+                          "install the extra for its file system (gs://: apache-beam[gcp], s3://: apache-beam[aws], "
+                          "hdfs://: apache-beam[hadoop])") from exc
     if foreign:
         raise OutputError(
             f"--output {out} already holds files that are not a cleanwire output (no {MANIFEST}); "

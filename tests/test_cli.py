@@ -284,7 +284,8 @@ def test_a_local_output_with_dataflow_is_refused_before_the_job_starts(capsys, t
 def test_local_inputs_with_dataflow_are_refused_before_the_job_starts(capsys, inputs):
     err = _usage_error(capsys, [str(SEEDS_DIR) if given == "SEEDS" else given for given in inputs]
                        + ["-o", "gs://bucket/out", "--runner", "DataflowRunner"])
-    assert "is a local path" in err and "cannot read" in err and "gs://BUCKET" in err
+    assert ("is a local path" if inputs else "the bundled seeds") in err and "/**" not in err
+    assert "cannot read" in err and "gs://BUCKET" in err
 
 
 def test_an_unreachable_remote_input_is_a_one_line_usage_error(capsys, monkeypatch, tmp_path):

@@ -475,3 +475,16 @@ def test_verify_candidates_links_documents_by_document_jaccard_alone(tmp_path: P
         assert_that(flat, equal_to([(DOCUMENT, int(make_ref(0, 0)), int(make_ref(3, 0)))]))
     pairs = pq.read_table(tmp_path / "pairs").to_pylist()
     assert [(r["level"], r["doc_id_b"], r["link"]) for r in pairs] == [(DOCUMENT, "d3", "jaccard")]
+
+
+def test_inputs_that_match_nothing_when_the_workers_look_are_error_rows(tmp_path):
+    from transforms.read import MISSING, _MatchPattern
+
+    emptied, gone = tmp_path / "emptied", tmp_path / "gone"
+    emptied.mkdir()  # named at launch with files in it, emptied before the run read it
+    specs = [InputSpec(f"{emptied}/**", str(emptied), literal=True), InputSpec(f"{gone}/*.txt", str(gone)),
+             InputSpec(f"{gone}/**", str(gone), literal=True)]
+    with TestPipeline() as p:
+        rows = p | beam.Create(specs) | beam.ParDo(_MatchPattern(()))
+        assert_that(rows, equal_to([(str(emptied), (str(emptied), MISSING)), (f"{gone}/*.txt", (str(gone), MISSING)),
+                                    (str(gone), (str(gone), MISSING))]))

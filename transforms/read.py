@@ -234,10 +234,11 @@ class _MatchPattern(beam.DoFn):
             matched = True
             if not path.startswith(self._exclude):
                 yield path, (spec.root, size)
-        if not matched and not spec.literal:
-            # It matched at launch (``resolve_inputs`` checks), so the files went away,
-            # or the workers do not see the disk they are on: an error row, not 0 inputs.
-            yield spec.pattern, (spec.root, MISSING)
+        if not matched:
+            # It matched at launch (``resolve_inputs`` checks), so the files went away (a
+            # named directory emptied, a glob's files removed), or the workers do not see
+            # the disk they are on: an error row, not 0 inputs.
+            yield spec.pattern.removesuffix("/**") if spec.literal else spec.pattern, (spec.root, MISSING)
 
 
 def local_matches(spec: InputSpec, skip: tuple[str, ...] = ()):
