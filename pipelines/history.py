@@ -22,6 +22,7 @@ leaves the history as it was (at worst an unreferenced directory, removed by
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -282,8 +283,8 @@ _RETENTION = re.compile(r"^(\d+)d$")
 
 def prune(history: str, older_than: str, today: date | None = None) -> list[str]:
     """Drop from the history the runs whose date is more than ``older_than`` (``90d``)
-    before ``today`` (UTC), and any directory no committed run refers to (left by a
-    killed run).  Returns the run ids dropped.  The log is rewritten first, so a prune
+    before ``today`` (UTC), and any directory no committed run refers to and any
+    half-written log (left by a killed run).  Returns the run ids dropped.  The log is rewritten first, so a prune
     stopped midway leaves only unreferenced files behind."""
     match = _RETENTION.match(older_than)
     if not match:
@@ -300,6 +301,9 @@ def prune(history: str, older_than: str, today: date | None = None) -> list[str]
         for name in sorted(os.listdir(runs_dir)):
             if f"runs/{name}" not in referenced:
                 shutil.rmtree(os.path.join(runs_dir, name), ignore_errors=True)
+    if is_local(history):  # a log being written when its run was killed
+        for leftover in glob.glob(glob.escape(os.path.join(history, LOG)) + ".*.tmp"):
+            os.remove(leftover)
     return [run["run_id"] for run in dropped]
 
 

@@ -310,7 +310,9 @@ def test_prune_drops_old_runs_and_their_files(runs, tmp_path, capsys):
     store = tmp_path / "store"
     shutil.copytree(runs / "store", store)
     (store / "runs" / "run_date=2026-11-22.deadbeef").mkdir()  # left by a killed run
+    (store / "history.json.0badf00d.tmp").write_text("{")  # a log being written when its run was killed
     assert prune(str(store), "1d", today=date(2026, 11, 22)) == ["2026-11-20"]
+    assert sorted(p.name for p in store.iterdir()) == ["history.json", "runs"]
     log = load_log(str(store))
     assert [entry["run_id"] for entry in log["runs"]] == ["2026-11-21", "2026-11-22"]
     assert sorted(p.name.split(".")[0] for p in (store / "runs").iterdir()) == ["run_date=2026-11-21", "run_date=2026-11-22"]
