@@ -111,8 +111,8 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
         epilog="Any Apache Beam pipeline option is accepted as well, for example --runner "
         "(default DirectRunner), --direct_num_workers=2 --direct_running_mode=multi_processing "
         "(use both cores locally), or the options of DataflowRunner, FlinkRunner and SparkRunner. "
-        "Exit status: 0 published; 1 published with error rows under --fail-on-errors, or the run failed "
-        "(nothing published); 2 bad usage; 130/143 stopped by Ctrl-C/SIGTERM.",
+        "Exit status: 0 published; 1 published with error rows under --fail-on-errors; 2 bad usage; "
+        "3 the run failed (nothing published); 130/143 stopped by Ctrl-C/SIGTERM.",
         allow_abbrev=False,
     )
     parser.add_argument(
@@ -264,9 +264,7 @@ def resolve_inputs(inputs: list[str]) -> list[InputSpec]:
             try:
                 found = bool(FileSystems.match([spec.pattern], limits=[1])[0].metadata_list)
             except Exception as exc:  # noqa: BLE001 - any file system's error: no client, no network, no access
-                raise UsageError(f"cannot list input {given!r} ({str(exc).splitlines()[0][:300]}); check the path, "
-                                 "and install the extra for its file system (gs://: apache-beam[gcp], s3://: "
-                                 "apache-beam[aws], hdfs://: apache-beam[hadoop])") from exc
+                raise UsageError(f"cannot list input {given!r} ({output.file_system_hint(exc)})") from exc
         if not found and literal:
             raise UsageError(f"input {given!r} is a directory without files; check the path")
         if not found:
@@ -569,6 +567,9 @@ def _manifest(
     }
 
 
+FAILED = 3  # exit status of a run that failed and published nothing (1 is --fail-on-errors')
+
+
 class _Stop(Exception):
     """A run that ends with one line on stderr and an exit status, nothing published."""
 
@@ -591,7 +592,8 @@ def _quiet_beam(config: RunConfig, beam_argv: list[str]) -> list[str]:
 def _execute(config: RunConfig, options: PipelineOptions, staging: str, plan: history.HistoryPlan | None,
              reporter: progress.Reporter):
     """Build and run the pipeline into ``staging``, showing progress; return the result.
-    On Beam's local runner, with its set-up (see ``pipelines.direct_runner``)."""
+    On Beam's local runner, with its set-up (see ``pipelines.direct_runner``); on a
+    distributed one, a job that cannot start or fails is a ``_Stop``."""
     local = runs_locally(options)
     with contextlib.ExitStack() as stack:
         if local:
@@ -603,27 +605,24 @@ def _execute(config: RunConfig, options: PipelineOptions, staging: str, plan: hi
         build(pipeline, config, staging, plan)
         stack.enter_context(progress.watch(reporter, config.inputs, runner_name(options), local,
                                            output.own_paths(config.output)))
-        result = pipeline.run()
-        result.wait_until_finish()
+        try:
+            result = pipeline.run()
+            result.wait_until_finish()
+        except Exception as exc:  # noqa: BLE001 - whatever the runner or its client raised
+            if local or config.verbose:
+                raise  # on a local runner a failure is a bug: its traceback is shown
+            raise _Stop(_job_failed(runner_name(options), exc), FAILED) from exc
     return result
 
 
-def _execute_or_stop(config: RunConfig, options: PipelineOptions, staging: str, plan: history.HistoryPlan | None,
-                     reporter: progress.Reporter):
-    """``_execute``; on a distributed runner, a job that cannot start or that fails
-    ends the run with one line (the runner's message, without the launcher's stack,
-    which ``--verbose`` keeps).  On a local runner a failure is a bug: its traceback
-    is shown."""
-    if runs_locally(options) or config.verbose:
-        return _execute(config, options, staging, plan, reporter)
-    try:
-        return _execute(config, options, staging, plan, reporter)
-    except Exception as exc:  # noqa: BLE001 - whatever the runner or its client raised
-        message = " ".join(str(exc).split())[:2000] or (
-            "no answer in time: is the job endpoint (--job_endpoint, --flink_master, ...) reachable?"
-            if "Timeout" in type(exc).__name__ else "no message")
-        raise _Stop(f"the {runner_name(options)} job failed ({type(exc).__name__}: {message}); nothing was "
-                    "published. Check the runner's options and its own logs; --verbose shows the traceback", 1) from exc
+def _job_failed(runner: str, exc: Exception) -> str:
+    """One line for a distributed job that could not start or failed: the runner's own
+    message, without the launcher's stack (``--verbose`` keeps it)."""
+    message = " ".join(str(exc).split())[:2000] or (
+        "no answer in time: is the job endpoint (--job_endpoint, --flink_master, ...) reachable?"
+        if "Timeout" in type(exc).__name__ else "no message")
+    return (f"the {runner} job failed ({type(exc).__name__}: {message}); nothing was published. Check the runner's "
+            "options and its own logs; --verbose shows the traceback")
 
 
 def _publish(config: RunConfig, staging: str, plan: history.HistoryPlan | None, documents: int,
@@ -635,9 +634,11 @@ def _publish(config: RunConfig, staging: str, plan: history.HistoryPlan | None, 
             publication = output.publish_partition(staging, config.output, run_partition(config.run_date))
         else:
             publication = output.publish(staging, config.output)
+    except output.PartialPublication as exc:
+        raise _Stop(str(exc), FAILED) from exc
     except OSError as exc:
         raise _Stop(f"could not publish into {config.output} ({exc}); nothing was published, "
-                    "the previous output is unchanged", 1) from exc
+                    "the previous output is unchanged", FAILED) from exc
     if plan:
         # Only now, with the run's outputs in place, does the history learn of it.
         if publication:
@@ -648,7 +649,7 @@ def _publish(config: RunConfig, staging: str, plan: history.HistoryPlan | None, 
             publication.undo()
             if isinstance(exc, OSError):
                 raise _Stop(f"could not record the run in the history {config.history} ({exc}); "
-                            "its outputs were taken back, the history and the dataset are as before", 1) from exc
+                            "its outputs were taken back, the history and the dataset are as before", FAILED) from exc
             raise
     if publication:
         publication.published()
@@ -682,7 +683,7 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
             raise _Stop(f"cannot write beside --output {config.output} ({exc.strerror or exc}); "
                         "choose a directory you can write to", 2) from exc
         started, clock = datetime.now(timezone.utc), time.perf_counter()
-        result = _execute_or_stop(config, PipelineOptions(beam_argv), staging, plan, reporter)
+        result = _execute(config, PipelineOptions(beam_argv), staging, plan, reporter)
         output.remove_work_files(staging)
         output.fill_empty_tables(staging, config.run_date)
         files = output.table_files(staging)
@@ -698,6 +699,8 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
         hold_signals()  # publishing, and then reporting it, is never cut short
         _publish(config, staging, plan, rows["documents"], digest)
     except (_Stop, history.HistoryError) as exc:
+        if isinstance(exc.__cause__, output.PartialPublication):
+            staging = None  # what was not copied yet stays, as the message says
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return exc.status if isinstance(exc, _Stop) else 2
     finally:

@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import traceback
 import threading
 from typing import NoReturn
 
@@ -129,8 +130,11 @@ def main(argv: list[str] | None = None) -> None:
         try:
             status = clean_dedup.run(rest, prog="cleanwire run")
         except Exception:
-            if not received:  # a failure, not a stop asked for
-                raise
+            if not received:  # a failure, not a stop asked for: a bug or a runner failure
+                traceback.print_exc()
+                print("cleanwire run: the run failed (traceback above); nothing was published (OUT is unchanged)",
+                      file=sys.stderr)
+                exit_after_run(clean_dedup.FAILED)
             # The stop came inside a stage that Beam ran in this process (the default
             # in_memory mode), which wraps the KeyboardInterrupt in its own error.
             status = None

@@ -37,7 +37,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from cleanwire.params import DedupParams
 from pipelines import output
-from pipelines.output import is_local
+from pipelines.output import is_local, list_paths, remove_tree
 from pipelines.usage import OneLineErrors, iso_date
 from transforms.history import WORK_DIR
 
@@ -193,8 +193,7 @@ def _placement(log: dict, run_id: str) -> tuple[int, int, dict | None, int]:
 
 def _row_files(staging: str) -> list[str]:
     """The run's history row files in ``staging``, sorted by name."""
-    work = FileSystems.join(staging, WORK_DIR)
-    return sorted(m.path for m in FileSystems.match([FileSystems.join(work, "*.parquet")])[0].metadata_list)
+    return list_paths(FileSystems.join(staging, WORK_DIR, "*.parquet"))
 
 
 def documents_digest(staging: str) -> str:
@@ -268,14 +267,7 @@ def commit(plan: HistoryPlan, staging: str, params: DedupParams, documents: int,
            "end_rank": runs[-1]["end_rank"]}
     _write_log(plan.history, log)
     if plan.replaces:
-        _remove_dir(FileSystems.join(plan.history, plan.replaces["dir"]))
-
-
-def _remove_dir(path: str) -> None:
-    if is_local(path):
-        shutil.rmtree(path, ignore_errors=True)
-    elif FileSystems.exists(path):
-        FileSystems.delete([path])
+        remove_tree(FileSystems.join(plan.history, plan.replaces["dir"]))
 
 
 _RETENTION = re.compile(r"^(\d+)d$")

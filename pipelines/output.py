@@ -31,7 +31,8 @@ from transforms.staging import WORK_DIR
 from transforms.write import finish_table, write_parquet
 
 __all__ = [
-    "OutputError", "Publication", "check_output", "exchange", "is_local", "latest_other_run", "lock_output",
+    "OutputError", "PartialPublication", "Publication", "check_output", "exchange", "file_system_hint",
+    "list_paths", "remove_tree", "is_local", "latest_other_run", "lock_output",
     "new_staging", "own_paths", "process_alive", "publish", "publish_partition", "recover_publications", "release_output",
     "remove_abandoned_staging",
     "remove_staging", "remove_work_files", "take_json", "write_manifest",
@@ -91,12 +92,12 @@ def check_output(out: str, partitioned: bool = False) -> None:
     try:  # an object store has no directories: look at the objects under the prefix
         ours = FileSystems.exists(FileSystems.join(out, MANIFEST))
         # Tables without a manifest are a publication that failed midway: cleanwire's too.
-        tables = tuple(FileSystems.join(out, name) + "/" for name in SCHEMAS)
-        foreign = [] if ours else [path for path in _objects(out) if not path.startswith(tables)]
+        tables = [FileSystems.join(out, name) for name in SCHEMAS]
+        foreign = [] if ours else [
+            path for path in _objects(out)
+            if not any(path.rstrip("/") == table or path.startswith(table + "/") for table in tables)]
     except Exception as exc:  # noqa: BLE001 - any client's error (GCS without its client, no network, no credentials)
-        raise OutputError(f"cannot reach --output {out} ({str(exc).splitlines()[0][:300]}); check the path, and "
-                          "install the extra for its file system (gs://: apache-beam[gcp], s3://: apache-beam[aws], "
-                          "hdfs://: apache-beam[hadoop])") from exc
+        raise OutputError(f"cannot reach --output {out} ({file_system_hint(exc)})") from exc
     if foreign:
         raise OutputError(
             f"--output {out} already holds files that are not a cleanwire output (no {MANIFEST}); "
@@ -207,39 +208,58 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+def list_paths(pattern: str) -> list[str]:
+    """The paths Beam's file systems match for ``pattern``, sorted."""
+    return sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
+
+
 def _objects(prefix: str) -> list[str]:
     """Every object under the remote ``prefix`` (an object store has no directories:
     a "directory" is the objects whose names start with it), sorted."""
-    return sorted(m.path for m in FileSystems.match([FileSystems.join(prefix, "**")])[0].metadata_list)
+    return list_paths(FileSystems.join(prefix, "**"))
 
 
-def _remove_tree(path: str) -> None:
-    """Delete a local directory, or every object under a remote prefix."""
+def _has_dirs(path: str) -> bool:
+    """Whether the remote file system of ``path`` has real directories (HDFS) rather
+    than objects under prefixes (GCS, S3)."""
+    return FileSystems.get_filesystem(path).has_dirs()
+
+
+def remove_tree(path: str) -> None:
+    """Delete a local directory, a remote directory, or every object under a remote
+    prefix (where deleting the prefix itself deletes nothing)."""
     if is_local(path):
         shutil.rmtree(path, ignore_errors=True)
+    elif _has_dirs(path):
+        if FileSystems.exists(path):
+            FileSystems.delete([path])
     else:
         objects = _objects(path)
         if objects:
             FileSystems.delete(objects)
 
 
+def file_system_hint(exc: BaseException) -> str:
+    """The first line of ``exc``'s message (its type when it has none) and which extra
+    installs the client of each remote file system, for one-line errors."""
+    first = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
+    return (f"{first}; check the path, and install the extra for its file system (gs://: apache-beam[gcp], "
+            "s3://: apache-beam[aws], hdfs://: apache-beam[hadoop])")
+
+
 def remove_work_files(staging: str) -> None:
     """Delete the run's intermediate partition files before publishing."""
-    _remove_tree(FileSystems.join(staging, WORK_DIR))
+    remove_tree(FileSystems.join(staging, WORK_DIR))
 
 
 def remove_staging(staging: str) -> None:
     """Delete a staging directory left by a failed run."""
-    _remove_tree(staging)
+    remove_tree(staging)
 
 
 def table_files(staging: str) -> dict[str, list[str]]:
     """Parquet files written per table, sorted by name."""
-    found = {}
-    for name in SCHEMAS:
-        pattern = FileSystems.join(staging, name, "*.parquet")
-        found[name] = sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
-    return found
+    return {name: list_paths(FileSystems.join(staging, name, "*.parquet")) for name in SCHEMAS}
 
 
 def fill_empty_tables(staging: str, run_id: str | None = None) -> None:
@@ -286,7 +306,7 @@ class Publication:
         self._planned = [
             {"source": os.path.abspath(source), "target": os.path.abspath(target),
              "aside": os.path.join(self._aside_root, name), "had_previous": os.path.exists(target),
-             "staged_inode": os.stat(source).st_ino}
+             "staged_inode": _identity(source)}
             for source, target, name in moves
         ]
         self._journal = self._out + _JOURNAL_MARK + uuid.uuid4().hex[:12] + ".json"
@@ -406,7 +426,7 @@ def _reverse(move: dict) -> None:
     directory with the staged inode) leaves the target, and the old one is put back."""
     source, target, aside = move["source"], move["target"], move["aside"]
     staged = move.get("staged_inode")
-    if staged is None:  # a journal written before inodes were recorded
+    if staged is None:  # a journal left by cleanwire before 2026-12-07's tenth session (no identity recorded)
         if move["had_previous"] and os.path.exists(aside):
             if os.path.exists(target):
                 shutil.rmtree(target)
@@ -415,7 +435,7 @@ def _reverse(move: dict) -> None:
             shutil.rmtree(target)
         return
     places = [path for path in (target, aside, source) if os.path.lexists(path)]
-    new = next((path for path in places if os.stat(path).st_ino == staged), None)
+    new = next((path for path in places if _identity(path) == staged), None)
     old = next((path for path in places if path != new), None) if move["had_previous"] else None
     if new == target and old == source and exchange(source, target):
         return  # swapped back: the caller drops the new version at the staging path
@@ -423,6 +443,14 @@ def _reverse(move: dict) -> None:
         shutil.rmtree(new)
     if old is not None and old != target:
         os.rename(old, target)
+
+
+# From Linux's <fcntl.h> and <linux/fs.h>: Python's os module has no renameat2.
+def _identity(path: str) -> list[int]:
+    """A directory's device and inode: the same through renames on one file system (a
+    list, as it reads back from the JSON journal)."""
+    status = os.stat(path)
+    return [status.st_dev, status.st_ino]
 
 
 _AT_FDCWD = -100
@@ -486,27 +514,44 @@ def publish_partition(staging: str, out: str, partition: str) -> Publication:
 def publish(staging: str, out: str) -> Publication | None:
     """Swap ``staging`` into place as ``out`` (replacing a previous cleanwire output);
     on a local path, returns the publication to ``finish`` (or ``undo``)."""
-    if not is_local(out):
+    if is_local(out):
+        return Publication(out, _move_plan(staging, out, None)).run()
+    if _has_dirs(out):  # HDFS: a directory rename
+        remove_tree(out)
+        FileSystems.rename([staging], [out])
+    else:
         _publish_objects(staging, out)
-        return None
-    return Publication(out, _move_plan(staging, out, None)).run()
+    return None
 
 
 def _publish_objects(staging: str, out: str) -> None:
     """Publish on an object store (gs://, s3://), where a rename is a copy of each object
-    and nothing is atomic: the old ``manifest.json`` goes first and the new one comes
-    last, so an output is complete exactly when its manifest is there."""
+    and nothing is atomic: the old ``manifest.json`` goes first, the new objects are
+    copied over the old ones, the old ones not replaced are deleted, and the new
+    manifest comes last, so an output is complete exactly when its manifest is there.
+    Raises ``PartialPublication`` once the old output has started to change."""
     out = out.rstrip("/")
     manifest = FileSystems.join(out, MANIFEST)
     old = _objects(out)
-    if manifest in old:
-        FileSystems.delete([manifest])  # from here on, readers can tell the output is incomplete
-    rest = [path for path in old if path != manifest]
-    if rest:
-        FileSystems.delete(rest)
     staged_manifest = FileSystems.join(staging, MANIFEST)
     prefix = staging.rstrip("/") + "/"
-    tables = [path for path in _objects(staging) if path != staged_manifest]
-    if tables:
-        FileSystems.rename(tables, [FileSystems.join(out, path[len(prefix):]) for path in tables])
-    FileSystems.rename([staged_manifest], [manifest])
+    staged = [path for path in _objects(staging) if path != staged_manifest]
+    targets = [FileSystems.join(out, path[len(prefix):]) for path in staged]
+    try:
+        if manifest in old:
+            FileSystems.delete([manifest])  # from here on, readers can tell the output is incomplete
+        if staged:
+            FileSystems.rename(staged, targets)
+        stale = sorted(set(old) - set(targets) - {manifest})
+        if stale:
+            FileSystems.delete(stale)
+        FileSystems.rename([staged_manifest], [manifest])
+    except Exception as exc:
+        raise PartialPublication(
+            f"publishing into {out} failed midway ({file_system_hint(exc)}): {out} has no manifest.json, so it "
+            f"is not a complete output; the run's files that were not copied are kept in {staging}. Run again to "
+            "publish a complete output") from exc
+
+
+class PartialPublication(OSError):
+    """A publication on an object store that failed after the old output began to change."""

@@ -188,3 +188,10 @@ def test_quoted_mail_and_a_link_list_do_not_stop_the_unwrapping():
                   for k in range(1, 6)]
     text = "\n".join(["   " + line for line in textwrap.wrap(_STORY, 76)] + ["", "References", "", *references])
     assert unwrap_hard_wrapped(text).split("\n")[0] == "   " + _STORY.strip()
+
+
+def test_two_spaces_after_a_full_stop_do_not_make_a_line_a_table_row():
+    story = ("The committee met on Tuesday.  It considered the proposal for the new library extension, "
+             "which has been delayed.  ") * 6
+    wrapped = textwrap.fill(story, 72)
+    assert unwrap_hard_wrapped("\n\n".join([wrapped] * 3)).split("\n\n") == [story.strip()] * 3

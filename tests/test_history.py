@@ -205,7 +205,7 @@ def test_a_run_that_cannot_publish_or_commit_leaves_dataset_and_history_as_they_
     monkeypatch.setattr(pipelines.output.os, "rename", pairs_cannot_be_replaced)
     monkeypatch.setattr(pipelines.output, "exchange", pairs_cannot_be_swapped)
     last = _night_patterns(runs / "inputs", json.loads((runs / "nights.json").read_text())[2])
-    assert run([*last, "--output", str(dataset), "--history", str(store), "--run-date", NIGHTS[2], *OPTIONS]) == 1
+    assert run([*last, "--output", str(dataset), "--history", str(store), "--run-date", NIGHTS[2], *OPTIONS]) == 3
     assert "nothing was published, the previous output is unchanged" in capsys.readouterr().err
     monkeypatch.setattr(pipelines.output.os, "rename", rename)
     monkeypatch.setattr(pipelines.output, "exchange", exchange)
@@ -216,7 +216,7 @@ def test_a_run_that_cannot_publish_or_commit_leaves_dataset_and_history_as_they_
         raise PermissionError(1, "Operation not permitted", history)
 
     monkeypatch.setattr(pipelines.history, "_write_log", log_cannot_be_written)
-    assert run([*last, "--output", str(dataset), "--history", str(store), "--run-date", "2026-11-23", *OPTIONS]) == 1
+    assert run([*last, "--output", str(dataset), "--history", str(store), "--run-date", "2026-11-23", *OPTIONS]) == 3
     assert "its outputs were taken back" in capsys.readouterr().err
     assert (_digests(dataset), (store / "history.json").read_bytes()) == before
     assert not list(dataset.rglob("run_date=2026-11-23")) and not list(dataset.rglob(".previous-*"))

@@ -102,7 +102,7 @@ def test_a_run_publishes_to_an_object_store_and_replaces_its_previous_output(tmp
 
 
 @pytest.mark.parametrize("failing", ["a table", "the manifest"])
-def test_an_object_store_output_has_no_manifest_until_every_table_is_there(tmp_path, monkeypatch, failing):
+def test_an_object_store_output_has_no_manifest_until_every_table_is_there(tmp_path, monkeypatch, capsys, failing):
     from pipelines import output
 
     store = tmp_path / "bucket"
@@ -117,8 +117,13 @@ def test_an_object_store_output_has_no_manifest_until_every_table_is_there(tmp_p
         return rename(self, sources, targets)
 
     monkeypatch.setattr(ObjectStoreFileSystem, "rename", interrupted)
-    assert run([str(SEEDS_DIR), "--output", f"{_SCHEME}out", "-q"]) == 1
+    capsys.readouterr()
+    assert run([str(SEEDS_DIR), "--output", f"{_SCHEME}out", "-q"]) == 3
+    err = capsys.readouterr().err
+    assert "failed midway" in err and "has no manifest.json" in err and "unchanged" not in err
     assert not (store / "out" / "manifest.json").exists()  # readers see it is not a complete output
+    kept = [p for p in store.glob("out.cleanwire-staging-*/**/*") if p.is_file()]
+    assert kept and f"kept in {_SCHEME}{kept[0].relative_to(store).parts[0]}" in err  # what was not copied
     monkeypatch.setattr(ObjectStoreFileSystem, "rename", rename)
     output.check_output(f"{_SCHEME}out")  # what is left is cleanwire's: the next run may replace it
     assert run([str(SEEDS_DIR), "--output", f"{_SCHEME}out", "-q"]) == 0

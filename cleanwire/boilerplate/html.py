@@ -64,8 +64,9 @@ __all__ = [
 # noise on a scheduler's stderr.
 logging.getLogger("trafilatura.utils").setLevel(logging.CRITICAL)
 
-# libxml2 stops parsing at 256 levels of nesting, or at this many with its "huge" option:
-# a page of unclosed <div>s or <font>s lost its text past the limit without a word.
+# libxml2 stops parsing at 256 levels of nesting, or at 2,048 with its "huge" option, which
+# cleanwire sets (a page of unclosed <div>s or <font>s lost its text past 256 without a
+# word).  libxml2's own limit: this constant only names it in messages and tests.
 MAX_DEPTH = 2048
 
 RESCUE_SCORE = 1.5
@@ -238,7 +239,9 @@ def load_page(html: str) -> etree._Element | None:
             tree = document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
     except etree.ParserError:  # "Document is empty"
         return None
-    if any(error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT for error in parser.error_log):
+    # libxml2 says "Excessive depth in document" (its error code for it has changed
+    # across versions, and is shared with other limits): the message decides.
+    if any("depth" in error.message.lower() for error in parser.error_log):
         raise PageTooDeep(f"the page nests elements more than {MAX_DEPTH} levels deep (unclosed tags?), the most the "
                           "HTML parser reads; the text past that depth would be lost. Repair the page's markup")
     return tree

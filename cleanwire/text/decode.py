@@ -45,7 +45,7 @@ _C1_OR_SYMBOL_IN_WORD = re.compile(
     # (not ´, which English texts use as an apostrophe: "don´t")
     "[\u0080-\u009f]|[^\W\d_][\u00a4\u00a6\u00a8\u00aa\u00ac\u00af\u00b1-\u00b3\u00b5-\u00b8\u00b9"
     "\u00ba\u00bc-\u00bf\u00d7\u00f7\u0192\u02c6\u02dc\u2020\u2021\u2030\u2039\u203a][^\W\d_]"
-    # ł, ą and ż of Windows-1250 end or start a word as ³, ¹ and ¿; units (m³) are shorter.
+    # ł, ą and ż of Windows-1250 read as ³, ¹ and ¿ after a word's letters; units (m³) are shorter.
     "|[^\W\d_]{3}[\u00b9\u00b3\u00bf]"
 )
 _NON_ASCII = re.compile("[^\x00-\x7f]")
@@ -77,8 +77,9 @@ def _binary_reason(content: bytes) -> str | None:
     sample = content[:_SAMPLE]
     nul = sample.find(b"\0")
     if nul >= 0:
-        return (f"the file holds a NUL byte (at byte {nul}), which text never does: it is binary data, or text "
-                "damaged on the way (remove the NUL bytes to read it)")
+        return (f"the file holds a NUL byte (at byte {nul}), which text never does: it is binary data, text in "
+                "UTF-16 or UTF-32 without a byte-order mark (convert it to UTF-8), or text damaged on the way "
+                "(remove the NUL bytes to read it)")
     controls = len(_CONTROL_BYTES.findall(sample))
     if controls > 0.02 * len(sample):
         return f"the file is binary data, not text ({controls} control bytes in its first {len(sample)})"
@@ -185,7 +186,7 @@ def _undeclared(content: bytes) -> tuple[str, str]:
     if len(_MULTIBYTE_UTF8.findall(content)) * 4 >= len(_HIGH_BYTE.findall(content)):
         return lenient, "utf-8+cp1252"  # mostly valid UTF-8 with a few stray single bytes
     western = lenient  # hardly any valid UTF-8 sequence: this is a Windows-1252 reading
-    if _plausibly_western(western):
+    if _plausibly_western(western[: 4 * _SAMPLE]):  # the prefix detection would read
         return western, "cp1252"
     matches = from_bytes(content[: 4 * _SAMPLE], cp_isolation=_WEB_LEGACY)
     best = matches.best()
@@ -253,9 +254,11 @@ _MIN_WRAPPED_LINES = 8
 # headlines near the width starts every line with a capital).
 _MIN_LOWER_SHARE = 0.4
 _OWN_VERDICT = 4  # continuations a run needs to be judged on its own share
-_QUOTE_MARK = re.compile(r"\s*(?:>\s*)*")
+_LINE_PREFIX = re.compile(r"\s*(?:>\s*)*")  # indentation and mail quote marks
 _LIST_ITEM = re.compile(r"\s*(?:[-*+\u2022\u25aa\u00b7]|\d{1,3}[.)]|[a-zA-Z][.)])\s")
-_ALIGNED = re.compile(r"\S {2,}\S|\t|\|")
+# A table row: a run of spaces after a word or number (two spaces after a full stop are a
+# typing habit, not a column), a tab, or a pipe.
+_ALIGNED = re.compile(r"[^\s.?!:;,\"\u201d\u2019)] {2,}\S|\t|\|")
 
 
 def unwrap_hard_wrapped(text: str) -> str:
@@ -265,8 +268,9 @@ def unwrap_hard_wrapped(text: str) -> str:
 
     A line continues the one before it when its first word would not have fitted on
     that line within the width (that is why the wrapper broke there), both carry the
-    same indentation and mail quote marks (``> ``, dropped from the continuation), and
-    neither is a list item or a table row (runs of spaces, tabs, ``|``).  A run of such
+    same indentation and mail quote marks (``> ``, dropped from the continuation), the
+    continuation is not a list item (an item's own wrapped lines may join it), and
+    neither is a table row (runs of spaces after a word, tabs, ``|``).  A run of such
     continuations is joined only if enough of them start in lower case, as breaks in
     prose do (a run of fewer than ``_OWN_VERDICT`` is judged with the whole text's), so
     a list of headlines is left alone.  Without this, an article wrapped at
@@ -282,7 +286,7 @@ def unwrap_hard_wrapped(text: str) -> str:
     if sum(n >= width - _NEAR_WIDTH for n in lengths) < _NEAR_SHARE * len(lengths):
         return text
     continues = [k > 0 and _continues(lines[k - 1], line, width) for k, line in enumerate(lines)]
-    lower = [line[len(_QUOTE_MARK.match(line).group()):].lstrip()[:1].islower() for line in lines]
+    lower = [line[len(_LINE_PREFIX.match(line).group()):].lstrip()[:1].islower() for line in lines]
     overall = sum(l for l, c in zip(lower, continues) if c) >= _MIN_LOWER_SHARE * max(sum(continues), 1)
     joined = list(continues)
     k = 0
@@ -300,7 +304,7 @@ def unwrap_hard_wrapped(text: str) -> str:
     out: list[str] = []
     for line, join in zip(lines, joined):
         if join:
-            out[-1] = out[-1].rstrip() + " " + line[len(_QUOTE_MARK.match(line).group()):].strip()
+            out[-1] = out[-1].rstrip() + " " + line[len(_LINE_PREFIX.match(line).group()):].strip()
         else:
             out.append(line)
     return "\n".join(out)
@@ -312,7 +316,7 @@ def _continues(previous: str, line: str, width: int) -> bool:
     words = line.split()
     if not words or not previous.strip():
         return False
-    mark, previous_mark = _QUOTE_MARK.match(line).group(), _QUOTE_MARK.match(previous).group()
+    mark, previous_mark = _LINE_PREFIX.match(line).group(), _LINE_PREFIX.match(previous).group()
     if mark != previous_mark or _LIST_ITEM.match(line) or _ALIGNED.search(line.strip()) or _ALIGNED.search(previous.strip()):
         return False
     first = line[len(mark):].split()[0] if line[len(mark):].split() else ""
