@@ -120,7 +120,7 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
         help="files, directories (read recursively, hidden files included) or glob patterns (a name that "
         "exists is taken as it is). One page per file: .txt/.text (scraped text), .html/.htm, and the same with .gz. "
         "Many pages per file: .warc/.warc.gz and .wet/.wet.gz (response and conversion records), "
-        ".jsonl/.jsonl.gz/.ndjson (one JSON object per line). A .txt page that starts with <!DOCTYPE html> or "
+        ".jsonl/.ndjson and the same with .gz (one JSON object per line). A .txt page that starts with <!DOCTYPE html> or "
         "<html is cleaned as HTML, an .html page without tags as text. Other files become error rows. "
         "Default: the bundled seed articles.",
     )
@@ -147,9 +147,10 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
     clean = parser.add_argument_group("cleaning (see the README for why each default)")
     clean.add_argument("--recurring-min-docs", type=int, default=clean_defaults.recurring_min_docs,
                        help="a line is boilerplate of its source when at least this many of the source's documents "
-                       "contain it (default %(default)s) ...")
+                       "contain it (default %(default)s), together with --recurring-min-share")
     clean.add_argument("--recurring-min-share", type=float, default=clean_defaults.recurring_min_share,
-                       help="... and at least this share of them (default %(default)s)")
+                       help="and a line must also be in at least this share of the source's documents "
+                       "(default %(default)s)")
     match = parser.add_argument_group("matching (see the README for why each default)")
     match.add_argument("--ngram", type=int, default=defaults.ngram, help="words per shingle (default %(default)s)")
     match.add_argument("--num-perm", type=int, default=defaults.num_perm,
@@ -183,7 +184,8 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
                        help="bucket size beyond which only the earliest member is paired with the rest (default %(default)s)")
     scale = parser.add_argument_group("scale")
     scale.add_argument("--partition-size", type=positive_int, default=1_000, metavar="N",
-                       help="documents per work unit: a run of D documents is split into D / N range partitions "
+                       help="documents per work unit: a run of D documents is split into ceil(D / N) range "
+                       "partitions (at most --max-partitions) "
                        "and as many shards of keys, pairs and links (default %(default)s)")
     scale.add_argument("--max-partitions", type=positive_int, default=1_024, metavar="N",
                        help="the most partitions a run is split into; beyond it partitions hold more documents "
@@ -199,7 +201,8 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
                       help="date of this run: OUT becomes a dataset root shared by all runs, each run writing "
                       "TABLE/run_date=YYYY-MM-DD/ with a run_id column (a re-run of a date replaces its partition)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show Apache Beam's own log messages")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show Apache Beam's own log messages, and the traceback of a failed distributed job")
     progress.add_options(parser)
     for action in parser._actions:  # noqa: SLF001 - argparse keeps its options here
         if action.option_strings and action.metavar is None and action.type in (int, float):

@@ -25,6 +25,9 @@ def test_input_format_knows_compound_extensions():
     assert input_format("x.WET") == ("wet", ".wet")
     assert input_format("dump.jsonl.gz") == ("jsonl", ".jsonl.gz")
     assert input_format("page.html.gz") == ("html", ".html.gz")
+    # Every single-page and JSONL extension is read gzipped too, as the help says.
+    assert input_format("page.text.gz") == ("text", ".text.gz")
+    assert input_format("feed.ndjson.gz") == ("jsonl", ".ndjson.gz")
     assert input_format("notes.pdf") == (None, ".pdf")
     assert input_format("README") == (None, "")
 

@@ -25,9 +25,9 @@ __all__ = [
 # a decompressing stream.
 FORMATS = {
     ".txt": "text", ".text": "text", ".html": "html", ".htm": "html",
-    ".txt.gz": "text", ".html.gz": "html", ".htm.gz": "html",
+    ".txt.gz": "text", ".text.gz": "text", ".html.gz": "html", ".htm.gz": "html",
     ".warc": "warc", ".warc.gz": "warc", ".wet": "wet", ".wet.gz": "wet",
-    ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".ndjson": "jsonl",
+    ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".ndjson": "jsonl", ".ndjson.gz": "jsonl",
 }
 MULTI_RECORD = frozenset({"warc", "wet", "jsonl"})
 # Formats whose files can be cut at byte offsets and read range by range: JSONL
