@@ -28,7 +28,8 @@ import trafilatura
 
 from cleanwire.boilerplate.html import extract_html_pages
 from cleanwire.boilerplate.text import extract_articles
-from cleanwire.clean import text_lines
+from cleanwire.params import ReadParams
+from cleanwire.text.layout import prepare_plain_text
 from cleanwire.text.decode import decode
 
 _SPACE = re.compile(r"\s+")
@@ -79,7 +80,8 @@ def score(pages: list[dict], outputs: list[str]) -> dict[str, dict[str, float]]:
 def cleanwire_text(pages: list[dict]) -> list[str]:
     """cleanwire's text mode on the text dumps, in batches as the pipeline runs it."""
     return [e.text for k in range(0, len(pages), BATCH)
-            for e in extract_articles([text_lines(p["text"]) for p in pages[k:k + BATCH]])]
+            for e in extract_articles([prepare_plain_text(p["text"], ReadParams.max_line_chars)
+                                          for p in pages[k:k + BATCH]])]
 
 
 def cleanwire_html(pages: list[dict]) -> list[str]:

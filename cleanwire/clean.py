@@ -17,9 +17,10 @@ from cleanwire.boilerplate.text import KEPT, Extraction, extract_articles
 from cleanwire.model import CleanDocument, ErrorRecord, ExtractedDocument, RawDocument, doc_id_for
 from cleanwire.params import ReadParams
 from cleanwire.readers import domain_of, page_format
-from cleanwire.text.decode import DecodeError, decode, unwrap_hard_wrapped, wrap_long_lines
+from cleanwire.text.decode import DecodeError, decode
+from cleanwire.text.layout import prepare_plain_text
 
-__all__ = ["extract_document", "extract_documents", "finish_document", "no_article_text", "text_lines"]
+__all__ = ["extract_document", "extract_documents", "finish_document", "no_article_text"]
 
 
 def no_article_text(uri: str, stage: str, extraction: Extraction, input_format: str) -> ErrorRecord:
@@ -30,13 +31,6 @@ def no_article_text(uri: str, stage: str, extraction: Extraction, input_format: 
         message = (f"no article text was found: all {len(extraction.removed)} text blocks look like page chrome "
                    "(navigation, forms, notices) or recur across the source; check that the input holds an article")
     return ErrorRecord(uri, stage, "NoArticleText", message, input_format)
-
-
-def text_lines(text: str, max_line_chars: int = ReadParams.max_line_chars) -> str:
-    """A plain-text page as the block classifier reads it: hard-wrapped lines joined into
-    paragraphs (``unwrap_hard_wrapped``), lines longer than ``max_line_chars`` broken at a
-    space (``wrap_long_lines``)."""
-    return wrap_long_lines(unwrap_hard_wrapped(text), max_line_chars)
 
 
 def extract_documents(raws: list[RawDocument], max_line_chars: int = ReadParams.max_line_chars) -> list[ExtractedDocument | ErrorRecord]:
@@ -69,7 +63,7 @@ def extract_documents(raws: list[RawDocument], max_line_chars: int = ReadParams.
             pages[len(results)] = (raw, text, encoding)
             results.append(None)
         else:
-            texts[len(results)] = (raw, text_lines(text, max_line_chars), encoding)
+            texts[len(results)] = (raw, prepare_plain_text(text, max_line_chars), encoding)
             results.append(None)
     extractions = extract_articles([text for _, text, _ in texts.values()])
     extractions += extract_html_pages([(text, raw.url) for raw, text, _ in pages.values()])

@@ -31,6 +31,7 @@ from typing import IO
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from pipelines.output import is_local
 from transforms import progress as worker_progress
 from transforms.read import InputSpec, local_matches
 
@@ -193,7 +194,7 @@ def _count_local_inputs(inputs: list[InputSpec], exclude: tuple[str, ...] = ()) 
     them; ``None`` when an input is remote (counting it could take long)."""
     found: set[str] = set()
     for spec in inputs:
-        if "://" in spec.pattern:
+        if not is_local(spec.pattern):
             return None
         found.update(path for path, _ in local_matches(spec, exclude))
     return len(found)

@@ -3,7 +3,8 @@ import textwrap
 
 import pytest
 
-from cleanwire.text.decode import DecodeError, decode, repair_mojibake, unwrap_hard_wrapped
+from cleanwire.text.decode import DecodeError, decode, repair_mojibake
+from cleanwire.text.layout import unwrap_hard_wrapped
 from pipelines.clean_dedup import SEEDS_DIR
 
 
@@ -135,14 +136,14 @@ def _hard_wrapped(text: str, width: int) -> str:
 @pytest.mark.parametrize("width", [72, 80])
 def test_an_article_hard_wrapped_at_a_terminal_width_is_cleaned_as_the_unwrapped_one(width):
     from cleanwire.boilerplate.text import extract_articles
-    from cleanwire.clean import text_lines
+    from cleanwire.text.layout import prepare_plain_text
 
     for seed in sorted(SEEDS_DIR.glob("*.txt")):
         text = seed.read_text(encoding="utf-8")
         wrapped = _hard_wrapped(text, width)
         assert wrapped != text and max(len(line) for line in wrapped.split("\n")) <= width
-        expected = extract_articles([text_lines(text)])[0].paragraphs
-        assert extract_articles([text_lines(wrapped)])[0].paragraphs == expected
+        expected = extract_articles([prepare_plain_text(text, 20_000)])[0].paragraphs
+        assert extract_articles([prepare_plain_text(wrapped, 20_000)])[0].paragraphs == expected
 
 
 def test_texts_that_are_not_hard_wrapped_are_left_as_they_are():

@@ -22,7 +22,8 @@ from cleanwire.boilerplate.features import END_MARKERS, line_hashes
 from cleanwire.boilerplate.text import KEPT, METADATA, REMOVED, extract_article, extract_articles
 from cleanwire.dedup.shingling import KIND_CODES, shingle_document
 from cleanwire.minhash.signatures import shingle_hashes
-from cleanwire.text.decode import DecodeError, decode, wrap_long_lines
+from cleanwire.text.decode import DecodeError, decode
+from cleanwire.text.layout import wrap_long_lines
 from cleanwire.text.normalize import fold_quotes, normalize_line, normalize_text
 from cleanwire.text.segment import CLAUSE, QUOTE, SENTENCE, paragraphs, quote_spans, segment, sentences
 from cleanwire.text.tokens import index_text, match_tokens

@@ -15,7 +15,7 @@ from cleanwire.readers import (
     read_ranges,
 )
 from cleanwire.readers import jsonl, warc
-from cleanwire.text.decode import wrap_long_lines
+from cleanwire.text.layout import wrap_long_lines
 
 FIELDS = jsonl.parse_fields("")
 

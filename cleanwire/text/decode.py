@@ -9,7 +9,7 @@ import ftfy
 from charset_normalizer import from_bytes
 from ftfy.badness import is_bad
 
-__all__ = ["DecodeError", "decode", "repair_mojibake", "unwrap_hard_wrapped", "wrap_long_lines"]
+__all__ = ["DecodeError", "decode", "repair_mojibake"]
 
 _BOMS = [
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
@@ -219,105 +219,3 @@ def _plausibly_western(text: str) -> bool:
         return False
     letters = sum(ch.isalpha() for ch in text)
     return sum(ch.isalpha() for ch in _NON_ASCII.findall(text)) <= _MAX_ACCENTED_SHARE * letters
-
-
-def wrap_long_lines(text: str, max_chars: int) -> str:
-    """Break every line longer than ``max_chars`` at the last space before the limit
-    (or at the limit when there is none), so no line exceeds it.  No character other
-    than the replaced space is lost."""
-    if max_chars < 1 or all(len(line) <= max_chars for line in text.split("\n")):
-        return text
-    out = []
-    for line in text.split("\n"):
-        while len(line) > max_chars:
-            cut = line.rfind(" ", 0, max_chars + 1)
-            if cut <= 0:
-                out.append(line[:max_chars])
-                line = line[max_chars:]
-            else:
-                out.append(line[:cut])
-                line = line[cut + 1:]
-        out.append(line)
-    return "\n".join(out)
-
-
-# A text is taken as hard-wrapped when 98 % of its prose lines (three words or more: not
-# a link list's URLs) fit in a width in this range and at least a tenth of them come
-# within 15 characters of it (full-page dumps are mostly short chrome lines, so the share
-# is low; unwrapped dumps have longer paragraph lines).
-_WRAP_WIDTHS = (40, 110)
-_NEAR_WIDTH = 15
-_NEAR_SHARE = 0.1
-_MIN_WRAPPED_LINES = 8
-# A run of lines that would be joined is wrapped prose only if this share of its
-# continuation lines starts in lower case (a break falls mid-sentence; a list of
-# headlines near the width starts every line with a capital).
-_MIN_LOWER_SHARE = 0.4
-_OWN_VERDICT = 4  # continuations a run needs to be judged on its own share
-_LINE_PREFIX = re.compile(r"\s*(?:>\s*)*")  # indentation and mail quote marks
-_LIST_ITEM = re.compile(r"\s*(?:[-*+\u2022\u25aa\u00b7]|\d{1,3}[.)]|[a-zA-Z][.)])\s")
-# A table row: a run of spaces after a word or number (two spaces after a full stop are a
-# typing habit, not a column), a tab, or a pipe.
-_ALIGNED = re.compile(r"[^\s.?!:;,\"\u201d\u2019)] {2,}\S|\t|\|")
-
-
-def unwrap_hard_wrapped(text: str) -> str:
-    """Join the lines of a text hard-wrapped at a fixed width (``lynx -dump``, ``w3m``,
-    mail and text exports at 72 to 80 columns) back into paragraphs; any other text is
-    returned unchanged.
-
-    A line continues the one before it when its first word would not have fitted on
-    that line within the width (that is why the wrapper broke there), both carry the
-    same indentation and mail quote marks (``> ``, dropped from the continuation), the
-    continuation is not a list item (an item's own wrapped lines may join it), and
-    neither is a table row (runs of spaces after a word, tabs, ``|``).  A run of such
-    continuations is joined only if enough of them start in lower case, as breaks in
-    prose do (a run of fewer than ``_OWN_VERDICT`` is judged with the whole text's), so
-    a list of headlines is left alone.  Without this, an article wrapped at
-    72 columns reads as a column of short lines, which the block classifier takes for
-    chrome: about a fifth of its text was lost."""
-    lines = text.split("\n")
-    lengths = sorted(len(line.rstrip()) for line in lines if len(line.split()) >= 3)
-    if len(lengths) < _MIN_WRAPPED_LINES:
-        return text
-    width = lengths[int(0.98 * (len(lengths) - 1))]
-    if not _WRAP_WIDTHS[0] <= width <= _WRAP_WIDTHS[1]:
-        return text
-    if sum(n >= width - _NEAR_WIDTH for n in lengths) < _NEAR_SHARE * len(lengths):
-        return text
-    continues = [k > 0 and _continues(lines[k - 1], line, width) for k, line in enumerate(lines)]
-    lower = [line[len(_LINE_PREFIX.match(line).group()):].lstrip()[:1].islower() for line in lines]
-    overall = sum(l for l, c in zip(lower, continues) if c) >= _MIN_LOWER_SHARE * max(sum(continues), 1)
-    joined = list(continues)
-    k = 0
-    while k < len(lines):  # decide run by run; a short run (a paragraph of a few lines) as the text does
-        if not continues[k]:
-            k += 1
-            continue
-        end = k
-        while end < len(lines) and continues[end]:
-            end += 1
-        prose = sum(lower[k:end]) >= _MIN_LOWER_SHARE * (end - k) if end - k >= _OWN_VERDICT else overall
-        if not prose:
-            joined[k:end] = [False] * (end - k)
-        k = end
-    out: list[str] = []
-    for line, join in zip(lines, joined):
-        if join:
-            out[-1] = out[-1].rstrip() + " " + line[len(_LINE_PREFIX.match(line).group()):].strip()
-        else:
-            out.append(line)
-    return "\n".join(out)
-
-
-def _continues(previous: str, line: str, width: int) -> bool:
-    """Whether ``line`` may be the wrapped continuation of ``previous`` (see
-    ``unwrap_hard_wrapped``)."""
-    words = line.split()
-    if not words or not previous.strip():
-        return False
-    mark, previous_mark = _LINE_PREFIX.match(line).group(), _LINE_PREFIX.match(previous).group()
-    if mark != previous_mark or _LIST_ITEM.match(line) or _ALIGNED.search(line.strip()) or _ALIGNED.search(previous.strip()):
-        return False
-    first = line[len(mark):].split()[0] if line[len(mark):].split() else ""
-    return bool(first) and len(previous.rstrip()) + 1 + len(first) > width
