@@ -119,7 +119,9 @@ class DedupParams:
         for name in ("passage_bands_rows", "doc_bands_rows"):
             value = getattr(self, name)
             if value is not None and (min(value) < 1 or value[0] * value[1] > self.num_perm):
-                raise ValueError(f"{name} {value[0]}x{value[1]} needs 1 to num_perm ({self.num_perm}) permutations")
+                raise ValueError(f"{name.removesuffix('_rows')} {value[0]}x{value[1]} uses {value[0] * value[1]} "
+                                 f"permutations; it needs at least 1 band and 1 row, and at most num_perm "
+                                 f"({self.num_perm}) permutations")
         if self.passage_min_band_hits > self.passage_bands[0] or self.doc_min_band_hits > self.doc_bands[0]:
             raise ValueError("min band hits cannot exceed the number of bands")
         if min(self.passage_min_band_hits, self.doc_min_band_hits) < 1:

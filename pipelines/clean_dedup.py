@@ -312,8 +312,9 @@ def _as_options(message: str, parser: argparse.ArgumentParser) -> str:
     """``message`` with each parameter named as the option that sets it
     (``passage_jaccard`` becomes ``--passage-jaccard``)."""
     options = {action.dest: action.option_strings[-1] for action in parser._actions if action.option_strings}  # noqa: SLF001
-    names = sorted(({f.name for f in fields(DedupParams)} | {f.name for f in fields(CleanParams)}) & options.keys(),
-                   key=len, reverse=True)
+    parameters = {f.name for f in fields(DedupParams)} | {f.name for f in fields(CleanParams)}
+    parameters |= {name.removesuffix("_rows") for name in parameters}  # passage_bands_rows is --passage-bands
+    names = sorted(parameters & options.keys(), key=len, reverse=True)
     return re.sub(rf"(?<![-\w])({'|'.join(names)})(?!\w)", lambda m: options[m.group(1)], message)
 
 

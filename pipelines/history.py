@@ -54,6 +54,11 @@ class HistoryError(Exception):
     """The history cannot be used as asked; the message says why and what to do."""
 
 
+def _shown(value) -> str:
+    """A matching parameter as the command line writes it (bands as ``24x2``)."""
+    return "x".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
 def matching_key(params: DedupParams) -> dict:
     """The parameters that a history's signatures and shingles depend on: every run
     that uses a history must share them."""
@@ -154,8 +159,12 @@ def plan_run(history: str, run_id: str, params: DedupParams) -> HistoryPlan:
     already used ranks after the history's end)."""
     log = load_log(history)
     if log["matching"] is not None and log["matching"] != matching_key(params):
+        ours = matching_key(params)
+        differences = ", ".join(
+            f"{name.replace('_', '-')}: history {_shown(log['matching'].get(name))}, this run {_shown(ours.get(name))}"
+            for name in sorted(set(ours) | set(log["matching"])) if log["matching"].get(name) != ours.get(name))
         raise HistoryError(
-            f"the history {history} was built with {log['matching']}, this run uses {matching_key(params)}; "
+            f"the history {history} was built with other matching options ({differences}); "
             "run with the history's options, or give a new --history directory"
         )
     runs = log["runs"]

@@ -394,3 +394,8 @@ def test_a_distributed_job_that_cannot_start_ends_in_one_line(tmp_path, capsys):
     assert status == 3 and err.count("\n") == 1
     assert "the PortableRunner job failed (FutureTimeoutError: no answer in time" in err and "--verbose" in err
     assert not (tmp_path / "o").exists() and not list(tmp_path.glob("o.cleanwire-staging-*"))
+
+
+def test_bands_that_need_more_permutations_than_there_are_say_how_many(capsys):
+    err = _usage_error(capsys, [str(SEEDS_DIR), "-o", "out/x", "--passage-bands", "17x3"])
+    assert "--passage-bands 17x3 uses 51 permutations" in err and "--num-perm (48)" in err

@@ -426,3 +426,13 @@ def test_a_dataset_root_takes_runs_of_its_own_history_only(runs, tmp_path, capsy
     for night in NIGHTS[:2]:
         assert run([inputs, "--output", str(plain), "--run-date", night, *OPTIONS]) == 0
     assert "made with no --history" in refused("--output", str(plain), "--run-date", NIGHTS[2], "--history", str(tmp_path / "s"))
+
+
+def test_a_run_with_other_matching_options_is_told_which_differ(runs):
+    from cleanwire.params import DedupParams
+
+    with pytest.raises(HistoryError) as refused:
+        plan_run(str(runs / "store"), "2026-11-23", DedupParams(ngram=4, min_words=5, passage_bands_rows=(12, 2)))
+    message = str(refused.value)
+    assert "ngram: history 3, this run 4" in message and "passage-bands: history 24x2, this run 12x2" in message
+    assert "seed" not in message and "{" not in message
