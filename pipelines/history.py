@@ -225,10 +225,12 @@ def check_commit(plan: HistoryPlan, documents: int, digest: str | None = None) -
     if plan.replaces and plan.later_runs:
         before = plan.replaces.get("documents_digest")
         if plan.replaces["documents"] != documents or (before and digest and before != digest):
+            committed = plan.replaces["documents"]
+            how = (f"it has {documents:,} documents, the committed run {committed:,}" if committed != documents
+                   else f"it has the same number of documents ({documents:,}), but not the same documents")
             raise HistoryError(
                 f"run {plan.run_id} is followed by {plan.later_runs} later run(s) that link to its documents, and "
-                f"this re-run's documents differ from those committed ({documents} against "
-                f"{plan.replaces['documents']}, or the same number with other content); re-run it with the input it "
+                f"this re-run's documents differ from those committed ({how}); re-run it with the input it "
                 "had, or start a new --history directory"
             )
     _check_unchanged(plan)

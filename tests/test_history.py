@@ -436,3 +436,14 @@ def test_a_run_with_other_matching_options_is_told_which_differ(runs):
     message = str(refused.value)
     assert "ngram: history 3, this run 4" in message and "passage-bands: history 24x2, this run 12x2" in message
     assert "seed" not in message and "{" not in message
+
+
+def test_a_rerun_followed_by_later_runs_says_how_its_documents_differ(runs):
+    from cleanwire.params import DedupParams
+
+    first_night = plan_run(str(runs / "store"), NIGHTS[0], DedupParams())  # two later runs link to it
+    committed = first_night.replaces["documents"]
+    with pytest.raises(HistoryError, match=f"it has {committed + 1:,} documents, the committed run {committed:,}"):
+        check_commit(first_night, committed + 1)
+    with pytest.raises(HistoryError, match=f"same number of documents \\({committed:,}\\), but not the same"):
+        check_commit(first_night, committed, "0" * 32)
