@@ -192,6 +192,13 @@ def test_report_command_refuses_a_directory_that_is_not_an_output(tmp_path):
     assert not (tmp_path / "report.html").exists()
 
 
+def test_report_of_a_single_run_with_a_date_says_to_leave_the_date_out(json_run):
+    out, _ = json_run
+    result = subprocess.run([CLEANWIRE, "report", str(out), "--run-date", "2026-11-22"], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "output of a single run" in result.stderr and "leave out --run-date" in result.stderr
+
+
 def test_report_command_help_explains_every_option():
     result = subprocess.run([CLEANWIRE, "report", "--help"], capture_output=True, text=True)
     assert result.returncode == 0

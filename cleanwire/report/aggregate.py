@@ -184,6 +184,9 @@ def load_manifest(out: str, run_date: str | None = None) -> dict:
     run = run_files(out, run_date)
     path = run.manifest
     if not os.path.isfile(path):
+        if run_date is not None and os.path.isfile(os.path.join(out, MANIFEST)):
+            raise NotAnOutputError(f"{out} is the output of a single run, which has no dates; "
+                                   "leave out --run-date")
         if run_date is not None:
             dates = dated_runs(out)
             raise NotAnOutputError(f"{out} holds no complete run of {run_date}; its runs: {', '.join(dates) or 'none'}")
