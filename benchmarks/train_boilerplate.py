@@ -46,11 +46,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse
 import trafilatura
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -102,6 +98,10 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = L
 def fit_trees(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> TreeEnsemble:
     """Gradient-boosted trees (``TREES``) for log-odds of ``y``, exported as a
     ``TreeEnsemble``; checks that the export scores ``x`` as scikit-learn does."""
+    # scikit-learn (the bench extra) only when training, so that --help works without it.
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
+
     model = HistGradientBoostingClassifier(**TREES, early_stopping=False, random_state=0)
     with threadpool_limits(1):  # one thread: the same sums in the same order on every machine
         model.fit(x, y.astype(int), sample_weight=weight)
@@ -131,6 +131,8 @@ def fit_trees(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> TreeEnsemble:
 
 def lexicon_matrix(table: BlockTable) -> scipy.sparse.csr_matrix:
     """The lexicon's input rows for the blocks of ``table`` (``lexical_entries``)."""
+    import scipy.sparse
+
     rows, buckets, values = lexical_entries(table, LEXICON_BUCKETS)
     return scipy.sparse.csr_matrix((values, (rows, buckets)), shape=(table.features.shape[0], LEXICON_BUCKETS))
 
@@ -138,6 +140,10 @@ def lexicon_matrix(table: BlockTable) -> scipy.sparse.csr_matrix:
 def fit_lexicon(examples: list[dict]) -> Lexicon:
     """The lexicon of ``examples`` (``label_page`` results): a weighted L2-penalised
     logistic regression on ``lexicon_matrix`` rows."""
+    import scipy.sparse
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
     x = scipy.sparse.vstack([lexicon_matrix(e["table"]) for e in examples], format="csr")
     y = np.concatenate([e["labels"] for e in examples]) > 0.5
     weight = np.concatenate([e["weights"] for e in examples])

@@ -327,7 +327,8 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
     args = parser.parse_args(own_argv)
     # Remote file systems (hdfs://, s3://) take their settings from the pipeline options:
     # the inputs and the output are checked before any pipeline exists.
-    FileSystems.set_options(PipelineOptions(beam_argv))
+    beam_options = PipelineOptions(beam_argv)
+    FileSystems.set_options(beam_options)
     try:
         params = DedupParams(
             ngram=args.ngram, num_perm=args.num_perm, seed=args.seed, min_words=args.min_words,
@@ -352,7 +353,7 @@ def parse_args(argv: list[str] | None = None, prog: str = "cleanwire run") -> tu
             quiet=args.quiet, verbose=args.verbose, log_format=args.log_format, history=args.history,
             run_date=args.run_date or (datetime.now(timezone.utc).date().isoformat() if args.history else None),
         )
-        runner = runner_name(PipelineOptions(beam_argv))
+        runner = runner_name(beam_options)
         if runner in ("DataflowRunner", "TestDataflowRunner") and output.is_local(config.output):
             raise output.OutputError(
                 f"--output {config.output} is a local path, which {runner}'s workers cannot write to; "
