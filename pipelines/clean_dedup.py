@@ -33,7 +33,7 @@ import cleanwire
 from cleanwire.params import CleanParams, DedupParams, ReadParams
 from cleanwire.readers.jsonl import FIELDS, parse_fields
 from pipelines import history, memory, output, progress
-from pipelines.cli import exit_after_run, hold_signals, signal_received
+from pipelines.cli import hold_signals, signal_received
 from pipelines.usage import OneLineErrors, iso_date, positive_int
 from pipelines.direct_runner import (
     avoid_data_plane_stalls, private_temp_dir, runner_name, runs_locally, send_inputs_in_chunks, worker_environment,
@@ -713,7 +713,12 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
             output.remove_staging(staging)
         output.release_output(config.output, lock)  # a killed run's lock goes with its process
     partition = run_partition(config.run_date) if config.run_date else ""
-    progress.summarise(reporter, manifest, config.output, os.path.join(config.output, "passages", partition))
+    try:
+        progress.summarise(reporter, manifest, config.output, FileSystems.join(config.output, "passages", partition)
+                           if partition else FileSystems.join(config.output, "passages"))
+    except Exception as exc:  # noqa: BLE001 - the output is published: say so, whatever went wrong after
+        print(f"{prog}: warning: {config.output} was published, but the summary could not be shown "
+              f"({type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:300]})", file=sys.stderr)
     if signal_received():
         print(f"{prog}: interrupted while publishing, which was let finish: {config.output} holds this run's "
               "complete output", file=sys.stderr)
@@ -729,8 +734,11 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire run") -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m pipelines.clean_dedup``: :func:`run`, then exit with its status."""
-    exit_after_run(run(argv, prog="python -m pipelines.clean_dedup"))
+    """``python -m pipelines.clean_dedup``: the same as ``cleanwire run`` (its signal
+    handling and exit statuses included)."""
+    from pipelines.cli import main as cleanwire  # the CLI imports this module
+
+    cleanwire(["run", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

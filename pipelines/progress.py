@@ -28,10 +28,12 @@ import threading
 import time
 from typing import IO
 
+import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
 
-from pipelines.output import is_local
+from pipelines.output import is_local, list_paths
 from transforms import progress as worker_progress
 from transforms.read import InputSpec, local_matches
 
@@ -309,10 +311,16 @@ class watch:  # noqa: N801 - used as a context manager, named like one
 
 
 def _clusters(passages: str) -> int:
-    """Distinct passage clusters in the passages dataset ``passages``: one column read,
-    counted by pyarrow."""
-    column = ds.dataset(passages, format="parquet").to_table(columns=["cluster_id"])["cluster_id"]
-    return int(pc.count_distinct(column).as_py())  # count_distinct skips nulls
+    """Distinct passage clusters in the passages dataset ``passages`` (a local or remote
+    directory of Parquet files, read through Beam's file systems with the run's
+    options): one column read, file by file, counted by pyarrow."""
+    distinct = []
+    for path in list_paths(FileSystems.join(passages, "*.parquet")):
+        with FileSystems.open(path) as handle:
+            distinct.append(pc.unique(pq.read_table(handle, columns=["cluster_id"])["cluster_id"]))
+    if not distinct:
+        return 0
+    return int(pc.count_distinct(pa.chunked_array(distinct, type=distinct[0].type)).as_py())  # nulls skipped
 
 
 def summarise(reporter: Reporter, manifest: dict, out: str, passages: str | None = None) -> None:
