@@ -537,9 +537,9 @@ def _publish_objects(staging: str, out: str) -> None:
     prefix = staging.rstrip("/") + "/"
     staged = [path for path in _objects(staging) if path != staged_manifest]
     targets = [FileSystems.join(out, path[len(prefix):]) for path in staged]
+    if manifest in old:
+        FileSystems.delete([manifest])  # from here on, readers can tell the output is incomplete
     try:
-        if manifest in old:
-            FileSystems.delete([manifest])  # from here on, readers can tell the output is incomplete
         if staged:
             FileSystems.rename(staged, targets)
         stale = sorted(set(old) - set(targets) - {manifest})
@@ -547,10 +547,11 @@ def _publish_objects(staging: str, out: str) -> None:
             FileSystems.delete(stale)
         FileSystems.rename([staged_manifest], [manifest])
     except Exception as exc:
+        reason = " ".join((str(exc).splitlines() or [""])[0].split())[:200] or "no message"
         raise PartialPublication(
-            f"publishing into {out} failed midway ({file_system_hint(exc)}): {out} has no manifest.json, so it "
-            f"is not a complete output; the run's files that were not copied are kept in {staging}. Run again to "
-            "publish a complete output") from exc
+            f"publishing into {out} failed midway ({type(exc).__name__}: {reason}): {out} has no manifest.json, so it "
+            f"is not a complete output; the run's files that were not copied are kept in {staging} (delete them "
+            "once a run has published again). Run again to publish a complete output") from exc
 
 
 class PartialPublication(OSError):
