@@ -196,3 +196,23 @@ def test_two_spaces_after_a_full_stop_do_not_make_a_line_a_table_row():
              "which has been delayed.  ") * 6
     wrapped = textwrap.fill(story, 72)
     assert unwrap_hard_wrapped("\n\n".join([wrapped] * 3)).split("\n\n") == [story.strip()] * 3
+
+
+def test_rules_csv_rows_and_hanging_list_items_keep_their_shape():
+    body = textwrap.wrap(_STORY, 72)
+    rule = "=" * 72
+    text = "\n".join(["THE WEEKLY BRIEF -- Issue 214 -- 7 June 2024", rule, "", *body])
+    assert unwrap_hard_wrapped(text).split("\n")[:3] == ["THE WEEKLY BRIEF -- Issue 214 -- 7 June 2024", rule, ""]
+    rows = ["name,colour,origin,description"] + [
+        f"fruit{k},red,kazakhstan,a crisp round fruit eaten raw or cooked in pies and sauces number {k}" for k in range(9)]
+    assert unwrap_hard_wrapped("\n".join([*body, "", *rows])).split("\n")[-len(rows):] == rows
+    item = textwrap.wrap(_STORY, 72, initial_indent="  - ", subsequent_indent="    ")
+    assert unwrap_hard_wrapped("\n".join([*body, "", *item])).split("\n")[-1] == "  - " + _STORY.strip()
+
+
+def test_two_spaces_after_a_closing_quote_are_not_a_column():
+    story = ("He told the committee 'it is time to decide.'  Then the meeting closed after a long debate "
+             "about the budget and the design.  ") * 6
+    wrapped = textwrap.fill(story, 72)
+    joined = unwrap_hard_wrapped(wrapped)
+    assert "\n" not in joined and joined.split() == story.split()  # (a break ate a double space)

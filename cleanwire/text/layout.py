@@ -45,14 +45,17 @@ _NEAR_SHARE = 0.1
 _MIN_WRAPPED_LINES = 8
 # A run of lines that would be joined is wrapped prose only if this share of its
 # continuation lines starts in lower case (a break falls mid-sentence; a list of
-# headlines near the width starts every line with a capital).
-_MIN_LOWER_SHARE = 0.4
+# headlines near the width starts every line with a capital; German prose, with its
+# capitalised nouns, has a third to a half).
+_MIN_LOWER_SHARE = 0.25
 _OWN_VERDICT = 4  # continuations a run needs to be judged on its own share
 _LINE_PREFIX = re.compile(r"\s*(?:>\s*)*")  # indentation and mail quote marks
 _LIST_ITEM = re.compile(r"\s*(?:[-*+\u2022\u25aa\u00b7]|\d{1,3}[.)]|[a-zA-Z][.)])\s")
-# A table row: a run of spaces after a word or number (two spaces after a full stop are a
-# typing habit, not a column), a tab, or a pipe.
-_ALIGNED = re.compile(r"[^\s.?!:;,\"\u201d\u2019)] {2,}\S|\t|\|")
+# A table row: a run of spaces after a word or number (two spaces after a full stop or a
+# closing quote are a typing habit, not a column), a tab, a pipe; or a CSV row.
+_ALIGNED = re.compile(r"[^\s.?!:;,\"'*\u201d\u2019)] {2,}\S|\t|\|")
+_CSV_SEPARATOR = re.compile(r"[,;](?=[^\s\d])")  # prose puts a space after a comma; numbers (1,234) do not count
+_WORD = re.compile(r"[^\W_]")
 
 
 def unwrap_hard_wrapped(text: str) -> str:
@@ -107,11 +110,14 @@ def unwrap_hard_wrapped(text: str) -> str:
 def _continues(previous: str, line: str, width: int) -> bool:
     """Whether ``line`` may be the wrapped continuation of ``previous`` (see
     ``unwrap_hard_wrapped``)."""
-    words = line.split()
-    if not words or not previous.strip():
+    if not _WORD.search(line) or not _WORD.search(previous):  # blank, or a rule of ==== or ----
         return False
     mark, previous_mark = _LINE_PREFIX.match(line).group(), _LINE_PREFIX.match(previous).group()
-    if mark != previous_mark or _LIST_ITEM.match(line) or _ALIGNED.search(line.strip()) or _ALIGNED.search(previous.strip()):
+    item = _LIST_ITEM.match(previous)
+    hanging = item is not None and mark == " " * len(item.group())  # "  - item" then "    more of it"
+    if (mark != previous_mark and not hanging) or _LIST_ITEM.match(line):
         return False
-    first = line[len(mark):].split()[0] if line[len(mark):].split() else ""
-    return bool(first) and len(previous.rstrip()) + 1 + len(first) > width
+    if any(_ALIGNED.search(text.strip()) or len(_CSV_SEPARATOR.findall(text)) >= 3 for text in (line, previous)):
+        return False
+    first = line[len(mark):].split()
+    return bool(first) and len(previous.rstrip()) + 1 + len(first[0]) > width
