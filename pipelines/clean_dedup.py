@@ -576,7 +576,8 @@ FAILED = 3  # exit status of a run that failed and published nothing (1 is --fai
 
 
 class _Stop(Exception):
-    """A run that ends with one line on stderr and an exit status, nothing published."""
+    """A run that ends with one line on stderr and an exit status (its message says
+    what, if anything, was published)."""
 
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)

@@ -512,8 +512,10 @@ def publish_partition(staging: str, out: str, partition: str) -> Publication:
 
 
 def publish(staging: str, out: str) -> Publication | None:
-    """Swap ``staging`` into place as ``out`` (replacing a previous cleanwire output);
-    on a local path, returns the publication to ``finish`` (or ``undo``)."""
+    """Swap ``staging`` into place as ``out`` (replacing a previous cleanwire output):
+    on a local path with an atomic exchange, returning the publication to ``finish``
+    (or ``undo``); on HDFS with a directory rename; on an object store object by object
+    (``_publish_objects``)."""
     if is_local(out):
         return Publication(out, _move_plan(staging, out, None)).run()
     if _has_dirs(out):  # HDFS: a directory rename
