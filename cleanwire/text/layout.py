@@ -48,7 +48,7 @@ _MIN_WRAPPED_LINES = 8
 # headlines near the width starts every line with a capital; German prose, with its
 # capitalised nouns, has a third to a half).
 _MIN_LOWER_SHARE = 0.25
-_OWN_VERDICT = 4  # continuations a run needs to be judged on its own share
+_OWN_VERDICT = 4  # continuations a run needs to be judged by its share; a shorter one must end a sentence
 _LINE_PREFIX = re.compile(r"\s*(?:>\s*)*")  # indentation and mail quote marks
 _LIST_ITEM = re.compile(r"\s*(?:[-*+\u2022\u25aa\u00b7]|\d{1,3}[.)]|[a-zA-Z][.)])\s")
 # A table row: a run of spaces after a word or number (two spaces after a full stop or a
@@ -56,6 +56,7 @@ _LIST_ITEM = re.compile(r"\s*(?:[-*+\u2022\u25aa\u00b7]|\d{1,3}[.)]|[a-zA-Z][.)]
 _ALIGNED = re.compile(r"[^\s.?!:;,\"'*\u201d\u2019)] {2,}\S|\t|\|")
 _CSV_SEPARATOR = re.compile(r"[,;](?=[^\s\d])")  # prose puts a space after a comma; numbers (1,234) do not count
 _WORD = re.compile(r"[^\W_]")
+_ENDS_SENTENCE = re.compile(r"[.!?:\u2026][\"'\u201c\u201d\u2018\u2019\u00ab\u00bb\u2039\u203a)\]]*\s*$")
 
 
 def unwrap_hard_wrapped(text: str) -> str:
@@ -69,8 +70,11 @@ def unwrap_hard_wrapped(text: str) -> str:
     continuation is not a list item (an item's own wrapped lines may join it), and
     neither is a table row (runs of spaces after a word, tabs, ``|``).  A run of such
     continuations is joined only if enough of them start in lower case, as breaks in
-    prose do (a run of fewer than ``_OWN_VERDICT`` is judged with the whole text's), so
-    a list of headlines is left alone.  Without this, an article wrapped at
+    prose do, so a list of headlines is left alone; a run of fewer than ``_OWN_VERDICT``
+    joins only if it ends a sentence, as a paragraph does (a headline and its byline, a
+    caption and its credit, a short list do not).  A line that starts with a link or a
+    label (``HOST:``, ``Photograph:``) never continues another, nor does one that follows
+    a line running well past the width.  Without this, an article wrapped at
     72 columns reads as a column of short lines, which the block classifier takes for
     chrome: about a fifth of its text was lost."""
     lines = text.split("\n")
@@ -84,18 +88,21 @@ def unwrap_hard_wrapped(text: str) -> str:
         return text
     continues = [k > 0 and _continues(lines[k - 1], line, width) for k, line in enumerate(lines)]
     lower = [line[len(_LINE_PREFIX.match(line).group()):].lstrip()[:1].islower() for line in lines]
-    overall = sum(l for l, c in zip(lower, continues) if c) >= _MIN_LOWER_SHARE * max(sum(continues), 1)
     joined = list(continues)
     k = 0
-    while k < len(lines):  # decide run by run; a short run (a paragraph of a few lines) as the text does
+    while k < len(lines):  # decide run by run
         if not continues[k]:
             k += 1
             continue
         end = k
         while end < len(lines) and continues[end]:
             end += 1
-        prose = sum(lower[k:end]) >= _MIN_LOWER_SHARE * (end - k) if end - k >= _OWN_VERDICT else overall
-        if not prose:
+        if end - k >= _OWN_VERDICT:  # a paragraph of several lines: prose if enough breaks are mid-sentence
+            if sum(lower[k:end]) < _MIN_LOWER_SHARE * (end - k):
+                joined[k:end] = [False] * (end - k)
+        elif not _ENDS_SENTENCE.search(lines[end - 1]):
+            # A few lines that do not end a sentence: a headline and its byline, a
+            # caption and its credit, a short list, not the end of a paragraph.
             joined[k:end] = [False] * (end - k)
         k = end
     out: list[str] = []
@@ -120,4 +127,9 @@ def _continues(previous: str, line: str, width: int) -> bool:
     if any(_ALIGNED.search(text.strip()) or len(_CSV_SEPARATOR.findall(text)) >= 3 for text in (line, previous)):
         return False
     first = line[len(mark):].split()
-    return bool(first) and len(previous.rstrip()) + 1 + len(first[0]) > width
+    if not first or first[0].startswith(("http://", "https://", "www.")) or first[0].endswith(":"):
+        return False  # a link, or a label that starts a block ("HOST:", "Photograph:")
+    # A wrapped line does not run past the width (a percentile, so a little is allowed);
+    # the next one starts with the word that did not fit on it.
+    length = len(previous.rstrip())
+    return length <= width + _NEAR_WIDTH and length + 1 + len(first[0]) > width
