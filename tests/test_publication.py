@@ -25,6 +25,13 @@ def _dir(path: Path, files: dict[str, str]) -> Path:
     return path
 
 
+def _staged(staging: Path) -> Path:
+    """A staged dated run: every table's (and the manifests') new partition under ``staging``."""
+    for name in (*SCHEMAS, MANIFESTS):
+        _dir(staging / name, {"part-0": f"new {name}"})
+    return staging
+
+
 def _killed_after(publication: output.Publication, moves: int, state: str = "moving") -> None:
     """What a process killed after ``moves`` of its moves leaves on disk."""
     publication._write_journal(state)
@@ -58,9 +65,7 @@ def test_a_dated_partition_killed_midway_is_all_old_again_unless_its_history_rec
     root = tmp_path / "root"
     for name in (*SCHEMAS, MANIFESTS):
         _dir(root / name / partition, {"part-0": f"old {name}"})
-    staging = tmp_path / "root.cleanwire-staging-y"
-    for name in (*SCHEMAS, MANIFESTS):
-        _dir(staging / name, {"part-0": f"new {name}"})
+    staging = _staged(tmp_path / "root.cleanwire-staging-y")
     before = _tree(root)
     publication = output.Publication(str(root), output._move_plan(str(staging), str(root), partition))
     _killed_after(publication, 2)
@@ -68,8 +73,7 @@ def test_a_dated_partition_killed_midway_is_all_old_again_unless_its_history_rec
     assert output.recover_publications(str(root)) == []
     assert _tree(root) == before and not Path(publication._aside_root).exists()
     # Killed while recording itself in its history: kept if and only if the history holds the run.
-    for name in (*SCHEMAS, MANIFESTS):
-        _dir(staging / name, {"part-0": f"new {name}"})
+    _staged(staging)
     publication = output.Publication(str(root), output._move_plan(str(staging), str(root), partition))
     publication.run()
     publication.committing({"dir": "/h", "run_id": "2026-11-22", "digest": "d"})
@@ -178,9 +182,7 @@ def test_a_first_output_killed_while_moving_in_is_removed_at_the_next_run(tmp_pa
 def test_a_first_dated_partition_killed_midway_is_gone_at_the_next_run(tmp_path):
     partition = "run_date=2026-11-22"
     root = _dir(tmp_path / "root", {f"{name}/run_date=2026-11-21/part-0": "other" for name in (*SCHEMAS, MANIFESTS)})
-    staging = tmp_path / "root.cleanwire-staging-y"
-    for name in (*SCHEMAS, MANIFESTS):
-        _dir(staging / name, {"part-0": f"new {name}"})
+    staging = _staged(tmp_path / "root.cleanwire-staging-y")
     before = _tree(root)
     publication = output.Publication(str(root), output._move_plan(str(staging), str(root), partition))
     _killed_after(publication, 3)
