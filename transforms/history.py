@@ -140,8 +140,8 @@ def _id_keys(doc_ids: list[str]) -> np.ndarray:
     return np.array([int(doc_id[:8], 16) for doc_id in doc_ids], dtype=np.uint32)
 
 
-class _RunIdsFn(beam.CombineFn):
-    """The run's document ids -> a bit filter of them (see ``cleanwire.dedup.keyfilter``).
+class _IdFilterFn(beam.CombineFn):
+    """Document ids -> a bit filter of them (see ``cleanwire.dedup.keyfilter``).
 
     Ids wait in a list and enter the filter a few thousand at a time, so the filter's
     numpy work is not paid per document, and its 16 MB are only allocated for bundles
@@ -201,9 +201,11 @@ class _SkipCommittedFn(beam.DoFn):
     def setup(self) -> None:
         self.stats = StageStats(COMMITTED)
 
-    def process(self, element: tuple[str, RawDocument], committed: dict):
+    def process(self, element: tuple[str, RawDocument], committed_filter: np.ndarray, committed):
         doc_id, raw = element
-        if doc_id in committed:
+        # The filter answers most documents (new ones) without a look-up in the side
+        # input, which a distributed runner serves key by key.
+        if has_keys(committed_filter, 0, _id_keys([doc_id]))[0] and any(committed[doc_id]):
             self.stats.count("documents")
             self.stats.count(f"inputs_{raw.input_format}")
             return
@@ -219,7 +221,9 @@ class SkipCommittedDocuments(beam.PTransform):
     It is set aside and counted (stage ``committed``, per input format).  The history
     files' ids are read one file per element and only those the run's ids may share
     (a bit filter of them) are kept, so the exact look-up the documents meet is about
-    as large as the number of documents read again."""
+    as large as the number of documents read again.  Those are looked up key by key
+    (``AsMultiMap``, which runners serve lazily), not held as one dict by every worker:
+    a folder that accumulates a year of scrapes is read again whole every night."""
 
     def __init__(self, files, bits: int = DEFAULT_BITS) -> None:
         super().__init__()
@@ -228,13 +232,16 @@ class SkipCommittedDocuments(beam.PTransform):
 
     def expand(self, raws):
         keyed = raws | "Ids" >> beam.Map(lambda raw: (doc_id_for(raw.uri, raw.content), raw))  # hashed once
-        run_ids = keyed | "IdsOnly" >> beam.Keys() | "IdFilter" >> beam.CombineGlobally(_RunIdsFn(self._bits))
+        run_ids = keyed | "IdsOnly" >> beam.Keys() | "IdFilter" >> beam.CombineGlobally(_IdFilterFn(self._bits))
         committed = (
             raws.pipeline
             | "HistoryFiles" >> beam.Create(self._paths)
             | "CommittedIds" >> beam.ParDo(_CommittedIdsFn(), beam.pvalue.AsSingleton(run_ids))
         )
-        return keyed | "Skip" >> beam.ParDo(_SkipCommittedFn(), beam.pvalue.AsDict(committed))
+        committed_filter = (committed | "CommittedOnly" >> beam.Keys()
+                            | "CommittedFilter" >> beam.CombineGlobally(_IdFilterFn(self._bits)))
+        return keyed | "Skip" >> beam.ParDo(
+            _SkipCommittedFn(), beam.pvalue.AsSingleton(committed_filter), beam.pvalue.AsMultiMap(committed))
 
 
 def history_table(docs: pa.Table, run_id: str, later_passages: np.ndarray, later_docs: np.ndarray) -> pa.Table:
