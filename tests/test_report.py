@@ -265,3 +265,36 @@ def test_quiet_run_prints_nothing(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "" and result.stderr == ""
+
+
+# --- characters the page must not carry raw ---------------------------------------------------
+
+def _sneaky_data() -> ReportData:
+    """Values as scraped data and file names bring them: a NUL, a right-to-left override
+    left open, bidi isolates and marks, and a lone surrogate (a file name that is not UTF-8)."""
+    source = "S\x00\u202eevil"
+    doc = DocRef("d" * 32, source, "/data/x\udcffy.txt", None, "T\u2067itle\u200f\x07", None, 0)
+    other = DocRef("e" * 32, "plain", "/data/b.txt", None, None, None, 1)
+    members = [Member(doc, 0, "sentence", "The minister said \u202dtoday.", True, 1.0, None),
+               Member(other, 0, "sentence", "The minister said today.", False, 0.9, "jaccard")]
+    return ReportData(
+        manifest={"counts": {"documents": 2}, "inputs": ["/data/x\udcffy.txt"], "parameters": {}, "stages": {}},
+        sources=[SourceRow(source, 1, 10, 5, 4, 1, 1), SourceRow("plain", 1, 10, 5, 4, 1, 1)], source_count=2,
+        clusters=1, clustered_passages=2, largest=[Cluster("c1", 2, 2, members)],
+        samples=[SampleDocument(doc, "kept \u061c", 6, ["removed \u2066x"], 1)],
+        errors=[("read", "DecodeError", 1, "/data/x\udcffy.txt", "bad \u202ebyte")],
+    )
+
+
+def test_controls_bidi_controls_and_surrogates_are_shown_escaped_everywhere_charts_included():
+    html = render(_sneaky_data())
+    html.encode("utf-8")  # a lone surrogate would fail here
+    hidden = ["\x00", "\x07", "\u202e", "\u202d", "\u2066", "\u2067", "\u200f", "\u061c", "\udcff"]
+    assert not [c for c in hidden if c in html]
+    tree = lxml.html.fromstring(html)
+    charts = "".join(lxml.html.tostring(svg, encoding="unicode") for svg in tree.xpath('//*[local-name()="svg"]'))
+    assert "S\\x00\\u202eevil" in charts  # the per-source charts' labels
+    assert "S\\x00\\u202eevil" in _text(tree.xpath('//table[@class="sources"]')[0])
+    assert "x\\udcffy.txt" in html and "T\\u2067itle\\u200f\\x07" in html
+    # The link still points at the file: its name's bytes, percent-encoded.
+    assert "file:///data/x%FFy.txt" in tree.xpath("//a/@href")

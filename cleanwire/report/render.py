@@ -10,21 +10,14 @@ in the data cannot load anything by itself.
 from __future__ import annotations
 
 import os
-from html import escape as _html_escape
 from urllib.parse import quote, urlsplit
 
 from cleanwire.report.aggregate import Cluster, DocRef, Histogram, ReportData
 from cleanwire.report.diff import Segment, compare
+from cleanwire.report.markup import escape
 from cleanwire.report.svg import bar_chart, hbar_chart
-from cleanwire.text.normalize import printable
 
-__all__ = ["document_href", "render"]
-
-
-def escape(text: str) -> str:
-    """``text`` for HTML: markup characters escaped, control characters (which raw
-    input can carry into error messages) written as visible escapes."""
-    return _html_escape(printable(text))
+__all__ = ["document_href", "escape", "render"]
 
 _CSS = """
 :root{--ink:#1d2330;--muted:#5b6475;--line:#dde1e8;--soft:#f5f7fa;--accent:#3b6ea8;--mark:#ffe08a}
@@ -81,7 +74,8 @@ def document_href(uri: str, url: str | None) -> str | None:
         if candidate and urlsplit(candidate).scheme.lower() in ("http", "https"):
             return candidate
     if uri and uri.startswith("/"):
-        return "file://" + quote(uri)
+        # A file name that is not UTF-8 holds surrogates (surrogateescape): its bytes.
+        return "file://" + quote(uri, errors="surrogateescape")
     return None
 
 

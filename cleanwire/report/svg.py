@@ -2,14 +2,15 @@
 
 Hand-written rather than a plotting library: two chart kinds, a few dozen lines, no
 dependency, and the output is plain text that is the same for the same numbers.  Every
-label passes through ``html.escape`` (source names come from scraped input).  Each bar
+label passes through the report's ``escape`` (source names come from scraped input).  Each bar
 carries a ``<title>``, so a browser shows its exact value on hover.
 """
 
 from __future__ import annotations
 
-from html import escape
 from typing import Callable
+
+from cleanwire.report.markup import escape
 
 __all__ = ["PALETTE", "bar_chart", "hbar_chart"]
 
