@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 import time
 import webbrowser
@@ -11,9 +12,14 @@ from pathlib import Path
 
 from pipelines.usage import OneLineErrors, iso_date, positive_int
 
-__all__ = ["build_parser", "run", "write_report"]
+__all__ = ["CannotWriteError", "build_parser", "run", "write_report"]
 
 REPORT = "report.html"
+
+
+class CannotWriteError(Exception):
+    """The report could not be written where it was to go; the message says where and
+    what to do."""
 
 
 def build_parser(prog: str = "cleanwire report") -> argparse.ArgumentParser:
@@ -26,9 +32,16 @@ def build_parser(prog: str = "cleanwire report") -> argparse.ArgumentParser:
         "the most cross-source passage clusters with the differing words marked, near-duplicate documents, a sample "
         "of removed boilerplate and distributions. What it shows is bounded (top clusters, aggregates), so the page "
         "stays small and fast for runs of any size; the same OUT always gives the same file.",
+        epilog="The report is written through a temporary file and a rename: a reader never sees half a page, and "
+        "the next report of the same run replaces it. Exit status: 0 when the report was written; 2 with one line "
+        "on stderr for bad usage, an OUT that is not a complete, readable cleanwire output, or a report that "
+        "cannot be written there (give --output); 1 for an unexpected failure (a bug: please report it).",
         allow_abbrev=False,
     )
     parser.add_argument("out", metavar="OUT", help="the --output directory of a finished `cleanwire run`")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="write the report to FILE instead (a directory: FILE/report.html), for an OUT you "
+                        "cannot or would rather not write in")
     parser.add_argument("--run-date", metavar="YYYY-MM-DD", type=iso_date,
                         help="when OUT is a dataset root of dated runs (--run-date, --history): the run to show "
                         "(default: the latest); its report is written beside its manifest, "
@@ -44,20 +57,35 @@ def build_parser(prog: str = "cleanwire report") -> argparse.ArgumentParser:
     return parser
 
 
-def write_report(out: str, *, run_date: str | None = None, top: int = 20, members: int = 8, samples: int = 5) -> Path:
+def write_report(
+    out: str, *, run_date: str | None = None, top: int = 20, members: int = 8, samples: int = 5,
+    output: str | os.PathLike | None = None,
+) -> Path:
     """Render the report of the cleanwire output ``out`` (with ``run_date``, that dated
-    run of the dataset root ``out``) and write it beside the run's manifest as
-    ``report.html`` (through a temporary file and a rename, so a reader never sees half a
-    page); return its path.  Raises ``NotAnOutputError`` when ``out`` is not a
-    cleanwire output."""
+    run of the dataset root ``out``) and write it to ``output`` (a directory: there as
+    ``report.html``), by default beside the run's manifest as ``report.html``; return its
+    path.  Raises ``NotAnOutputError`` when ``out`` is not a readable cleanwire output and
+    ``CannotWriteError`` when the file cannot be written (nothing is left behind)."""
     from cleanwire.report.aggregate import collect, run_files
     from cleanwire.report.render import render
 
     html = render(collect(out, run_date=run_date, top=top, members=members, samples=samples))
-    path = Path(run_files(out, run_date).manifest).with_name(REPORT)
-    partial = path.with_name(f".{REPORT}.partial")
-    partial.write_text(html, encoding="utf-8")
-    os.replace(partial, path)
+    if output is None:
+        path = Path(run_files(out, run_date).manifest).with_name(REPORT)
+    else:
+        path = Path(output) / REPORT if os.path.isdir(output) else Path(output)
+    # A temporary name of its own in the same directory, then a rename: a reader never sees
+    # half a page, and two reports written at once never write into each other's file.
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
+    try:
+        with open(partial, "x", encoding="utf-8") as handle:
+            handle.write(html)
+        os.replace(partial, path)
+    except OSError as exc:
+        hint = "" if output is not None else "; write it elsewhere with --output FILE"
+        raise CannotWriteError(f"cannot write the report to {path}: {exc.strerror or exc}{hint}") from exc
+    finally:
+        partial.unlink(missing_ok=True)
     return path
 
 
@@ -71,8 +99,9 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire report") -> int:
     dates = dated_runs(args.out)
     run_date = args.run_date or (dates[-1] if dates else None)
     try:
-        path = write_report(args.out, run_date=run_date, top=args.top, members=args.members, samples=args.samples)
-    except NotAnOutputError as exc:
+        path = write_report(args.out, run_date=run_date, top=args.top, members=args.members, samples=args.samples,
+                            output=args.output)
+    except (NotAnOutputError, CannotWriteError) as exc:
         parser.error(str(exc))
     if not args.quiet:
         size = path.stat().st_size

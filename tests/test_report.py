@@ -298,3 +298,63 @@ def test_controls_bidi_controls_and_surrogates_are_shown_escaped_everywhere_char
     assert "x\\udcffy.txt" in html and "T\\u2067itle\\u200f\\x07" in html
     # The link still points at the file: its name's bytes, percent-encoded.
     assert "file:///data/x%FFy.txt" in tree.xpath("//a/@href")
+
+
+@pytest.fixture(scope="module")
+def undecodable_run(tmp_path_factory) -> Path:
+    """A run of one file whose name is not UTF-8: its manifest lists it with a surrogate,
+    and its only row is the read error (an errors-only run)."""
+    base = tmp_path_factory.mktemp("undecodable")
+    name = base / "in" / "x\udcffy.txt"  # the byte 0xff, as Python decodes file names
+    name.parent.mkdir()
+    name.write_bytes(next(SEEDS_DIR.glob("000_*.txt")).read_bytes())
+    result = subprocess.run([CLEANWIRE, "run", str(name), "--output", str(base / "out"), "--quiet"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return base / "out"
+
+
+def test_report_of_a_file_name_that_is_not_utf8_shows_it_escaped(undecodable_run):
+    result = subprocess.run([CLEANWIRE, "report", str(undecodable_run)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in undecodable_run.iterdir()) == [
+        "documents", "errors", "manifest.json", "pairs", "passages", "report.html"]
+    tree = lxml.html.fromstring((undecodable_run / "report.html").read_bytes())
+    assert [c.text_content() for c in tree.xpath('//section[@id="run"]//ul/li/code')] == [
+        str(undecodable_run.parent / "in" / "x\\udcffy.txt")]
+
+
+def test_a_report_that_cannot_be_written_says_where_and_leaves_nothing(json_run, tmp_path):
+    out, _ = json_run
+    before = sorted(p.name for p in out.iterdir())
+    blocked = tmp_path / "report.html"  # a directory where the file would go: no write, even as root
+    (blocked / "keep").mkdir(parents=True)
+    result = subprocess.run([CLEANWIRE, "report", str(out), "--output", str(tmp_path / "missing" / "r.html")],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert f"cannot write the report to {tmp_path}/missing/r.html: No such file or directory" in result.stderr
+    result = subprocess.run([CLEANWIRE, "report", str(out), "-o", str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert f"cannot write the report to {blocked}: Is a directory" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]  # no partial file left
+    assert sorted(p.name for p in out.iterdir()) == before
+
+
+def test_report_output_option_writes_the_page_elsewhere(json_run, tmp_path):
+    out, _ = json_run
+    target = tmp_path / "seeds.html"
+    result = subprocess.run([CLEANWIRE, "report", str(out), "--output", str(target)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"cleanwire: wrote {target} ")
+    assert target.read_bytes() == write_report(str(out)).read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seeds.html"]
+
+
+def test_write_report_never_leaves_its_temporary_file(json_run, tmp_path, monkeypatch):
+    import cleanwire.report.render as render_module
+
+    out, _ = json_run
+    monkeypatch.setattr(render_module, "render", lambda data: "\udcff")  # cannot be encoded: fails mid-write
+    with pytest.raises(UnicodeEncodeError):
+        write_report(str(out), output=tmp_path / "r.html")
+    assert list(tmp_path.iterdir()) == []
