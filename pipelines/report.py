@@ -91,7 +91,7 @@ def write_report(
 
 def run(argv: list[str] | None = None, prog: str = "cleanwire report") -> int:
     """Run the command; return the exit status (2 with a one-line message on bad usage)."""
-    from cleanwire.report.aggregate import NotAnOutputError, dated_runs
+    from cleanwire.report.aggregate import IncompleteRunError, NotAnOutputError, dated_runs
 
     parser = build_parser(prog)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
@@ -101,6 +101,11 @@ def run(argv: list[str] | None = None, prog: str = "cleanwire report") -> int:
     try:
         path = write_report(args.out, run_date=run_date, top=args.top, members=args.members, samples=args.samples,
                             output=args.output)
+    except IncompleteRunError as exc:
+        others = [d for d in dates if d != run_date]
+        # The latest run was chosen for the user: it may be the one still being written.
+        hint = f"; or report an earlier run with --run-date {others[-1]}" if others and not args.run_date else ""
+        parser.error(f"{exc}{hint}")
     except (NotAnOutputError, CannotWriteError) as exc:
         parser.error(str(exc))
     if not args.quiet:

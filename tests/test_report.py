@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -12,7 +13,9 @@ import lxml.html
 import pyarrow.parquet as pq
 import pytest
 
-from cleanwire.report.aggregate import Cluster, DocRef, Member, ReportData, SourceRow, SampleDocument, collect
+from cleanwire.report.aggregate import (
+    Cluster, DocRef, Member, ReportData, SampleDocument, SourceRow, collect, manifest_problem,
+)
 from cleanwire.report.diff import changed_words, compare, word_diff
 from cleanwire.report.render import document_href, render
 from pipelines.report import write_report
@@ -358,3 +361,98 @@ def test_write_report_never_leaves_its_temporary_file(json_run, tmp_path, monkey
     with pytest.raises(UnicodeEncodeError):
         write_report(str(out), output=tmp_path / "r.html")
     assert list(tmp_path.iterdir()) == []
+
+
+# --- outputs the report cannot read -------------------------------------------------------------
+
+def _report(out) -> subprocess.CompletedProcess:
+    return subprocess.run([CLEANWIRE, "report", str(out)], capture_output=True, text=True)
+
+
+def _one_line_usage_error(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 2 and result.stdout == "", result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    return result.stderr
+
+
+@pytest.mark.parametrize("edit, says", [
+    (lambda m: m.update(schema_version="2"), "its schema_version is '2' (written by cleanwire "),
+    (lambda m: m.pop("schema_version"), "it has no schema_version"),
+    (lambda m: m.update(wall_seconds=None), "wall_seconds is null, not a number"),
+    (lambda m: m["stages"]["read"].update(files={}), "stages.read.files is an object, not a number"),
+    (lambda m: m["stages"]["read"].update(cpu_seconds=None), "stages.read.cpu_seconds is null, not a number"),
+    (lambda m: m.update(inputs="/x/y"), "inputs is a string, not a list of strings"),
+    (lambda m: m["counts"].update(documents="2"), "counts.documents is a string, not a whole number"),
+    (lambda m: m.update(run={"run_id": None, "history": "h"}), "run.history is a string, not an object"),
+])
+def test_a_manifest_the_report_cannot_read_is_named_with_its_field(json_run, tmp_path, edit, says):
+    out, _ = json_run
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    assert manifest_problem(manifest) is None
+    edit(manifest)
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    assert says in manifest_problem(manifest)
+    stderr = _one_line_usage_error(_report(copy))
+    assert f"{copy}/manifest.json cannot be reported: {says}" in stderr
+
+
+def test_damaged_or_missing_parquet_files_are_named(json_run, tmp_path):
+    out, _ = json_run
+    corrupt, emptied, no_pairs = tmp_path / "corrupt", tmp_path / "emptied", tmp_path / "no_pairs"
+    for copy in (corrupt, emptied, no_pairs):
+        shutil.copytree(out, copy)
+    (corrupt / "documents" / "part-00000.parquet").write_text("x\n")
+    stderr = _one_line_usage_error(_report(corrupt))
+    assert f"{corrupt}/documents/part-00000.parquet cannot be read as Parquet (" in stderr
+    for file in (emptied / "passages").iterdir():
+        file.unlink()
+    stderr = _one_line_usage_error(_report(emptied))
+    assert f"{emptied}/passages/part-00000.parquet is missing (1 of the 1 files of the run's passages)" in stderr
+    shutil.rmtree(no_pairs / "pairs")  # the report does not read pairs
+    assert _report(no_pairs).returncode == 0
+
+
+# --- dated runs with a history ------------------------------------------------------------------
+
+NIGHTS = ("2026-03-01", "2026-03-02", "2026-03-03")
+
+
+@pytest.fixture(scope="module")
+def dated_root(tmp_path_factory) -> Path:
+    """Three nightly runs with a history of a generated corpus, split by publication day:
+    later nights republish and quote stories whose canonical documents and passages are
+    in earlier nights' partitions."""
+    from benchmarks.make_corpus import generate
+    from pipelines.clean_dedup import run
+
+    base = tmp_path_factory.mktemp("dated")
+    generate(90, 1, str(base / "corpus"))
+    dated = []
+    for path in sorted((base / "corpus" / "text").rglob("*.txt")):
+        day = next((line.strip()[:10] for line in path.read_text().splitlines()[:6]
+                    if line.strip()[:4].isdigit() and line.strip()[4:5] == "-"), None)
+        if day:  # undated pages come last in canonical order, which no nightly split reproduces
+            dated.append((day, path))
+    dated.sort()
+    for k, night in enumerate(NIGHTS):
+        part = dated[k * len(dated) // 3:(k + 1) * len(dated) // 3]
+        assert run([*(str(p) for _, p in part), "--output", str(base / "root"), "--history", str(base / "store"),
+                    "--run-date", night, "--quiet"]) == 0
+    return base / "root"
+
+
+def test_a_dated_run_with_a_table_partition_missing_is_named_with_its_date(dated_root, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(dated_root, root)
+    shutil.rmtree(root / "pairs" / f"run_date={NIGHTS[1]}")  # not read by the report
+    result = subprocess.run([CLEANWIRE, "report", str(root), "--run-date", NIGHTS[1], "-q"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    shutil.rmtree(root / "passages" / f"run_date={NIGHTS[2]}")
+    stderr = _one_line_usage_error(_report(root))
+    assert (f"{root} lacks passages/run_date={NIGHTS[2]}/, the passages of the run of {NIGHTS[2]}; rerun cleanwire "
+            f"to rewrite it; or report an earlier run with --run-date {NIGHTS[1]}") in stderr
+    given = root / "manifests" / f"run_date={NIGHTS[1]}"
+    stderr = _one_line_usage_error(_report(given))
+    assert f"it is one run's directory of the dataset root {root}: give that, with --run-date {NIGHTS[1]}" in stderr

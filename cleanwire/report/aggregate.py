@@ -19,19 +19,27 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
-from schemas import MANIFEST, MANIFESTS, SCHEMAS, run_partition
+from schemas import MANIFEST, MANIFESTS, SCHEMA_VERSION, SCHEMAS, run_partition
 
 __all__ = [
-    "Cluster", "DocRef", "DocumentGroup", "Histogram", "Member", "NotAnOutputError", "ReportData", "RunFiles",
-    "SampleDocument", "SourceRow", "collect", "dated_runs", "load_manifest", "run_files",
+    "Cluster", "DocRef", "DocumentGroup", "Histogram", "IncompleteRunError", "Member", "NotAnOutputError",
+    "ReportData", "RunFiles", "SampleDocument", "SourceRow", "collect", "dated_runs", "load_manifest",
+    "manifest_problem", "run_files",
 ]
 
 TABLES = tuple(SCHEMAS)
+# The tables the report reads: a run whose pairs are gone can still be reported.
+READ = ("documents", "passages", "errors")
 
 
 class NotAnOutputError(Exception):
     """The directory is not a complete cleanwire output; the message says what is missing."""
+
+
+class IncompleteRunError(NotAnOutputError):
+    """The run's manifest is there but a table it needs is missing or cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -175,14 +183,103 @@ def run_files(out: str, run_date: str | None = None) -> RunFiles:
                     {name: os.path.join(out, name, partition) for name in TABLES})
 
 
+def _json_type(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {str: "a string", list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_strings(value) -> bool:
+    return isinstance(value, list) and all(isinstance(x, str) for x in value)
+
+
+def _expect(path: str, value, ok, expected: str) -> str | None:
+    return None if ok(value) else f"{path} is {_json_type(value)}, not {expected}"
+
+
+def manifest_problem(manifest) -> str | None:
+    """What in ``manifest`` (a parsed manifest.json) the report cannot read, naming the
+    field, or None when it can read all it uses."""
+    if not isinstance(manifest, dict):
+        return f"it holds {_json_type(manifest)}, not an object"
+    version = manifest.get("schema_version")
+    if version is None:
+        return "it has no schema_version: not a cleanwire manifest, or a damaged one; rerun cleanwire to rewrite the output"
+    if version != SCHEMA_VERSION:
+        written = f" (written by cleanwire {manifest['cleanwire_version']})" if isinstance(manifest.get("cleanwire_version"), str) else ""
+        return (f"its schema_version is {version!r}{written}, and this cleanwire reads schema_version "
+                f"{SCHEMA_VERSION!r} only; report the run with the cleanwire that wrote it")
+    is_object = lambda v: isinstance(v, dict)  # noqa: E731
+    checks = [
+        _expect("counts", manifest.get("counts"), is_object, "an object"),
+        _expect("wall_seconds", manifest.get("wall_seconds"), _is_number, "a number"),
+        _expect("inputs", manifest.get("inputs"), _is_strings, "a list of strings"),
+        _expect("beam_options", manifest.get("beam_options", []), _is_strings, "a list of strings"),
+        _expect("parameters", manifest.get("parameters", {}), is_object, "an object"),
+        _expect("stages", manifest.get("stages", {}), is_object, "an object"),
+        _expect("versions", manifest.get("versions", {}), is_object, "an object"),
+        _expect("run", manifest.get("run"), lambda v: v is None or isinstance(v, dict), "an object"),
+        _expect("tables", manifest.get("tables", {}), is_object, "an object"),
+        _expect("started", manifest.get("started", ""), lambda v: isinstance(v, str), "a string"),
+    ]
+    problem = next((c for c in checks if c), None) or _field_problem(manifest)
+    return f"{problem}; rerun cleanwire to rewrite the output" if problem else None
+
+
+def _field_problem(manifest: dict) -> str | None:
+    """The first nested field of ``manifest`` (its top-level fields checked) of the wrong type."""
+    for name, value in manifest["counts"].items():
+        if not (isinstance(value, int) and not isinstance(value, bool)):
+            return f"counts.{name} is {_json_type(value)}, not a whole number"
+    for stage, stats in manifest.get("stages", {}).items():
+        if not isinstance(stats, dict):
+            return f"stages.{stage} is {_json_type(stats)}, not an object"
+        for name, value in stats.items():
+            if not _is_number(value):
+                return f"stages.{stage}.{name} is {_json_type(value)}, not a number"
+    for name, files in manifest.get("tables", {}).items():
+        if not _is_strings(files):
+            return f"tables.{name} is {_json_type(files)}, not a list of strings"
+    run = manifest.get("run") or {}
+    checks = [
+        _expect("run.run_id", run.get("run_id"), lambda v: v is None or isinstance(v, str), "a string"),
+        _expect("run.history", run.get("history"), lambda v: v is None or isinstance(v, dict), "an object"),
+    ]
+    history = run.get("history") if isinstance(run.get("history"), dict) else {}
+    checks.append(_expect("run.history.dir", history.get("dir"), lambda v: v is None or isinstance(v, str), "a string"))
+    return next((c for c in checks if c), None)
+
+
+def _run_dir_hint(out: str) -> str:
+    """For a dated run's own directory (ROOT/manifests/run_date=D, ROOT/documents/run_date=D)
+    given as OUT: what to give instead; else ''."""
+    name = os.path.basename(os.path.normpath(out))
+    prefix = run_partition("")
+    if not name.startswith(prefix):
+        return ""
+    root = os.path.dirname(os.path.dirname(os.path.normpath(out))) or "."
+    return f"; it is one run's directory of the dataset root {root}: give that, with --run-date {name[len(prefix):]}"
+
+
 def load_manifest(out: str, run_date: str | None = None) -> dict:
     """Read the manifest of the run in ``out`` (see ``run_files``); raise
-    ``NotAnOutputError`` unless that run is complete (the manifest and the four table
-    directories)."""
+    ``NotAnOutputError`` unless that run is complete (a manifest the report can read,
+    and the files of the tables it reads)."""
     if not os.path.isdir(out):
         raise NotAnOutputError(f"{out} is not a directory; give the --output directory of a cleanwire run")
     run = run_files(out, run_date)
     path = run.manifest
+    if run_date is None and os.path.basename(os.path.dirname(os.path.normpath(out))) == MANIFESTS and _run_dir_hint(out):
+        # A dated run's manifest directory holds a manifest.json but none of the tables.
+        raise NotAnOutputError(f"{out} is not a cleanwire output{_run_dir_hint(out)}")
     if not os.path.isfile(path):
         if run_date is not None and os.path.isfile(os.path.join(out, MANIFEST)):
             raise NotAnOutputError(f"{out} is the output of a single run, which has no dates; "
@@ -190,18 +287,48 @@ def load_manifest(out: str, run_date: str | None = None) -> dict:
         if run_date is not None:
             dates = dated_runs(out)
             raise NotAnOutputError(f"{out} holds no complete run of {run_date}; its runs: {', '.join(dates) or 'none'}")
-        raise NotAnOutputError(f"{out} is not a cleanwire output (no {MANIFEST}); give the --output directory of a cleanwire run")
+        raise NotAnOutputError(f"{out} is not a cleanwire output (no {MANIFEST}){_run_dir_hint(out) or '; give the --output directory of a cleanwire run'}")
     try:
         with open(path, encoding="utf-8") as handle:
             manifest = json.load(handle)
     except (OSError, ValueError) as exc:
         raise NotAnOutputError(f"{path} cannot be read as JSON ({exc}); rerun cleanwire to rewrite the output") from exc
-    if not isinstance(manifest, dict) or "counts" not in manifest:
-        raise NotAnOutputError(f"{path} is not a cleanwire manifest (no counts); rerun cleanwire to rewrite the output")
-    missing = [name for name, directory in run.tables.items() if not os.path.isdir(directory)]
-    if missing:
-        raise NotAnOutputError(f"{out} lacks {', '.join(missing)}/; it is not a complete cleanwire output")
+    problem = manifest_problem(manifest)
+    if problem:
+        raise NotAnOutputError(f"{path} cannot be reported: {problem}")
+    which = f"the run of {run_date}" if run_date else "the run"
+    for name in READ:
+        directory = run.tables[name]
+        shown = os.path.relpath(directory, out)
+        if not os.path.isdir(directory):
+            raise IncompleteRunError(f"{out} lacks {shown}/, the {name} of {which}; rerun cleanwire to rewrite it")
+        listed = manifest.get("tables", {}).get(name)
+        missing = [f for f in listed or [] if not os.path.isfile(os.path.join(directory, f))]
+        if missing:
+            raise IncompleteRunError(f"{os.path.join(directory, missing[0])} is missing ({len(missing)} of the "
+                                     f"{len(listed)} files of {which}'s {name}); rerun cleanwire to rewrite it")
+        if not any(f.endswith(".parquet") for f in os.listdir(directory)):
+            raise IncompleteRunError(f"{directory} holds no Parquet file ({which}'s {name}); rerun cleanwire to rewrite it")
     return manifest
+
+
+def _unreadable(run: RunFiles, exc: Exception) -> IncompleteRunError:
+    """The error for a table that Arrow could not read: the first file whose Parquet footer
+    cannot be read, or else the table with what Arrow said."""
+    for name in READ:
+        directory = run.tables[name]
+        for file in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
+            path = os.path.join(directory, file)
+            if file.startswith((".", "_")) or not os.path.isfile(path):
+                continue
+            try:
+                pq.read_metadata(path)
+            except (pa.ArrowException, OSError) as error:
+                reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+                return IncompleteRunError(f"{path} cannot be read as Parquet ({reason}); rerun cleanwire to rewrite it")
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return IncompleteRunError(f"the tables of {os.path.dirname(run.manifest)} cannot be read ({reason}); "
+                              "rerun cleanwire to rewrite them")
 
 
 def _dataset(run: RunFiles, name: str) -> ds.Dataset:
@@ -486,6 +613,18 @@ def collect(
     """
     data = ReportData(manifest=load_manifest(out, run_date))
     run = run_files(out, run_date)
+    try:
+        _compute(data, run, top=top, members=members, sources=sources, groups=groups, per_group=per_group,
+                 samples=samples, text_limit=text_limit, block_limit=block_limit, errors=errors)
+    except (pa.ArrowException, OSError) as exc:
+        raise _unreadable(run, exc) from exc
+    return data
+
+
+def _compute(
+    data: ReportData, run: RunFiles, *, top: int, members: int, sources: int, groups: int, per_group: int,
+    samples: int, text_limit: int, block_limit: int, errors: int,
+) -> None:
     docs = _doc_table(run)
     clustered = _clustered(run, docs)
     stats = _cluster_stats(clustered)
@@ -499,4 +638,3 @@ def collect(
     not_canonical = clustered.filter(pc.invert(clustered["is_canonical"]))
     data.similarity = _similarity_histogram(not_canonical["similarity"].fill_null(0.0).to_numpy())
     data.lengths = _length_histogram(docs["raw_chars"].to_numpy(), docs["text_chars"].to_numpy())
-    return data
