@@ -456,3 +456,54 @@ def test_a_dated_run_with_a_table_partition_missing_is_named_with_its_date(dated
     given = root / "manifests" / f"run_date={NIGHTS[1]}"
     stderr = _one_line_usage_error(_report(given))
     assert f"it is one run's directory of the dataset root {root}: give that, with --run-date {NIGHTS[1]}" in stderr
+
+
+def test_a_nightly_report_finds_canonicals_in_earlier_runs_and_says_which(dated_root):
+    night = NIGHTS[2]
+    passages = pq.read_table(dated_root / "passages" / f"run_date={night}").to_pylist()
+    docs = pq.read_table(dated_root / "documents" / f"run_date={night}").to_pylist()
+    own = {d["doc_id"] for d in docs}
+    earlier = {d["doc_id"]: d for n in NIGHTS[:2] for d in pq.read_table(dated_root / "documents" / f"run_date={n}").to_pylist()}
+    canonicals = {d["duplicate_of"] for d in docs if d["duplicate_of"]}
+    assert canonicals - own, "the corpus should republish earlier nights' stories"
+
+    data = collect(str(dated_root), run_date=night, groups=1000, top=1000)
+    assert {g.canonical.doc_id for g in data.document_groups} == canonicals
+    for group in data.document_groups:
+        expected = earlier[group.canonical.doc_id]["run_id"] if group.canonical.doc_id not in own else None
+        assert group.canonical.run_date == expected
+    assert data.earlier_documents == len(canonicals - own)
+
+    members: dict[str, list] = {}
+    for p in passages:
+        if p["cluster_id"]:
+            members.setdefault(p["cluster_id"], []).append(p)
+    from_earlier = {c for c, rows in members.items() if not any(r["is_canonical"] for r in rows)}
+    assert from_earlier and data.earlier_canonicals == len(from_earlier)
+    shown = {c.cluster_id: c for c in data.largest}
+    assert len(shown) == len(members)
+    for cluster_id, rows in members.items():
+        cluster = shown[cluster_id]
+        canonical = [m for m in cluster.members if m.is_canonical]
+        assert len(canonical) == 1  # every cluster shows its canonical passage
+        if cluster_id in from_earlier:
+            named = {(r["canonical_doc_id"], r["canonical_passage_idx"]) for r in rows}
+            assert named == {(canonical[0].doc.doc_id, canonical[0].passage_idx)}
+            assert canonical[0].doc.run_date in NIGHTS[:2] and cluster.size == len(rows) + 1
+        else:
+            assert canonical[0].doc.run_date is None and cluster.size == len(rows)
+
+
+def test_a_nightly_report_says_which_run_it_is(dated_root):
+    result = subprocess.run([CLEANWIRE, "report", str(dated_root), "-q"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    tree = lxml.html.fromstring((dated_root / "manifests" / f"run_date={NIGHTS[2]}" / "report.html").read_bytes())
+    identity = {r[0].text_content(): r[1].text_content() for r in tree.xpath('//table[@class="identity"]/tr')}
+    store = json.loads((dated_root.parent / "store" / "history.json").read_text())
+    assert identity["run date"] == NIGHTS[2] and identity["run_id"] == NIGHTS[2]
+    assert identity["history"] == f"{dated_root.parent / 'store'} (id {store['id']})"
+    assert identity["committed before"].startswith("0 inputs")
+    assert f"run of {NIGHTS[2]}" in tree.xpath("//header/p")[0].text_content()
+    tags = {t.text_content() for t in tree.xpath('//span[@class="tag earlier"]')}
+    assert tags and tags <= {f"run of {n}" for n in NIGHTS[:2]}
+    # A single run's report has no such table.

@@ -53,6 +53,7 @@ class DocRef:
     title: str | None
     published: datetime | None
     canonical_rank: int
+    run_date: str | None = None  # set for a document of an earlier run than the one reported
 
 
 @dataclass(frozen=True)
@@ -106,11 +107,14 @@ class Cluster:
 
 @dataclass(frozen=True)
 class DocumentGroup:
-    """A canonical document and (the first of) the documents that near-duplicate it."""
+    """A canonical document and (the first of) the documents that near-duplicate it.
+    ``canonical`` is None when it is in no run of the dataset root any more (a partition
+    deleted, say); ``canonical_id`` names it all the same."""
 
-    canonical: DocRef
+    canonical: DocRef | None
     duplicates: list[tuple[DocRef, float]]
     total: int
+    canonical_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,14 +141,17 @@ class ReportData:
     """Everything the page shows."""
 
     manifest: dict
+    run_date: str | None = None
     sources: list[SourceRow] = field(default_factory=list)
     source_count: int = 0
     clusters: int = 0
     clustered_passages: int = 0
+    earlier_canonicals: int = 0  # canonical passages of this run's clusters that earlier runs wrote
     largest: list[Cluster] = field(default_factory=list)
     cross_source: list[Cluster] = field(default_factory=list)
     document_groups: list[DocumentGroup] = field(default_factory=list)
     duplicate_documents: int = 0
+    earlier_documents: int = 0  # of the groups' canonical documents, those earlier runs wrote
     samples: list[SampleDocument] = field(default_factory=list)
     errors: list[tuple[str, str, int, str, str]] = field(default_factory=list)
     cluster_sizes: Histogram | None = None
@@ -287,6 +294,9 @@ def load_manifest(out: str, run_date: str | None = None) -> dict:
         if run_date is not None:
             dates = dated_runs(out)
             raise NotAnOutputError(f"{out} holds no complete run of {run_date}; its runs: {', '.join(dates) or 'none'}")
+        if os.path.isdir(os.path.join(out, MANIFESTS)):
+            raise NotAnOutputError(f"{out} is a dataset root of dated runs with no complete run yet; "
+                                   "report it once a run has finished")
         raise NotAnOutputError(f"{out} is not a cleanwire output (no {MANIFEST}){_run_dir_hint(out) or '; give the --output directory of a cleanwire run'}")
     try:
         with open(path, encoding="utf-8") as handle:
@@ -362,11 +372,61 @@ def _doc_table(run: RunFiles) -> pa.Table:
 def _doc_ref(row: dict) -> DocRef:
     return DocRef(
         doc_id=row["doc_id"], source=row["source"], uri=row["uri"], url=row["url"], title=row["title"],
-        published=row["published"], canonical_rank=row["canonical_rank"],
+        published=row["published"], canonical_rank=row["canonical_rank"], run_date=row.get("run_date"),
     )
 
 
 _REF_COLUMNS = ["doc_id", "source", "uri", "url", "title", "published", "canonical_rank"]
+
+
+# --- earlier runs of a dataset root -------------------------------------------------
+
+@dataclass(frozen=True)
+class Earlier:
+    """The complete runs of the dataset root before the one reported, whose documents
+    and passages can be the canonicals of this run's duplicates (a run with a history is
+    matched against all of them)."""
+
+    root: str
+    dates: list[str]
+
+    def dataset(self, name: str) -> ds.Dataset:
+        # The schema is cleanwire's own: partitions by older versions lack added columns.
+        schema = SCHEMAS[name].append(pa.field("run_date", pa.string()))
+        partitioning = ds.partitioning(pa.schema([pa.field("run_date", pa.string())]), flavor="hive")
+        return ds.dataset(os.path.join(self.root, name), format="parquet", schema=schema, partitioning=partitioning)
+
+    def read(self, name: str, columns: list[str], doc_ids, dates: list[str] | None = None) -> pa.Table:
+        """``columns`` and run_date of the rows of ``doc_ids`` (in ``dates``, default all
+        earlier runs): the filter on run_date skips every other partition unread."""
+        dates = self.dates if dates is None else dates
+        if not dates or len(doc_ids) == 0:
+            return self.dataset(name).schema.empty_table().select([*columns, "run_date"])
+        where = pc.field("run_date").isin(dates) & pc.field("doc_id").isin(pa.array(doc_ids, pa.string()))
+        return self.dataset(name).to_table(columns=[*columns, "run_date"], filter=where)
+
+
+def _earlier(out: str, run_date: str | None) -> Earlier:
+    dates = [d for d in dated_runs(out) if run_date is not None and d < run_date]
+    return Earlier(out, dates)
+
+
+def _latest_of_each(table: pa.Table) -> pa.Table:
+    """One row per doc_id, its latest run's: a document read again after its run was
+    pruned from the history is in two partitions, and matching saw the later one."""
+    if table.num_rows == 0:
+        return table
+    latest = table.group_by("doc_id").aggregate([("run_date", "max")]).rename_columns(["doc_id", "run_date"])
+    return table.join(latest, ["doc_id", "run_date"], join_type="inner")
+
+
+def _earlier_refs(earlier: Earlier, found: pa.Table, ids: list[str]) -> dict[str, DocRef]:
+    """The DocRefs of ``ids``, earlier runs' documents listed in ``found`` (doc_id,
+    run_date): their other columns read from their own partitions only."""
+    wanted = found.filter(pc.is_in(found["doc_id"], pa.array(ids, pa.string())))
+    dates = sorted(set(wanted["run_date"].to_pylist()))
+    rows = _latest_of_each(earlier.read("documents", _REF_COLUMNS, wanted["doc_id"].unique(), dates))
+    return {r["doc_id"]: DocRef(**r) for r in rows.to_pylist()}
 
 
 # --- per source --------------------------------------------------------------------
@@ -400,13 +460,32 @@ def _sources(docs: pa.Table, cross: pa.Table, limit: int) -> tuple[list[SourceRo
 
 # --- clusters ----------------------------------------------------------------------
 
-def _clustered(run: RunFiles, docs: pa.Table) -> pa.Table:
-    """Clustered passages (no text) with their document's source and canonical rank."""
+def _clustered(run: RunFiles, docs: pa.Table, earlier: Earlier) -> pa.Table:
+    """Clustered passages (no text) with their document's source and canonical rank, and
+    ``run_date`` null.  A cluster whose canonical passage an earlier run wrote gets that
+    passage too, with its run's date: this run's rows only name it."""
     table = _dataset(run, "passages").to_table(
-        columns=["doc_id", "passage_idx", "cluster_id", "is_canonical", "similarity"],
+        columns=["doc_id", "passage_idx", "cluster_id", "is_canonical", "similarity", "canonical_doc_id",
+                 "canonical_passage_idx"],
         filter=pc.field("cluster_id").is_valid(),
     )
-    return table.join(docs.select(["doc_id", "source", "canonical_rank"]), "doc_id", join_type="inner")
+    table = table.join(docs.select(["doc_id", "source", "canonical_rank"]), "doc_id", join_type="inner")
+    table = table.append_column("run_date", pa.nulls(table.num_rows, pa.string()))
+    columns = ["doc_id", "passage_idx", "cluster_id", "is_canonical", "similarity", "source", "canonical_rank",
+               "run_date"]
+    with_canonical = pc.unique(table.filter(table["is_canonical"])["cluster_id"])
+    named = table.filter(pc.invert(pc.is_in(table["cluster_id"], with_canonical)))
+    named = named.group_by(["cluster_id", "canonical_doc_id", "canonical_passage_idx"]).aggregate([])
+    named = named.filter(pc.is_valid(named["canonical_doc_id"]))
+    if named.num_rows == 0 or not earlier.dates:
+        return table.select(columns)
+    found = _latest_of_each(earlier.read("documents", ["doc_id", "source", "canonical_rank"],
+                                         pc.unique(named["canonical_doc_id"])))
+    canon = named.rename_columns(["cluster_id", "doc_id", "passage_idx"]).join(found, "doc_id", join_type="inner")
+    canon = canon.append_column("is_canonical", pa.array([True] * canon.num_rows, pa.bool_()))
+    canon = canon.append_column("similarity", pa.array([1.0] * canon.num_rows, pa.float64()))
+    ours = table.select(columns)
+    return pa.concat_tables([ours, canon.select(columns).cast(ours.schema)])
 
 
 def _cluster_stats(clustered: pa.Table) -> pa.Table:
@@ -416,7 +495,10 @@ def _cluster_stats(clustered: pa.Table) -> pa.Table:
 
 def _cross_source_passages(clustered: pa.Table, stats: pa.Table) -> pa.Table:
     crossing = stats.filter(pc.greater(stats["sources"], 1)).select(["cluster_id"])
-    members = clustered.select(["cluster_id", "source"]).join(crossing, "cluster_id", join_type="inner")
+    # Per source of this run: an earlier run's canonical counts toward its cluster's
+    # sources, not toward the passages of this run's sources.
+    ours = clustered.filter(pc.is_null(clustered["run_date"]))
+    members = ours.select(["cluster_id", "source"]).join(crossing, "cluster_id", join_type="inner")
     counted = members.group_by("source").aggregate([("cluster_id", "count")])
     return counted.rename_columns(["source", "cross_passages"])
 
@@ -436,7 +518,7 @@ def _choose_members(rows: pa.Table, limit: int) -> pa.Table:
 
 
 def _clusters(
-    run: RunFiles, docs: pa.Table, clustered: pa.Table, stats: pa.Table, top: int, members: int
+    run: RunFiles, docs: pa.Table, clustered: pa.Table, stats: pa.Table, top: int, members: int, earlier: Earlier
 ) -> tuple[list[Cluster], list[Cluster]]:
     by_size = stats.sort_by([("size", "descending"), ("sources", "descending"), ("cluster_id", "ascending")])
     by_sources = stats.sort_by([("sources", "descending"), ("size", "descending"), ("cluster_id", "ascending")])
@@ -453,18 +535,27 @@ def _clusters(
     for cluster_id in wanted:
         chosen.append(_choose_members(rows.slice(offset, sizes[cluster_id]), members))
         offset += sizes[cluster_id]
-    chosen = pa.concat_tables(chosen).select(["cluster_id", "doc_id", "passage_idx"])
+    chosen = pa.concat_tables(chosen)
+    ours = chosen.filter(pc.is_null(chosen["run_date"])).select(["cluster_id", "doc_id", "passage_idx"])
     texts = _dataset(run, "passages").to_table(
         columns=["doc_id", "passage_idx", "cluster_id", "kind", "text", "is_canonical", "similarity", "link"],
-        filter=pc.field("cluster_id").isin(wanted) & pc.field("doc_id").isin(pc.unique(chosen["doc_id"])),
+        filter=pc.field("cluster_id").isin(wanted) & pc.field("doc_id").isin(pc.unique(ours["doc_id"])),
     )
-    shown = chosen.join(texts, ["cluster_id", "doc_id", "passage_idx"], join_type="inner")
-    shown = shown.join(docs.select(_REF_COLUMNS), "doc_id", join_type="inner").sort_by(
-        [("cluster_id", "ascending"), ("is_canonical", "descending"), ("canonical_rank", "ascending"),
-         ("passage_idx", "ascending")]
-    )
+    shown = ours.join(texts, ["cluster_id", "doc_id", "passage_idx"], join_type="inner")
+    shown = shown.join(docs.select(_REF_COLUMNS), "doc_id", join_type="inner").to_pylist()
+    theirs = chosen.filter(pc.is_valid(chosen["run_date"]))
+    if theirs.num_rows:
+        # Canonical passages of earlier runs: their rows there may have no cluster_id.
+        dates = sorted(set(theirs["run_date"].to_pylist()))
+        texts = earlier.read("passages", ["doc_id", "passage_idx", "kind", "text"], pc.unique(theirs["doc_id"]), dates)
+        texts = theirs.select(["cluster_id", "doc_id", "passage_idx", "run_date"]).join(
+            texts, ["doc_id", "passage_idx", "run_date"], join_type="inner")
+        refs = _earlier_refs(earlier, theirs.select(["doc_id", "run_date"]), theirs["doc_id"].to_pylist())
+        shown += [{**r, **refs[r["doc_id"]].__dict__, "is_canonical": True, "similarity": 1.0, "link": None}
+                  for r in texts.to_pylist() if r["doc_id"] in refs]
+    shown.sort(key=lambda r: (r["cluster_id"], not r["is_canonical"], r["canonical_rank"], r["passage_idx"]))
     by_cluster: dict[str, list[Member]] = {}
-    for r in shown.to_pylist():
+    for r in shown:
         by_cluster.setdefault(r["cluster_id"], []).append(Member(
             doc=_doc_ref(r), passage_idx=r["passage_idx"], kind=r["kind"], text=r["text"],
             is_canonical=r["is_canonical"], similarity=r["similarity"], link=r["link"],
@@ -478,17 +569,30 @@ def _clusters(
 
 # --- documents ---------------------------------------------------------------------
 
-def _document_groups(docs: pa.Table, top: int, per_group: int) -> tuple[list[DocumentGroup], int]:
+def _document_groups(
+    docs: pa.Table, top: int, per_group: int, earlier: Earlier
+) -> tuple[list[DocumentGroup], int, int]:
+    """The ``top`` canonical documents with the most near-duplicates in this run, each with
+    its first ``per_group`` duplicates; the number of duplicates; and how many of the
+    groups' canonicals are earlier runs' documents (with a history, most of them)."""
     duplicates = docs.filter(pc.is_valid(docs["duplicate_of"]))
     if duplicates.num_rows == 0:
-        return [], 0
+        return [], 0, 0
     groups = duplicates.group_by("duplicate_of").aggregate([("doc_id", "count")])
-    canon = docs.select(["doc_id", "canonical_rank"]).rename_columns(["duplicate_of", "canonical_rank"])
-    groups = groups.join(canon, "duplicate_of", join_type="inner").sort_by(
-        [("doc_id_count", "descending"), ("canonical_rank", "ascending")]
+    ours = docs.select(["doc_id", "canonical_rank"]).append_column("run_date", pa.nulls(docs.num_rows, pa.string()))
+    elsewhere = pc.unique(pc.filter(groups["duplicate_of"], pc.invert(pc.is_in(groups["duplicate_of"], docs["doc_id"]))))
+    found = _latest_of_each(earlier.read("documents", ["doc_id", "canonical_rank"], elsewhere))
+    canon = pa.concat_tables([ours, found.select(ours.column_names).cast(ours.schema)]).rename_columns(
+        ["duplicate_of", "canonical_rank", "run_date"])
+    # A canonical found in no run sorts last among its equals, by id.
+    groups = groups.join(canon, "duplicate_of", join_type="left outer")
+    earlier_count = pc.sum(pc.is_valid(groups["run_date"]).cast(pa.int64())).as_py() or 0
+    groups = groups.sort_by(
+        [("doc_id_count", "descending"), ("canonical_rank", "ascending"), ("duplicate_of", "ascending")]
     ).slice(0, top)
     ids = groups["duplicate_of"]
     refs = {r["doc_id"]: _doc_ref(r) for r in docs.filter(pc.is_in(docs["doc_id"], ids)).select(_REF_COLUMNS).to_pylist()}
+    refs.update(_earlier_refs(earlier, found.select(["doc_id", "run_date"]), ids.to_pylist()))
     members = duplicates.filter(pc.is_in(duplicates["duplicate_of"], ids)).sort_by(
         [("duplicate_of", "ascending"), ("canonical_rank", "ascending")]
     )
@@ -498,10 +602,10 @@ def _document_groups(docs: pa.Table, top: int, per_group: int) -> tuple[list[Doc
         if len(entries) < per_group:
             entries.append((_doc_ref(r), r["duplicate_similarity"]))
     result = [
-        DocumentGroup(refs[r["duplicate_of"]], listed[r["duplicate_of"]], r["doc_id_count"])
+        DocumentGroup(refs.get(r["duplicate_of"]), listed[r["duplicate_of"]], r["doc_id_count"], r["duplicate_of"])
         for r in groups.to_pylist()
     ]
-    return result, duplicates.num_rows
+    return result, duplicates.num_rows, earlier_count
 
 
 def _samples(run: RunFiles, docs: pa.Table, count: int, text_limit: int, block_limit: int) -> list[SampleDocument]:
@@ -611,10 +715,10 @@ def collect(
     the page holds is bounded whatever the size of the run.  Raises
     ``NotAnOutputError`` when ``out`` is not a cleanwire output.
     """
-    data = ReportData(manifest=load_manifest(out, run_date))
+    data = ReportData(manifest=load_manifest(out, run_date), run_date=run_date)
     run = run_files(out, run_date)
     try:
-        _compute(data, run, top=top, members=members, sources=sources, groups=groups, per_group=per_group,
+        _compute(data, run, _earlier(out, run_date), top=top, members=members, sources=sources, groups=groups, per_group=per_group,
                  samples=samples, text_limit=text_limit, block_limit=block_limit, errors=errors)
     except (pa.ArrowException, OSError) as exc:
         raise _unreadable(run, exc) from exc
@@ -622,16 +726,18 @@ def collect(
 
 
 def _compute(
-    data: ReportData, run: RunFiles, *, top: int, members: int, sources: int, groups: int, per_group: int,
+    data: ReportData, run: RunFiles, earlier: Earlier, *, top: int, members: int, sources: int, groups: int, per_group: int,
     samples: int, text_limit: int, block_limit: int, errors: int,
 ) -> None:
     docs = _doc_table(run)
-    clustered = _clustered(run, docs)
+    clustered = _clustered(run, docs, earlier)
     stats = _cluster_stats(clustered)
     data.sources, data.source_count = _sources(docs, _cross_source_passages(clustered, stats), sources)
-    data.clusters, data.clustered_passages = stats.num_rows, clustered.num_rows
-    data.largest, data.cross_source = _clusters(run, docs, clustered, stats, top, members)
-    data.document_groups, data.duplicate_documents = _document_groups(docs, groups, per_group)
+    data.earlier_canonicals = pc.sum(pc.is_valid(clustered["run_date"]).cast(pa.int64())).as_py() or 0
+    data.clusters, data.clustered_passages = stats.num_rows, clustered.num_rows - data.earlier_canonicals
+    data.largest, data.cross_source = _clusters(run, docs, clustered, stats, top, members, earlier)
+    data.document_groups, data.duplicate_documents, data.earlier_documents = _document_groups(
+        docs, groups, per_group, earlier)
     data.samples = _samples(run, docs, samples, text_limit, block_limit)
     data.errors = _errors(run, errors)
     data.cluster_sizes = _size_histogram(stats["size"].to_numpy())

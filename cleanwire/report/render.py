@@ -91,6 +91,11 @@ def _date(doc: DocRef) -> str:
     return doc.published.strftime("%Y-%m-%d") if doc.published else "undated"
 
 
+def _earlier_tag(doc: DocRef) -> str:
+    """Marks a document of an earlier run than the one reported, with that run's date."""
+    return f'<span class="tag earlier">run of {escape(doc.run_date)}</span>' if doc.run_date else ""
+
+
 def _doc_link(doc: DocRef) -> str:
     name = doc.title or os.path.basename(doc.uri.rstrip("/")) or doc.uri
     href = document_href(doc.uri, doc.url)
@@ -117,6 +122,24 @@ def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozen
 
 
 # --- sections ----------------------------------------------------------------------
+
+def _identity(data: ReportData) -> list[tuple[str, str]]:
+    """Which run this is, for a dated run: its date, run_id, history store and the inputs
+    it set aside as committed by earlier runs."""
+    run = data.manifest.get("run") or {}
+    history = run.get("history") or {}
+    parts = []
+    if data.run_date:
+        parts.append(("run date", data.run_date))
+    if run.get("run_id"):
+        parts.append(("run_id", run["run_id"]))
+    if history.get("dir"):
+        parts.append(("history", history["dir"] + (f" (id {history['id']})" if isinstance(history.get("id"), str) else "")))
+    if data.run_date or history:
+        parts.append(("committed before", f"{_fmt(data.manifest['counts'].get('committed_before', 0))} inputs that "
+                      "earlier runs committed, set aside"))
+    return parts
+
 
 def _run(data: ReportData) -> str:
     m = data.manifest
@@ -150,7 +173,9 @@ def _run(data: ReportData) -> str:
             [[escape(s), escape(c), _fmt(n), f"<code>{escape(u)}</code>", escape(e)] for s, c, n, u, e in data.errors],
             numeric={2},
         )
-    return f"""<section id="run"><h2>The run</h2>
+    identity = "".join(f"<tr><th>{escape(k)}</th><td><code>{escape(v)}</code></td></tr>" for k, v in _identity(data))
+    identity = f'<table class="identity">{identity}</table>' if identity else ""
+    return f"""<section id="run"><h2>The run</h2>{identity}
 <div class="cards">{card_html}</div>
 <div class="cols"><div><h3>Inputs</h3><ul>{inputs}</ul>
 <p class="note">Beam options: <code>{escape(beam)}</code><br>Versions: {escape(versions)}</p>
@@ -200,7 +225,7 @@ def _member_card(member, segments: list[Segment]) -> str:
     else:
         how = f'<span class="tag">{escape(member.link or "")} {member.similarity:.2f}</span>' if member.similarity is not None else ""
     classes = "member canonical" if member.is_canonical else "member"
-    return (f'<div class="{classes}"><div class="meta">{how}<span class="tag">{escape(member.kind)}</span>'
+    return (f'<div class="{classes}"><div class="meta">{how}{_earlier_tag(doc)}<span class="tag">{escape(member.kind)}</span>'
             f'<b>{escape(doc.source)}</b> · {escape(_date(doc))} · {_doc_link(doc)}</div>'
             f'<p class="passage">{_marked(segments)}</p></div>')
 
@@ -242,6 +267,12 @@ def _clusters(data: ReportData) -> str:
                '<mark class="diff">Marked</mark> words differ from the canonical passage (in the canonical: words that '
                "no member shown has); case, punctuation and quote style are ignored, as in matching. The tag gives the "
                "similarity to the canonical passage and the measure that linked it.")
+    earlier = ""
+    if data.earlier_canonicals:
+        # Runs never rewrite earlier partitions: a cluster that tonight's passages joined
+        # has its canonical passage in the run that first wrote it.
+        earlier = (f" and the canonical passages of {_fmt(data.earlier_canonicals)} of them, which earlier runs of the "
+                   "dataset root wrote (marked with their run's date; counted in the cluster's passages and sources)")
     largest = _folded([_cluster(c) for c in data.largest], "clusters") or '<p class="note">No passage clusters.</p>'
     shown = {c.cluster_id for c in data.largest}
     # A cluster already among the largest is listed, not repeated: half the page for small runs.
@@ -252,7 +283,7 @@ def _clusters(data: ReportData) -> str:
         for c in data.cross_source
     ], "clusters") or '<p class="note">No cluster spans two sources.</p>'
     return f"""<section id="clusters"><h2>Passage clusters</h2>
-<p class="note">{_fmt(data.clusters)} clusters hold {_fmt(data.clustered_passages)} passages. {explain}</p>
+<p class="note">{_fmt(data.clusters)} clusters hold {_fmt(data.clustered_passages)} passages of this run{earlier}. {explain}</p>
 <h3 id="largest">The {len(data.largest)} largest clusters</h3>{largest}
 <h3 id="cross-source">The {len(data.cross_source)} clusters with the most sources</h3>{crossing}</section>"""
 
@@ -270,12 +301,19 @@ def _documents(data: ReportData) -> str:
             )
             if group.total > len(group.duplicates):
                 dups += f'<li class="more">{_fmt(group.total - len(group.duplicates))} more</li>'
-            rows.append([f"<b>{escape(c.source)}</b> · {escape(_date(c))}<br>{_doc_link(c)}", _fmt(group.total),
-                         f"<ul>{dups}</ul>"])
+            if c is None:
+                canonical = (f'<code>{escape(group.canonical_id)}</code><br><span class="note">in no run of this dataset '
+                             "root (its partition was deleted?)</span>")
+            else:
+                canonical = f"{_earlier_tag(c)}<b>{escape(c.source)}</b> · {escape(_date(c))}<br>{_doc_link(c)}"
+            rows.append([canonical, _fmt(group.total), f"<ul>{dups}</ul>"])
         body = _table(["canonical document", "duplicates", "near-duplicate documents"], rows, numeric={1})
+    earlier = (f" {_fmt(data.earlier_documents)} of their canonical documents are from earlier runs of the dataset "
+               "root, marked with their run's date." if data.earlier_documents else "")
+    shown = f" The {len(data.document_groups)} canonical documents with the most copies:" if data.document_groups else ""
     return f"""<section id="documents"><h2>Near-duplicate documents</h2>
 <p class="note">{_fmt(data.duplicate_documents)} documents near-duplicate an earlier one (whole-document Jaccard similarity at
-or above the threshold). The {len(data.document_groups)} canonical documents with the most copies:</p>{body}</section>"""
+or above the threshold).{earlier}{shown}</p>{body}</section>"""
 
 
 def _samples(data: ReportData) -> str:
@@ -317,7 +355,8 @@ def render(data: ReportData) -> str:
     the same string (the only time shown is the run's start from the manifest)."""
     m = data.manifest
     counts = m.get("counts", {})
-    subtitle = (f"cleanwire {m.get('cleanwire_version', '?')} · run started {m.get('started', '?')} · "
+    which = f"run of {data.run_date} · " if data.run_date else ""
+    subtitle = (f"cleanwire {m.get('cleanwire_version', '?')} · {which}run started {m.get('started', '?')} · "
                 f"{_fmt(counts.get('documents', 0))} documents from {_fmt(data.source_count)} sources")
     nav = "".join(f'<a href="#{a}">{escape(t)}</a>' for a, t in (
         ("run", "Run"), ("sources", "Sources"), ("clusters", "Clusters"), ("documents", "Duplicate documents"),
@@ -327,7 +366,7 @@ def render(data: ReportData) -> str:
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{_CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>cleanwire report</title><style>{_CSS}</style></head>
+<title>cleanwire report{escape(f" {data.run_date}") if data.run_date else ""}</title><style>{_CSS}</style></head>
 <body><header><h1>cleanwire report</h1><p>{escape(subtitle)}</p></header>
 <nav>{nav}</nav><main>
 {_run(data)}
