@@ -507,3 +507,34 @@ def test_a_nightly_report_says_which_run_it_is(dated_root):
     tags = {t.text_content() for t in tree.xpath('//span[@class="tag earlier"]')}
     assert tags and tags <= {f"run of {n}" for n in NIGHTS[:2]}
     # A single run's report has no such table.
+
+
+# --- layout and small print ------------------------------------------------------------------------
+
+def test_long_unbroken_values_wrap_instead_of_widening_the_page():
+    html = render(_hostile_data())
+    css = lxml.html.fromstring(html).xpath("//style")[0].text
+    rules = dict(rule.split("{", 1) for rule in css.replace("\n", "").split("}") if "{" in rule)
+    assert "overflow-wrap:anywhere" in rules["th,td"] and "overflow-wrap:anywhere" in rules["p.note"]
+
+
+def test_dates_say_utc_and_a_record_links_to_its_file_with_the_offset():
+    html = render(_hostile_data())
+    assert "2020-01-02 UTC" in html
+    assert document_href("/data/export.jsonl#offset=1234", None) == "file:///data/export.jsonl"
+    doc = DocRef("f" * 32, "s", "/data/export.jsonl#offset=1234", None, None, None, 0)
+    data = _hostile_data()
+    data.samples = [SampleDocument(doc, "kept", 4, ["removed"], 1)]
+    sample = lxml.html.fromstring(render(data)).xpath('//div[@class="sample"]/h3')[0]
+    assert sample.xpath("a/@href") == ["file:///data/export.jsonl"]
+    assert "export.jsonl#offset=1234 (record at byte 1,234)" in _text(sample)
+
+
+def test_an_errors_only_run_shows_no_data_rather_than_empty_charts(undecodable_run):
+    tree = lxml.html.fromstring(write_report(str(undecodable_run)).read_bytes())
+    charts = tree.xpath('//*[local-name()="svg"]')
+    assert len(charts) == 5
+    for chart in charts:
+        assert "no data" in chart.itertext() and not chart.xpath('.//*[local-name()="rect"]')
+    headings = [h.text_content() for h in tree.xpath("//h3")]
+    assert "The largest clusters" in headings and not [h for h in headings if " 0 " in h]

@@ -10,6 +10,7 @@ in the data cannot load anything by itself.
 from __future__ import annotations
 
 import os
+import re
 from urllib.parse import quote, urlsplit
 
 from cleanwire.report.aggregate import Cluster, DocRef, Histogram, ReportData
@@ -17,7 +18,7 @@ from cleanwire.report.diff import Segment, compare
 from cleanwire.report.markup import escape
 from cleanwire.report.svg import bar_chart, hbar_chart
 
-__all__ = ["document_href", "escape", "render"]
+__all__ = ["document_href", "escape", "record_offset", "render"]
 
 _CSS = """
 :root{--ink:#1d2330;--muted:#5b6475;--line:#dde1e8;--soft:#f5f7fa;--accent:#3b6ea8;--mark:#ffe08a}
@@ -30,9 +31,11 @@ nav a{margin-right:16px;color:var(--accent);text-decoration:none;font-weight:500
 main{max-width:1240px;margin:0 auto;padding:8px 28px 60px}
 h2{margin:32px 0 8px;font-size:19px;border-bottom:2px solid var(--line);padding-bottom:4px}
 h3{margin:18px 0 6px;font-size:15px}
-p.note{color:var(--muted);margin:4px 0 10px;max-width:900px}
+p.note{color:var(--muted);margin:4px 0 10px;max-width:900px;overflow-wrap:anywhere}
+h3,.sample h3,li{overflow-wrap:anywhere}
 table{border-collapse:collapse;margin:6px 0 12px}
-th,td{border-bottom:1px solid var(--line);padding:4px 10px;text-align:left;vertical-align:top}
+th,td{border-bottom:1px solid var(--line);padding:4px 10px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+td,code,b,a,.tag{unicode-bidi:isolate}
 th{background:var(--soft);font-weight:600}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 td.n{white-space:nowrap}
@@ -66,13 +69,25 @@ code{font-size:12px;overflow-wrap:anywhere}
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
+_RECORD = re.compile(r"#offset=(\d+)$")
+
+
+def record_offset(uri: str) -> tuple[str, int | None]:
+    """The file of a ``uri`` and the byte offset of its record (a WARC, WET or JSONL
+    record: ``path#offset=N``), or None for a whole file."""
+    match = _RECORD.search(uri)
+    return (uri[:match.start()], int(match.group(1))) if match else (uri, None)
+
+
 def document_href(uri: str, url: str | None) -> str | None:
     """Where a document's link points: its ``url`` when that is http(s), else its
-    ``uri`` when that is an http(s) address or a local absolute path (as ``file://``);
-    ``None`` otherwise.  Never a ``javascript:`` or other scheme taken from the data."""
+    ``uri`` when that is an http(s) address or a local absolute path (as ``file://``;
+    for a record of a multi-record file, the file); ``None`` otherwise.  Never a
+    ``javascript:`` or other scheme taken from the data."""
     for candidate in (url, uri):
         if candidate and urlsplit(candidate).scheme.lower() in ("http", "https"):
             return candidate
+    uri = record_offset(uri)[0] if uri else uri
     if uri and uri.startswith("/"):
         # A file name that is not UTF-8 holds surrogates (surrogateescape): its bytes.
         return "file://" + quote(uri, errors="surrogateescape")
@@ -88,7 +103,8 @@ def _pct(share: float) -> str:
 
 
 def _date(doc: DocRef) -> str:
-    return doc.published.strftime("%Y-%m-%d") if doc.published else "undated"
+    # Publication times are stored in UTC: a local evening can be the next UTC day.
+    return doc.published.strftime("%Y-%m-%d UTC") if doc.published else "undated"
 
 
 def _earlier_tag(doc: DocRef) -> str:
@@ -100,9 +116,12 @@ def _doc_link(doc: DocRef) -> str:
     name = doc.title or os.path.basename(doc.uri.rstrip("/")) or doc.uri
     href = document_href(doc.uri, doc.url)
     label = escape(name if len(name) <= 90 else name[:89] + "…")
+    offset = record_offset(doc.uri)[1]
+    # A file:// link opens the whole file: say where in it the record starts.
+    at = f' <span class="offset">(record at byte {offset:,})</span>' if offset is not None and href and href.startswith("file:") else ""
     if href is None:
         return f'<span title="{escape(doc.uri)}">{label}</span>'
-    return f'<a href="{escape(href)}" title="{escape(doc.url or doc.uri)}">{label}</a>'
+    return f'<a href="{escape(href)}" title="{escape(doc.url or doc.uri)}">{label}</a>{at}'
 
 
 def _marked(segments: list[Segment]) -> str:
@@ -261,6 +280,11 @@ def _folded(parts: list[str], noun: str) -> str:
     return "".join(parts[:_OPEN]) + f"<details><summary>{rest} more {noun}</summary>{''.join(parts[_OPEN:])}</details>"
 
 
+def _heading(template: str, count: int) -> str:
+    """``template`` with the count, or without it when there is nothing to list."""
+    return template.format(count) if count else template.replace(" {}", "")
+
+
 def _clusters(data: ReportData) -> str:
     explain = ("Each member passage with its source, date and document; the canonical passage (the earliest in "
                "canonical order) first, then the earliest document of each other source. "
@@ -284,8 +308,8 @@ def _clusters(data: ReportData) -> str:
     ], "clusters") or '<p class="note">No cluster spans two sources.</p>'
     return f"""<section id="clusters"><h2>Passage clusters</h2>
 <p class="note">{_fmt(data.clusters)} clusters hold {_fmt(data.clustered_passages)} passages of this run{earlier}. {explain}</p>
-<h3 id="largest">The {len(data.largest)} largest clusters</h3>{largest}
-<h3 id="cross-source">The {len(data.cross_source)} clusters with the most sources</h3>{crossing}</section>"""
+<h3 id="largest">{_heading("The {} largest clusters", len(data.largest))}</h3>{largest}
+<h3 id="cross-source">{_heading("The {} clusters with the most sources", len(data.cross_source))}</h3>{crossing}</section>"""
 
 
 def _documents(data: ReportData) -> str:
@@ -331,7 +355,7 @@ def _samples(data: ReportData) -> str:
         )
     body = "".join(parts) or '<p class="note">No document had boilerplate removed.</p>'
     return f"""<section id="boilerplate"><h2>Boilerplate: a sample</h2>
-<p class="note">{len(data.samples)} documents with removed blocks, chosen by smallest <code>doc_id</code> (a hash of location and
+<p class="note">{len(data.samples) or "No"} documents with removed blocks, chosen by smallest <code>doc_id</code> (a hash of location and
 content: the same run always shows the same documents). Left the text kept, right the blocks removed (<code>documents.boilerplate</code>), in page order.</p>
 {body}</section>"""
 

@@ -102,17 +102,20 @@ def hbar_chart(
     """A horizontal bar chart: one row per label, the series stacked (or, with
     ``stacked=False``, side by side in the row).  The total (or each value) is written
     at the end of the row with ``value_format``.  Returns an ``<svg>`` element whose
-    height grows with the number of rows."""
+    height grows with the number of rows; with no rows, one that says "no data"."""
     label_w, right, top = 170, 70, 34
     plot_w = width - label_w - right
     names = list(series)
     rows = len(labels)
-    height = top + rows * row_height + 8
+    height = top + max(rows, 1) * row_height + 8
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" {_FONT}>',
         f'<text x="4" y="14" font-weight="600" font-size="12">{escape(title)}</text>',
     ]
+    if not labels:  # a legend over no rows reads as a chart whose bars failed to draw
+        parts.append(f'<text x="{width / 2:.1f}" y="{top + row_height - 5}" text-anchor="middle" fill="#777">no data</text></svg>')
+        return "".join(parts)
     if len(names) > 1:
         parts.extend(_legend(names, label_w, 28))
     totals = [sum(series[n][i] for n in names) if stacked else max(series[n][i] for n in names) for i in range(rows)]
