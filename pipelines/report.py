@@ -32,8 +32,9 @@ def build_parser(prog: str = "cleanwire report") -> argparse.ArgumentParser:
         "the most cross-source passage clusters with the differing words marked, near-duplicate documents, a sample "
         "of removed boilerplate and distributions. What it shows is bounded (top clusters, aggregates), so the page "
         "stays small and fast for runs of any size; the same OUT always gives the same file.",
-        epilog="The report is written through a temporary file and a rename: a reader never sees half a page, and "
-        "the next report of the same run replaces it. Exit status: 0 when the report was written; 2 with one line "
+        epilog="The report is written through a temporary file and a rename: a reader never sees half a page. The "
+        "next report of the same run replaces it, and a new run to OUT (or of the same date) removes it: report "
+        "again after each run. Exit status: 0 when the report was written; 2 with one line "
         "on stderr for bad usage, an OUT that is not a complete, readable cleanwire output, or a report that "
         "cannot be written there (give --output); 1 for an unexpected failure (a bug: please report it).",
         allow_abbrev=False,

@@ -538,3 +538,10 @@ def test_an_errors_only_run_shows_no_data_rather_than_empty_charts(undecodable_r
         assert "no data" in chart.itertext() and not chart.xpath('.//*[local-name()="rect"]')
     headings = [h.text_content() for h in tree.xpath("//h3")]
     assert "The largest clusters" in headings and not [h for h in headings if " 0 " in h]
+
+
+def test_report_help_gives_the_exit_statuses_and_what_replaces_the_page():
+    result = subprocess.run([CLEANWIRE, "report", "--help"], capture_output=True, text=True)
+    text = " ".join(result.stdout.split())
+    assert "--output FILE" in text and "Exit status: 0 when the report was written; 2 with one line" in text
+    assert "The next report of the same run replaces it, and a new run to OUT (or of the same date) removes it" in text
