@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -551,7 +551,7 @@ def _clusters(
         texts = theirs.select(["cluster_id", "doc_id", "passage_idx", "run_date"]).join(
             texts, ["doc_id", "passage_idx", "run_date"], join_type="inner")
         refs = _earlier_refs(earlier, theirs.select(["doc_id", "run_date"]), theirs["doc_id"].to_pylist())
-        shown += [{**r, **refs[r["doc_id"]].__dict__, "is_canonical": True, "similarity": 1.0, "link": None}
+        shown += [{**r, **asdict(refs[r["doc_id"]]), "is_canonical": True, "similarity": 1.0, "link": None}
                   for r in texts.to_pylist() if r["doc_id"] in refs]
     shown.sort(key=lambda r: (r["cluster_id"], not r["is_canonical"], r["canonical_rank"], r["passage_idx"]))
     by_cluster: dict[str, list[Member]] = {}
