@@ -93,6 +93,17 @@ def test_jsonl_record_fields_and_renamed_keys():
     assert missing.error_class == "MissingField" and "--jsonl-fields" in missing.message
 
 
+def test_lone_surrogates_in_a_jsonl_record_become_replacement_characters():
+    # JSON allows "\ud800" alone (a truncated emoji); such a string cannot be encoded
+    # as UTF-8, and used to stop the whole run in Beam's coder.
+    line = br'{"text": "a \ud800 b", "title": "T\udfff", "source": "S\ud800x", "url": "https://x.org/\udc00"}'
+    record = jsonl.parse_record(line, 0, {name: name for name in jsonl.FIELDS})
+    assert record.content == "a \ufffd b".encode()
+    assert (record.title, record.source, record.url) == ("T\ufffd", "S\ufffdx", "https://x.org/\ufffd")
+    paired = jsonl.parse_record(br'{"text": "\ud83d\ude00"}', 0, {name: name for name in jsonl.FIELDS})
+    assert paired.content == "\U0001F600".encode()
+
+
 @pytest.mark.parametrize("line, error_class, says", [
     (b"null", "MalformedJSON", "holds null (JSON), not an object"),
     (b"[1, 2]", "MalformedJSON", "holds an array (JSON), not an object"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from typing import BinaryIO, Iterator, Mapping
 
@@ -41,9 +42,15 @@ def skip_line(handle: BinaryIO) -> int:
             return skipped
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _text_field(obj: Mapping, key: str) -> str | None:
+    """``obj[key]`` stripped, when it is a non-empty string.  A lone surrogate (a
+    ``\\ud800`` escape that JSON allows, often a truncated emoji) becomes U+FFFD: it
+    cannot be stored as UTF-8, in Parquet or anywhere else."""
     value = obj.get(key)
-    return value.strip() or None if isinstance(value, str) else None
+    return _LONE_SURROGATE.sub("\ufffd", value).strip() or None if isinstance(value, str) else None
 
 
 _JSON_TYPES = {type(None): "null", bool: "a boolean", int: "a number", float: "a number", str: "a string",
@@ -80,7 +87,7 @@ def parse_record(line: bytes, offset: int, fields: Mapping[str, str]) -> Record 
             f"(keys: {', '.join(sorted(map(str, obj))[:8]) or 'none'}); name the fields with --jsonl-fields text=KEY,html=KEY",
         )
     return Record(
-        offset=offset, format=page_format, content=content.encode("utf-8", errors="surrogatepass"),
+        offset=offset, format=page_format, content=_LONE_SURROGATE.sub("\ufffd", content).encode("utf-8"),
         url=_text_field(obj, fields["url"]), title=_text_field(obj, fields["title"]),
         published=parse_published(obj.get(fields["published"])),
         source=_text_field(obj, fields["source"]), charset="utf-8",
