@@ -163,3 +163,40 @@ def test_a_page_of_chrome_with_a_sentence_long_legal_footer_keeps_nothing():
     assert len(footer.split()) >= 10 and footer.endswith(".")
     result = extract_article("\n".join(["Log in", "Sign up", footer, "Privacy policy", "Cookie settings"]))
     assert result.paragraphs == [] and footer in result.removed
+
+
+def test_a_lynx_dump_loses_its_link_list_and_markers_and_keeps_the_article(seed_paths):
+    # tests/data/lynx_dump.txt: `lynx -dump` of the first seed article set in a page
+    # with a menu, a search form, links in its paragraphs and a footer of links.
+    import re
+    from pathlib import Path
+
+    from cleanwire.text.layout import prepare_plain_text
+
+    dump = (Path(__file__).parent / "data" / "lynx_dump.txt").read_text(encoding="utf-8")
+    from_dump = extract_article(prepare_plain_text(dump, 20_000))
+    from_seed = extract_article(seed_paths[0].read_text(encoding="utf-8"))
+    kept = set(from_dump.paragraphs)
+    # Every article paragraph of the seed comes back word for word (one truncated
+    # paragraph ends without a full stop, so its wrapped lines stay apart).
+    assert sum(paragraph in kept for paragraph in from_seed.paragraphs) >= len(from_seed.paragraphs) - 1
+    assert not any(re.search(r"\[\d+\]", paragraph) for paragraph in from_dump.paragraphs)
+    assert "References" in from_dump.removed
+    assert [line for line in from_dump.removed if "https://" in line] == [
+        line.strip() for line in dump.splitlines() if "https://" in line]
+
+
+def test_split_link_list_takes_only_a_text_browsers_list_of_bare_urls():
+    from cleanwire.text.layout import split_link_list
+
+    page = ["Menu [1]Home [2]World", "The minister said [3]the plan [2023] would pass.", "References",
+            "Visible links:", "1. https://x.org/", "2. https://x.org/world", "Hidden links:", "3. mailto:desk@x.org"]
+    body, links = split_link_list(page)
+    assert body == ["Menu Home World", "The minister said the plan [2023] would pass."]  # [2023] is not a listed link
+    assert links == page[2:]
+    scholarly = ["Results were mixed.", "References", "1. Shear NH, Spielberg SP. Anticonvulsant hypersensitivity. 1988."]
+    assert split_link_list(scholarly) == (scholarly, [])
+    unheaded = ["See [1]this and [2]that.", "1. https://a.org/", "2. https://b.org/"]
+    assert split_link_list(unheaded) == (unheaded, [])  # two bare links without the heading: not a browser's list
+    many = ["See [1]this.", *[f"{k}. https://a.org/{k}" for k in range(1, 6)]]
+    assert split_link_list(many) == (["See this."], many[1:])

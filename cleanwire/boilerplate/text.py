@@ -21,9 +21,10 @@ from typing import AbstractSet, Sequence
 
 import numpy as np
 
-from cleanwire.boilerplate.features import FEATURE_NAMES, block_features, page_bounds
+from cleanwire.boilerplate.features import FEATURE_NAMES, block_features, line_hashes, page_bounds
 from cleanwire.boilerplate.model import BlockModel, load_model
 from cleanwire.text.metadata import looks_like_title, parse_date_line
+from cleanwire.text.layout import split_link_list
 from cleanwire.text.normalize import normalize_text
 
 __all__ = ["KEPT", "METADATA", "REMOVED", "Extraction", "extract_article", "extract_articles", "fill_gaps", "rescue_prose"]
@@ -189,7 +190,8 @@ def extract_articles(
     and scored together, which spreads numpy's per-call cost over them; each result
     depends on its own page (and ``recurring``) only.
     """
-    pages = [[line for line in normalize_text(raw).split("\n") if line] for raw in raws]
+    split = [split_link_list([line for line in normalize_text(raw).split("\n") if line]) for raw in raws]
+    pages = [page for page, _ in split]
     table = block_features(pages)
     model = model or load_model()
     known = None
@@ -201,8 +203,10 @@ def extract_articles(
     results = []
     for k, blocks in enumerate(pages):
         rows = table.page(k)
+        link_list = split[k][1]  # a text browser's list of link targets is never article
         if not blocks:
-            results.append(Extraction(lines=(), status=(), hashes=np.zeros(0, dtype=np.uint64)))
+            results.append(Extraction(lines=tuple(link_list), status=(REMOVED,) * len(link_list),
+                                      hashes=line_hashes(link_list)))
             continue
         title, title_line, published, date_line = _title_and_date(blocks, table.headlines[k], table.features[rows.start])
         status = [KEPT if kept else REMOVED for kept in keep[rows]]
@@ -210,7 +214,9 @@ def extract_articles(
             if line >= 0:
                 status[line] = METADATA
         results.append(Extraction(
-            lines=tuple(blocks), status=tuple(status), hashes=table.hashes[rows], title=title, published=published,
+            lines=(*blocks, *link_list), status=(*status, *[REMOVED] * len(link_list)),
+            hashes=np.concatenate([table.hashes[rows], line_hashes(link_list)]),
+            title=title, published=published,
         ))
     return results
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["prepare_plain_text", "unwrap_hard_wrapped", "wrap_long_lines"]
+__all__ = ["prepare_plain_text", "split_link_list", "unwrap_hard_wrapped", "wrap_long_lines"]
 
 
 def prepare_plain_text(text: str, max_line_chars: int) -> str:
@@ -133,3 +133,46 @@ def _continues(previous: str, line: str, width: int) -> bool:
     # the next one starts with the word that did not fit on it.
     length = len(previous.rstrip())
     return length <= width + _NEAR_WIDTH and length + 1 + len(first[0]) > width
+
+
+# A text browser's list of the page's link targets: "  12. https://..." one per line,
+# under "References" and "Visible links:" / "Hidden links:" (lynx -dump).
+_LINK_TARGET = re.compile(r"\s*(\d{1,5})\.\s+[a-zA-Z][a-zA-Z0-9+.-]*:\S*\s*$")
+_LINK_LIST_PARTS = re.compile(r"\s*(?:visible|hidden) links:?\s*$", re.IGNORECASE)
+_LINK_LIST_HEADING = re.compile(r"\s*references\s*$", re.IGNORECASE)
+_MIN_UNHEADED_TARGETS = 5  # without the heading, a numbered list of bare URLs this long
+_LINK_MARKER = re.compile(r"\[(\d{1,5})\]")
+
+
+def split_link_list(blocks: list[str]) -> tuple[list[str], list[str]]:
+    """``(page, link list)``: the page's blocks without the list of link targets a text
+    browser appends to its dump (``lynx -dump``: "References", then numbered URLs), and
+    that list.
+
+    The list is the trailing run of blocks that are each a number and a bare URL (and
+    lynx's "Visible links:" / "Hidden links:"), under a "References" heading or at least
+    ``_MIN_UNHEADED_TARGETS`` long; a scholarly reference list (authors, titles) is not
+    one.  When there is such a list, the numbered markers it explains (``[12]`` before
+    a link's text) are removed from the page.  Both matter to the classifier: a list of
+    hundreds of URLs after the article moved where the page's body seemed to end, and the
+    markers cut words apart (an article snippet no longer matched its sentence).  A page
+    without a list is returned as it is, with an empty list."""
+    start, numbers = len(blocks), []
+    while start > 0:
+        target = _LINK_TARGET.match(blocks[start - 1])
+        if target:
+            numbers.append(int(target.group(1)))
+        elif not _LINK_LIST_PARTS.match(blocks[start - 1]):
+            break
+        start -= 1
+    headed = start > 0 and _LINK_LIST_HEADING.match(blocks[start - 1]) is not None
+    if not numbers or (not headed and len(numbers) < _MIN_UNHEADED_TARGETS):
+        return list(blocks), []
+    start -= headed
+    listed = set(numbers)
+
+    def unmarked(block: str) -> str:
+        return _LINK_MARKER.sub(lambda m: "" if int(m.group(1)) in listed else m.group(), block)
+
+    page = [kept for kept in (unmarked(block).strip() for block in blocks[:start]) if kept]
+    return page, list(blocks[start:])
