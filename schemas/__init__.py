@@ -3,7 +3,11 @@
 Types are chosen for the tools analysts use (DuckDB, pandas, Polars, Spark): strings
 are ``string`` (never binary), timestamps carry a time zone (UTC), lists are lists.
 Every file carries ``cleanwire.schema_version`` in its metadata; columns are only ever
-added, so readers of older files keep working.
+added, so readers of older files keep working.  The version rises with every change of
+columns:
+
+1. the first release's columns;
+2. ``documents.encoding``, ``documents.input_format`` and ``errors.input_format``.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ __all__ = [
     "run_partition",
 ]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 _UTC = pa.timestamp("us", tz="UTC")
 
 

@@ -46,7 +46,7 @@ def test_output_layout_and_manifest(seed_run):
     assert manifest["versions"]["apache-beam"]
     for table in TABLES:
         files = list((seed_run / table).glob("*.parquet"))
-        assert files and pq.read_metadata(files[0]).metadata[b"cleanwire.schema_version"] == b"1"
+        assert files and pq.read_metadata(files[0]).metadata[b"cleanwire.schema_version"] == b"2"
 
 
 def test_unique_text_drops_only_later_duplicates(seed_run):
