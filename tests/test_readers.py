@@ -292,3 +292,31 @@ def test_warc_resource_records_are_pages():
     assert isinstance(html, Record) and (html.format, html.url, html.charset) == ("html", "https://archive.example/story", "utf-8")
     assert html.content == b"<html><body><p>Stored story</p></body></html>"
     assert isinstance(text, Record) and (text.format, text.content) == ("text", b"Plain notes")
+
+
+def _response(writer, uri: str, body: bytes, headers: list[tuple[str, str]], status: str = "200 OK",
+              warc_headers: dict | None = None) -> None:
+    """One HTTP response record, written as a crawler writes it (warcio)."""
+    http = StatusAndHeaders(status, headers, protocol="HTTP/1.1")
+    writer.write_record(writer.create_warc_record(uri, "response", payload=io.BytesIO(body), http_headers=http,
+                                                  warc_headers_dict=warc_headers or {}))
+
+
+def test_a_gzip_encoded_payload_over_the_limit_once_decompressed_is_too_large_not_read_whole():
+    # A server's Content-Encoding: gzip makes the stored record small and the page large
+    # (here 30:1; a gzip bomb is 1000:1): the limit applies to the page.
+    page = b"<html><body>" + b"<p>The harbour board met on Monday to discuss the cranes.</p>" * 500 + b"</body></html>"
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip")]
+    _response(writer, "https://news.example/bomb", gzip.compress(page, mtime=0), headers)
+    _response(writer, "https://news.example/small", gzip.compress(page[:4000], mtime=0), headers)
+    _response(writer, "https://news.example/untyped", gzip.compress(page, mtime=0), [("Content-Encoding", "gzip")])
+    limit = 10_000
+    assert len(gzip.compress(page, mtime=0)) < limit < len(page)
+    big, small, untyped = list(warc.read_records(io.BytesIO(buffer.getvalue()), 0, None, True, limit))
+    assert isinstance(big, BadRecord) and big.error_class == "DocumentTooLarge"
+    assert "once decompressed" in big.message and "Content-Encoding: gzip" in big.message
+    assert isinstance(small, Record) and small.content == page[:4000]
+    # No content type: the payload is sniffed, and still not cut to the limit and kept.
+    assert isinstance(untyped, BadRecord) and untyped.error_class == "DocumentTooLarge"

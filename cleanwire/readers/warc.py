@@ -88,7 +88,7 @@ def _page(record, offset: int, max_bytes: int) -> Record | BadRecord | Skipped:
     mime = content_type.split(";")[0].strip().lower()
     content = None
     if not mime and kind == "response":  # a server that sent no type: look at the payload
-        content = record.content_stream().read(max_bytes + 1)
+        content = _payload(record, max_bytes)
         mime = "text/html" if page_format(content[:1024].decode("utf-8", errors="ignore"), "text") == "html" else ""
     if kind == "conversion" or mime == "text/plain":
         declared = "text"
@@ -100,7 +100,13 @@ def _page(record, offset: int, max_bytes: int) -> Record | BadRecord | Skipped:
         return BadRecord(offset, "DocumentTooLarge",
                          f"the record holds {record.length:,} bytes, more than --max-document-bytes {max_bytes:,}")
     if content is None:
-        content = record.content_stream().read()
+        content = _payload(record, max_bytes)
+    if len(content) > max_bytes:
+        encoding = record.http_headers.get_header("Content-Encoding") if record.http_headers else None
+        return BadRecord(offset, "DocumentTooLarge",
+                         f"the record's payload holds more than --max-document-bytes {max_bytes:,} bytes once decompressed "
+                         f"(Content-Encoding: {encoding or 'none'}; {record.length:,} bytes as stored); it was not read "
+                         "(raise the limit if it really is one page)")
     missing = getattr(record.raw_stream, "limit", 0)  # what the record's Content-Length promised and the file lacks
     if missing > 0:
         return BadRecord(offset, "TruncatedFile",
@@ -113,6 +119,15 @@ def _page(record, offset: int, max_bytes: int) -> Record | BadRecord | Skipped:
         published=parse_timestamp(headers.get_header("WARC-Date")),
         charset="utf-8" if kind == "conversion" else (charset.group(1) if charset else None),
     )
+
+
+def _payload(record, max_bytes: int) -> bytes:
+    """At most ``max_bytes + 1`` bytes of the record's payload, decompressed.  The
+    record's length is what is stored, and an HTTP ``Content-Encoding`` (gzip, deflate,
+    br) can make the payload a thousand times larger (a gzip bomb): the limit is applied
+    to what the page holds, not only to what the file holds.  (warcio decompresses a
+    16 KB block at a time, so at most one block's output lies beyond the limit.)"""
+    return record.content_stream().read(max_bytes + 1)
 
 
 def _reason(exc: Exception) -> str:
