@@ -320,3 +320,25 @@ def test_a_gzip_encoded_payload_over_the_limit_once_decompressed_is_too_large_no
     assert isinstance(small, Record) and small.content == page[:4000]
     # No content type: the payload is sniffed, and still not cut to the limit and kept.
     assert isinstance(untyped, BadRecord) and untyped.error_class == "DocumentTooLarge"
+
+
+def test_partial_and_crawler_truncated_pages_are_errors_not_shorter_pages():
+    # As wget and Heritrix write them: a 206 answer to a Range request, and a record the
+    # crawler cut at its size limit (WARC-Truncated: length, the Content-Length the whole).
+    page = b"<html><body>" + b"<p>The harbour board met on Monday to discuss the cranes.</p>" * 50 + b"</body></html>"
+    html = ("Content-Type", "text/html; charset=utf-8")
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    _response(writer, "https://news.example/range", page[:1000], [html, ("Content-Range", f"bytes 0-999/{len(page)}")],
+              status="206 Partial Content")
+    _response(writer, "https://news.example/cut", page[:1000], [html, ("Content-Length", str(len(page)))],
+              warc_headers={"WARC-Truncated": "length"})
+    _response(writer, "https://news.example/logo.png", b"\x89PNG", [("Content-Type", "image/png")],
+              status="206 Partial Content")
+    _response(writer, "https://news.example/whole", page, [html])
+    ranged, cut, image, whole = list(warc.read_records(io.BytesIO(buffer.getvalue()), 0, None, True, 100_000))
+    assert isinstance(ranged, BadRecord) and ranged.error_class == "PartialContent" and "206" in ranged.message
+    assert isinstance(cut, BadRecord) and cut.error_class == "TruncatedRecord"
+    assert "WARC-Truncated: length" in cut.message and "size limit" in cut.message
+    assert isinstance(image, warc.Skipped) and image.reason == "not a page (image/png)"
+    assert isinstance(whole, Record) and whole.content == page

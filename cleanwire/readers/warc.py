@@ -27,6 +27,13 @@ _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 _WARC_LINE = re.compile(rb"(?:^|\n)WARC/1\.[01]\r?\n")
 _CHUNK = 1 << 20
+# Why a crawler cut a record (the WARC standard's WARC-Truncated values).
+_TRUNCATED = {
+    "length": "the page was longer than the crawler's size limit",
+    "time": "the download took longer than the crawler's time limit",
+    "disconnect": "the connection broke off",
+    "unspecified": "for a reason it does not say",
+}
 
 
 @dataclass
@@ -80,10 +87,12 @@ def _page(record, offset: int, max_bytes: int) -> Record | BadRecord | Skipped:
     headers = record.rec_headers
     if kind == "response" and record.http_headers is not None:
         status = record.http_headers.get_statuscode() or ""
+        partial = status == "206"
         if not status.startswith("2"):
             return Skipped(offset, f"status {status or 'unknown'}")
         content_type = record.http_headers.get_header("Content-Type") or ""
     else:
+        partial = False
         content_type = headers.get_header("Content-Type") or ""
     mime = content_type.split(";")[0].strip().lower()
     content = None
@@ -96,6 +105,19 @@ def _page(record, offset: int, max_bytes: int) -> Record | BadRecord | Skipped:
         declared = "html"
     else:
         return Skipped(offset, f"not a page ({mime or 'no content type'})")
+    # A part of a page is not the page: deduplicated as if whole, its copies elsewhere
+    # would look like the longer versions of it.  Only pages are errors; a partial image
+    # is skipped above as any image is.
+    if partial:
+        return BadRecord(offset, "PartialContent",
+                         "the response is 206 Partial Content: the payload is a byte range of the page, not the page "
+                         "(the crawler sent a Range header or resumed a download); crawl the page again without a range")
+    truncated = headers.get_header("WARC-Truncated")
+    if truncated:
+        return BadRecord(offset, "TruncatedRecord",
+                         f"the crawler cut the record (WARC-Truncated: {printable(truncated)[:40]}: "
+                         f"{_TRUNCATED.get(truncated.strip().lower(), 'for a reason it does not say')}); "
+                         "a cut page would be deduplicated as if whole: raise the crawler's limit and crawl the page again")
     if (record.length or 0) > max_bytes:
         return BadRecord(offset, "DocumentTooLarge",
                          f"the record holds {record.length:,} bytes, more than --max-document-bytes {max_bytes:,}")
