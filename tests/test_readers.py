@@ -16,6 +16,7 @@ from cleanwire.readers import (
 )
 from cleanwire.readers import jsonl, warc
 from cleanwire.text.layout import wrap_long_lines
+from tests.conftest import DATA
 
 FIELDS = jsonl.parse_fields("")
 
@@ -342,3 +343,16 @@ def test_partial_and_crawler_truncated_pages_are_errors_not_shorter_pages():
     assert "WARC-Truncated: length" in cut.message and "size limit" in cut.message
     assert isinstance(image, warc.Skipped) and image.reason == "not a page (image/png)"
     assert isinstance(whole, Record) and whole.content == page
+
+
+def test_wgets_own_log_and_arguments_are_skipped_not_pages():
+    # tests/data/wget_metadata.warc.gz: records cut from a real `wget --warc-file` crawl
+    # (Wget 1.21.3): warcinfo, one page's request and response, and the metadata,
+    # arguments and log records wget writes at the end of every crawl.
+    data = (DATA / "wget_metadata.warc.gz").read_bytes()
+    records = list(warc.read_records(io.BytesIO(data), 0, None, True, 100_000))
+    pages = [r for r in records if isinstance(r, Record)]
+    assert [p.url for p in pages] == ["http://127.0.0.1:8765/frameset.html"]
+    assert not [r for r in records if isinstance(r, BadRecord)]
+    assert [r.reason for r in records if isinstance(r, warc.Skipped)] == [
+        "warcinfo", "request", "metadata", "not a web page (metadata: URI)", "not a web page (metadata: URI)"]

@@ -12,6 +12,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
+from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -27,6 +28,8 @@ _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 _WARC_LINE = re.compile(rb"(?:^|\n)WARC/1\.[01]\r?\n")
 _CHUNK = 1 << 20
+# Target URIs of pages; a URI without a scheme is taken as a page too.
+_WEB_SCHEMES = frozenset({"http", "https", "file"})
 # Why a crawler cut a record (the WARC standard's WARC-Truncated values).
 _TRUNCATED = {
     "length": "the page was longer than the crawler's size limit",
@@ -80,11 +83,25 @@ def next_record_start(handle: BinaryIO, offset: int, gzipped: bool) -> int | Non
         position += _CHUNK
 
 
+def _scheme(uri: str | None) -> str:
+    """The scheme of ``uri`` in lower case; "" when it has none or cannot be parsed."""
+    try:
+        return urlsplit(uri.strip()).scheme.lower() if uri else ""
+    except ValueError:
+        return ""
+
+
 def _page(record, offset: int, max_bytes: int) -> Record | BadRecord | Skipped:
     kind = record.rec_type
     if kind not in _PAGE_RECORDS:
         return Skipped(offset, kind or "unknown")
     headers = record.rec_headers
+    scheme = _scheme(headers.get_header("WARC-Target-URI"))
+    if scheme and scheme not in _WEB_SCHEMES:
+        # What the crawler says about itself: ``wget --warc-file`` always stores its log and
+        # arguments as text/plain resource records under metadata:// URIs, which would
+        # otherwise become a document and an error row in every wget crawl.
+        return Skipped(offset, f"not a web page ({scheme}: URI)")
     if kind == "response" and record.http_headers is not None:
         status = record.http_headers.get_statuscode() or ""
         partial = status == "206"
