@@ -356,3 +356,28 @@ def test_wgets_own_log_and_arguments_are_skipped_not_pages():
     assert not [r for r in records if isinstance(r, BadRecord)]
     assert [r.reason for r in records if isinstance(r, warc.Skipped)] == [
         "warcinfo", "request", "metadata", "not a web page (metadata: URI)", "not a web page (metadata: URI)"]
+
+
+def test_a_brotli_encoded_page_is_decompressed_and_an_unsupported_encoding_says_so():
+    # tests/data/brotli.warc.gz: wire_story.html served with Content-Encoding: br (as
+    # servers send it to browsers and to crawlers that accept it), written by warcio.
+    data = (DATA / "brotli.warc.gz").read_bytes()
+    [page] = list(warc.read_records(io.BytesIO(data), 0, None, True, 100_000))
+    assert isinstance(page, Record) and page.content == (DATA / "wire_story.html").read_bytes()
+    # zstd, which browsers now accept, warcio does not decompress.
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    _response(writer, "https://news.example/z", b"\x28\xb5\x2f\xfd\x00\x58\x61\x00\x00<p>x</p>",
+              [("Content-Type", "text/html"), ("Content-Encoding", "zstd")])
+    [zstd] = list(warc.read_records(io.BytesIO(buffer.getvalue()), 0, None, True, 100_000))
+    assert isinstance(zstd, BadRecord) and zstd.error_class == "UnsupportedEncoding"
+    assert "Content-Encoding zstd is not supported" in zstd.message
+
+
+def test_a_brotli_page_without_brotlicffi_says_what_to_install(monkeypatch):
+    from warcio.bufferedreaders import BufferedReader
+
+    monkeypatch.delitem(BufferedReader.DECOMPRESSORS, "br", raising=False)
+    [page] = list(warc.read_records(io.BytesIO((DATA / "brotli.warc.gz").read_bytes()), 0, None, True, 100_000))
+    assert isinstance(page, BadRecord) and page.error_class == "UnsupportedEncoding"
+    assert "Content-Encoding br is not supported" in page.message and "brotlicffi" in page.message

@@ -15,6 +15,7 @@ from typing import BinaryIO, Iterator
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import BufferedReader
 from warcio.exceptions import ArchiveLoadFailed
 
 from cleanwire.readers import BadRecord, Record, gzip_stream, page_format
@@ -30,6 +31,10 @@ _WARC_LINE = re.compile(rb"(?:^|\n)WARC/1\.[01]\r?\n")
 _CHUNK = 1 << 20
 # Target URIs of pages; a URI without a scheme is taken as a page too.
 _WEB_SCHEMES = frozenset({"http", "https", "file"})
+# The Content-Encodings warcio decompresses; br only with brotlicffi (a dependency), and
+# not with its releases before 1.2.1.0, which warcio refuses as vulnerable.
+_ENCODING_NAMES = ("gzip", "deflate", "br")
+_BROTLI_HINT = ": warcio decompresses br only with brotlicffi 1.2.1.0 or later installed (pip install 'brotlicffi>=1.2.1.0')"
 # Why a crawler cut a record (the WARC standard's WARC-Truncated values).
 _TRUNCATED = {
     "length": "the page was longer than the crawler's size limit",
@@ -91,6 +96,17 @@ def _scheme(uri: str | None) -> str:
         return ""
 
 
+def _unsupported_encoding(record) -> str | None:
+    """The HTTP ``Content-Encoding`` of the record when warcio cannot decompress it (it
+    then hands out the compressed bytes as the payload, which decode as binary noise)."""
+    if record.http_headers is None:
+        return None
+    encoding = (record.http_headers.get_header("Content-Encoding") or "").strip().lower()
+    if encoding in ("", "identity", "x-gzip") or encoding in BufferedReader.get_supported_decompressors():
+        return None
+    return printable(encoding)[:40]
+
+
 def _page(record, offset: int, max_bytes: int) -> Record | BadRecord | Skipped:
     kind = record.rec_type
     if kind not in _PAGE_RECORDS:
@@ -135,6 +151,12 @@ def _page(record, offset: int, max_bytes: int) -> Record | BadRecord | Skipped:
                          f"the crawler cut the record (WARC-Truncated: {printable(truncated)[:40]}: "
                          f"{_TRUNCATED.get(truncated.strip().lower(), 'for a reason it does not say')}); "
                          "a cut page would be deduplicated as if whole: raise the crawler's limit and crawl the page again")
+    encoding = _unsupported_encoding(record)
+    if encoding:
+        return BadRecord(offset, "UnsupportedEncoding",
+                         f"the response's Content-Encoding {encoding} is not supported (cleanwire decompresses "
+                         f"{', '.join(_ENCODING_NAMES)}){_BROTLI_HINT if encoding == 'br' else ''}; the payload was "
+                         "left compressed, which reads as binary data")
     if (record.length or 0) > max_bytes:
         return BadRecord(offset, "DocumentTooLarge",
                          f"the record holds {record.length:,} bytes, more than --max-document-bytes {max_bytes:,}")
