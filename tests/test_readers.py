@@ -381,3 +381,18 @@ def test_a_brotli_page_without_brotlicffi_says_what_to_install(monkeypatch):
     [page] = list(warc.read_records(io.BytesIO((DATA / "brotli.warc.gz").read_bytes()), 0, None, True, 100_000))
     assert isinstance(page, BadRecord) and page.error_class == "UnsupportedEncoding"
     assert "Content-Encoding br is not supported" in page.message and "brotlicffi" in page.message
+
+
+@pytest.mark.parametrize("split", [0, 500])
+def test_a_utf16_jsonl_export_is_one_error_row_saying_so_however_it_is_split(split):
+    # tests/data/powershell_utf16.jsonl: four records written by PowerShell's `>` (UTF-16
+    # little-endian with a byte-order mark, CRLF line ends).  Cut at b"\n", it gave four
+    # MalformedJSON rows about half characters.
+    data = (DATA / "powershell_utf16.jsonl").read_bytes()
+    assert data.startswith(b"\xff\xfe{\x00")
+    rows = []
+    for start, end in read_ranges(len(data), ".jsonl", split):
+        rows += jsonl.read_records(io.BytesIO(data), start, end, FIELDS, 100_000)
+    [row] = rows
+    assert isinstance(row, BadRecord) and (row.error_class, row.offset) == ("NotUTF8", 0)
+    assert "UTF-16 (little-endian)" in row.message and "convert it to UTF-8" in row.message

@@ -94,6 +94,19 @@ def parse_record(line: bytes, offset: int, fields: Mapping[str, str]) -> Record 
     )
 
 
+# Byte-order marks of the encodings a JSONL file cannot be cut into lines in (UTF-32
+# first: its little-endian mark starts with UTF-16's).
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32 (little-endian)"), (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)"),
+    (b"\xff\xfe", "UTF-16 (little-endian)"), (b"\xfe\xff", "UTF-16 (big-endian)"),
+)
+
+
+def _wide_encoding(head: bytes) -> str | None:
+    """The UTF-16 or UTF-32 encoding whose byte-order mark ``head`` (a file's first bytes) starts with."""
+    return next((name for bom, name in _WIDE_BOMS if head.startswith(bom)), None)
+
+
 def read_records(
     handle: BinaryIO, start: int, end: int | None, fields: Mapping[str, str], max_bytes: int,
 ) -> Iterator[Record | BadRecord]:
@@ -105,6 +118,9 @@ def read_records(
     position = start
     try:
         if start > 0:
+            handle.seek(0)
+            if _wide_encoding(handle.read(4)):
+                return  # the range that starts at 0 gives the file's one error row
             handle.seek(start - 1)
             position = start - 1 + skip_line(handle)
         while end is None or position < end:
@@ -113,6 +129,13 @@ def read_records(
             if not line:
                 return
             position += len(line)
+            if offset == 0 and (wide := _wide_encoding(line)):
+                # Cut at b"\n", UTF-16 or UTF-32 text gives lines that start or end with
+                # half a character, each a confusing MalformedJSON row: one row for the file.
+                yield BadRecord(0, "NotUTF8", f"the file is {wide} text (it starts with that byte-order mark, as "
+                                "PowerShell's > and Out-File write files), and JSON Lines must be UTF-8; convert it "
+                                "to UTF-8 (iconv -f UTF-16 -t UTF-8, or Out-File -Encoding utf8) and run again")
+                return
             if len(line) > max_bytes and not line.endswith(b"\n"):
                 position += skip_line(handle)
                 yield BadRecord(offset, "DocumentTooLarge",
