@@ -179,3 +179,25 @@ def test_a_gzipped_page_over_the_limit_uncompressed_is_an_error_not_a_cut_page(t
         errors = result.errors | beam.Map(lambda e: (Path(e.uri).name, e.stage, e.error_class))
         assert_that(docs, equal_to([("exact.txt.gz", 4000)]), label="docs")
         assert_that(errors, equal_to([("big.txt.gz", "read", "DocumentTooLarge")]), label="errors")
+
+
+@pytest.mark.parametrize("split", [0, 2000, 700])
+def test_a_jsonl_file_without_records_is_one_empty_row_however_it_is_split(tmp_path, split):
+    import apache_beam as beam
+    from apache_beam.testing.test_pipeline import TestPipeline
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from cleanwire.params import ReadParams
+    from transforms.read import InputSpec, ReadInputs
+
+    # 5,000 blank lines (larger than the split, so read in ranges): it went missing from
+    # the accounting, as only a file read in one range was checked for records.
+    (tmp_path / "blank_big.jsonl").write_bytes(b"\n" * 5000)
+    # Blank up to its last range, where one record starts: that range reads it.
+    (tmp_path / "late.jsonl").write_bytes(b"\r\n" * 2400 + b'{"text": "The harbour board met on Monday."}\n')
+    with TestPipeline() as p:
+        result = p | ReadInputs([InputSpec(str(tmp_path / "*.jsonl"), str(tmp_path))], ReadParams(split_bytes=split))
+        docs = result.documents | "Docs" >> beam.Map(lambda d: Path(d.uri.split("#")[0]).name)
+        errors = result.errors | "Errors" >> beam.Map(lambda e: (Path(e.uri).name, e.error_class))
+        assert_that(docs, equal_to(["late.jsonl"]), label="docs")
+        assert_that(errors, equal_to([("blank_big.jsonl", "EmptyDocument")]), label="errors")

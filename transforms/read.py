@@ -278,6 +278,15 @@ _UNREADABLE = {  # error class and message of each marker size
 }
 
 
+def _holds_record(raw, offset: int, file_format: str, gzipped: bool) -> bool:
+    """Whether a record of the file ``raw`` starts at or after ``offset`` (which a
+    later range reads).  Splittable files only: uncompressed JSONL, gzipped WARC/WET.
+    Stops at the first find, so a normal file costs one read."""
+    if file_format == "jsonl":
+        return jsonl.holds_line(raw, offset)
+    return warc.next_record_start(raw, offset, gzipped) is not None
+
+
 class _ReadFile(beam.DoFn):
     """Read one range of one file: documents, and error rows tagged ``errors``."""
 
@@ -380,7 +389,10 @@ class _ReadFile(beam.DoFn):
                     format=record.format, content=record.content, url=record.url, input_format=file_format,
                     title=record.title, published=record.published, charset=record.charset,
                 )
-        if not seen and task.start == 0 and task.end is None:
+            # One range answers for the file: the one at 0, when neither it nor a later
+            # range (which would see a record that starts after its end) has a record.
+            empty = not seen and task.start == 0 and (task.end is None or not _holds_record(raw, task.end, file_format, gzipped))
+        if empty:
             yield self._error(task.path, file_format, "EmptyDocument",
                               "the file holds no records (it is empty or only blank lines); check the export")
 

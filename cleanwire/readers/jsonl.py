@@ -10,7 +10,7 @@ from typing import BinaryIO, Iterator, Mapping
 from cleanwire.readers import BadRecord, NotGzipError, Record
 from cleanwire.text.metadata import parse_published
 
-__all__ = ["FIELDS", "parse_fields", "read_records", "skip_line"]
+__all__ = ["FIELDS", "holds_line", "parse_fields", "read_records", "skip_line"]
 
 FIELDS = ("text", "html", "url", "title", "published", "source")
 _CHUNK = 1 << 20
@@ -40,6 +40,17 @@ def skip_line(handle: BinaryIO) -> int:
         skipped += len(chunk)
         if not chunk or chunk.endswith(b"\n"):
             return skipped
+
+
+def holds_line(handle: BinaryIO, offset: int) -> bool:
+    """Whether ``handle`` holds a byte other than whitespace at or after ``offset``:
+    part of a line that is not blank, so a record (or a bad record) for the range
+    that line starts in."""
+    handle.seek(offset)
+    while chunk := handle.read(_CHUNK):
+        if chunk.strip():  # the whitespace bytes.strip() removes, as a blank line is found in read_records
+            return True
+    return False
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
