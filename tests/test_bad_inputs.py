@@ -201,3 +201,28 @@ def test_a_jsonl_file_without_records_is_one_empty_row_however_it_is_split(tmp_p
         errors = result.errors | "Errors" >> beam.Map(lambda e: (Path(e.uri).name, e.error_class))
         assert_that(docs, equal_to(["late.jsonl"]), label="docs")
         assert_that(errors, equal_to([("blank_big.jsonl", "EmptyDocument")]), label="errors")
+
+
+@pytest.mark.parametrize("pattern", ["scrape/2026-12-*", "scrape/**/2026-12-*"])
+def test_a_quoted_glob_reads_the_files_its_shell_expansion_reads(tmp_path, pattern):
+    import glob
+
+    from pipelines.clean_dedup import resolve_inputs
+    from transforms.read import local_matches
+
+    # Nightly folders, as a scraper leaves them: a quoted glob skipped the matched folders
+    # (reading nothing from them) while the shell's expansion names them and they are walked.
+    for name in ("scrape/2026-12-01/bbc/a.txt", "scrape/2026-12-01/.hidden.txt", "scrape/2026-12-02/b.html",
+                 "scrape/2026-11-30/old.txt", "scrape/2026-12-03.txt", "scrape/deep/2026-12-04/c.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("The harbour board met on Monday.\n")
+
+    def read(inputs):
+        return sorted(path for spec in resolve_inputs(inputs) for path, _ in local_matches(spec))
+
+    quoted = read([str(tmp_path / pattern)])
+    expanded = read(glob.glob(str(tmp_path / pattern), recursive=True))  # as bash (globstar) expands it
+    assert quoted == expanded
+    expected = {"scrape/2026-12-01/bbc/a.txt", "scrape/2026-12-01/.hidden.txt", "scrape/2026-12-02/b.html",
+                "scrape/2026-12-03.txt"} | ({"scrape/deep/2026-12-04/c.txt"} if "**" in pattern else set())
+    assert quoted == sorted(str(tmp_path / name) for name in expected)

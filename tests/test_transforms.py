@@ -375,8 +375,11 @@ def test_local_matches_name_every_entry_that_cannot_be_read_as_a_file(tmp_path, 
     # A ** glob is matched against the same walk; a glob without ** matches one level.
     assert dict(local_matches(InputSpec(f"{root}/**/*.txt", root))) == {
         path: size for path, size in walked.items() if path.endswith(".txt")}
+    # A matched directory is walked (as when the shell expands the glob); links to
+    # directories (site/self, site/up) are not followed.
     assert dict(local_matches(InputSpec(f"{root}/site/*", root))) == {
-        f"{root}/site/kept.txt": 6, f"{root}/site/.hidden.txt": 18, f"{root}/site/page[1].txt": 8}
+        f"{root}/site/kept.txt": 6, f"{root}/site/.hidden.txt": 18, f"{root}/site/page[1].txt": 8,
+        f"{root}/site/2026/gone.txt": BROKEN_LINK}
     from transforms.read import _UNREADABLE
     assert "tgt\\xfe" in _UNREADABLE[BROKEN_LINK](f"{root}/odd-target.txt")[1]
     # Named inputs that are gone by the time the workers look (or that are on a disk

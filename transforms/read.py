@@ -124,25 +124,38 @@ def walk_directory(directory: str, skip: tuple[str, ...] = ()):
 
 
 def glob_matches(pattern: str, skip: tuple[str, ...] = ()):
-    """``(path, size)`` of every local entry the glob ``pattern`` matches that is not
-    a directory, as ``walk_directory`` gives them.  ``*`` and ``?`` stay within one path
-    component and ``**`` spans any number, none included (``glob_regex``; hidden names
-    are matched, as Beam's ``match`` did); a ``**`` pattern is matched against a walk of
-    the directory before its first wildcard, so links to directories are not followed
-    there either."""
+    """``(path, size)`` of every local file the glob ``pattern`` matches, as
+    ``walk_directory`` gives them; a matched directory stands for the files below it,
+    as a directory named on the command line does, so that a quoted glob reads what the
+    shell's expansion of it reads.  ``*`` and ``?`` stay within one path component and
+    ``**`` spans any number, none included (``glob_regex``; hidden names are matched, as
+    Beam's ``match`` did); a ``**`` pattern is matched against a walk of the directory
+    before its first wildcard, so links to directories are not followed there either."""
     if "**" in pattern:
         top = pattern[: _MAGIC.search(pattern).start()].rsplit("/", 1)[0] or "/"
         matcher = glob_regex(pattern)
+        matched_dirs: dict[str, bool] = {}  # directory -> it or a directory above it (below top) matches
+
+        def in_matched_dir(directory: str) -> bool:
+            if len(directory) <= len(top):
+                return False
+            if directory not in matched_dirs:
+                matched_dirs[directory] = bool(matcher.match(directory)) or in_matched_dir(posixpath.dirname(directory))
+            return matched_dirs[directory]
+
         for path, size in walk_directory(top, skip):
-            if matcher.match(path):
+            if matcher.match(path) or in_matched_dir(posixpath.dirname(path)):
                 yield path, size
         return
     for path in glob.iglob(pattern, include_hidden=True):
-        if os.path.isdir(path):
-            continue
         if skip and _skipped(os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path)), skip):
             continue  # the run's own output, or what it keeps beside it
-        yield _shown(path), path_size(path)
+        if os.path.islink(path) and os.path.isdir(path):
+            continue  # a link to a directory: not followed, as in a walk (site/* would match site/up -> ..)
+        if os.path.isdir(path):
+            yield from walk_directory(path, skip)
+        else:
+            yield _shown(path), path_size(path)
 
 
 def _skipped(real: str, skip: tuple[str, ...]) -> bool:
