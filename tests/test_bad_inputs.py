@@ -226,3 +226,20 @@ def test_a_quoted_glob_reads_the_files_its_shell_expansion_reads(tmp_path, patte
     expected = {"scrape/2026-12-01/bbc/a.txt", "scrape/2026-12-01/.hidden.txt", "scrape/2026-12-02/b.html",
                 "scrape/2026-12-03.txt"} | ({"scrape/deep/2026-12-04/c.txt"} if "**" in pattern else set())
     assert quoted == sorted(str(tmp_path / name) for name in expected)
+
+
+@pytest.mark.parametrize("name", ["page.txt", "export.jsonl", "crawl.warc.gz"])
+def test_a_file_removed_after_it_was_listed_is_a_missing_input_row(tmp_path, name):
+    from cleanwire.params import ReadParams
+    from transforms.read import _ReadFile, _ReadTask
+
+    # Listed (it has a size), then removed before the worker opens it, as a scraper's
+    # clean-up does during a run.
+    shutil.copy(BAD / "crlf.txt", tmp_path / name)
+    task = _ReadTask(str(tmp_path / name), str(tmp_path), (tmp_path / name).stat().st_size)
+    (tmp_path / name).unlink()
+    reader = _ReadFile(ReadParams())
+    reader.setup()
+    [row] = [output.value for output in reader.process(task)]
+    assert (row.uri, row.error_class) == (str(tmp_path / name), "MissingInput")
+    assert "removed after the run started" in row.error

@@ -337,6 +337,8 @@ class _ReadFile(beam.DoFn):
                 yield from self._read_records(task, file_format, extension)
             else:
                 yield from self._read_page(task, file_format, extension)
+        except FileNotFoundError:  # listed, then removed before this worker opened it
+            yield self._error(task.path, file_format, *_UNREADABLE[MISSING](task.path))
         except (OSError, EOFError, zlib.error) as exc:  # the file itself cannot be opened or read
             yield self._error(task.path, file_format, type(exc).__name__,
                               f"could not read the file: {exc}; check that it exists and is readable")
