@@ -396,3 +396,31 @@ def test_a_utf16_jsonl_export_is_one_error_row_saying_so_however_it_is_split(spl
     [row] = rows
     assert isinstance(row, BadRecord) and (row.error_class, row.offset) == ("NotUTF8", 0)
     assert "UTF-16 (little-endian)" in row.message and "convert it to UTF-8" in row.message
+
+
+def test_trafilaturas_json_output_gives_the_publishers_host_as_source():
+    import trafilatura
+
+    # trafilatura's own --json output: the page URL is "source", the domain "hostname",
+    # the publication date "date".  With the URL as source, every page was a publisher.
+    url = "https://www.coastalherald.example/news/harbour-cranes-return"
+    line = trafilatura.extract((DATA / "wire_story.html").read_text(), output_format="json", url=url, with_metadata=True)
+    assert json.loads(line)["source"] == url
+    record = jsonl.parse_record(line.encode(), 0, jsonl.parse_fields("url=source,published=date"))
+    assert isinstance(record, Record) and record.format == "text"
+    assert (record.source, record.url, record.title) == ("coastalherald.example", url, "Harbour cranes return to work after storm")
+    assert record.published.isoformat() == "2024-03-18T00:00:00+00:00"
+    # A source that is a name stays as it is.
+    assert jsonl.parse_record(b'{"text": "x", "source": "Coastal Herald"}', 0, FIELDS).source == "Coastal Herald"
+
+
+def test_jsonl_fields_with_dots_name_nested_values_or_flattened_keys():
+    fields = jsonl.parse_fields("html=page.html,url=page.meta.url")
+    nested = jsonl.parse_record(b'{"page": {"html": "<p>Story</p>", "meta": {"url": "https://e.org/a"}}}', 0, fields)
+    assert isinstance(nested, Record) and (nested.content, nested.url) == (b"<p>Story</p>", "https://e.org/a")
+    flat = jsonl.parse_record(b'{"page.html": "<p>Flat</p>", "page.meta.url": "https://e.org/b"}', 0, fields)  # json_normalize
+    assert isinstance(flat, Record) and (flat.content, flat.url) == (b"<p>Flat</p>", "https://e.org/b")
+    empty = jsonl.parse_record(b'{"page": {"html": null}}', 0, fields)
+    assert isinstance(empty, BadRecord) and "'page.html' is null" in empty.message
+    missing = jsonl.parse_record(b'{"page": "text"}', 0, fields)
+    assert isinstance(missing, BadRecord) and missing.error_class == "MissingField" and "'page.html'" in missing.message

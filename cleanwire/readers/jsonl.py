@@ -7,7 +7,7 @@ import re
 import zlib
 from typing import BinaryIO, Iterator, Mapping
 
-from cleanwire.readers import BadRecord, NotGzipError, Record
+from cleanwire.readers import BadRecord, NotGzipError, Record, domain_of
 from cleanwire.text.metadata import parse_published
 
 __all__ = ["FIELDS", "holds_line", "parse_fields", "read_records", "skip_line"]
@@ -18,7 +18,8 @@ _CHUNK = 1 << 20
 
 def parse_fields(spec: str) -> dict[str, str]:
     """Field names from ``text=body,url=link``: every field of ``FIELDS`` maps to
-    the JSON key named for it, or to its own name.  Raises ``ValueError`` naming an
+    the JSON key named for it, or to its own name.  A key with dots that a record
+    does not hold as it is names a nested value (``html=page.html``).  Raises ``ValueError`` naming an
     unknown field or a malformed item."""
     fields = {name: name for name in FIELDS}
     for item in filter(None, (part.strip() for part in spec.split(","))):
@@ -56,11 +57,28 @@ def holds_line(handle: BinaryIO, offset: int) -> bool:
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+_ABSENT = object()
+
+
+def _lookup(obj: Mapping, key: str):
+    """``obj[key]``, or ``_ABSENT``.  A key with dots that ``obj`` does not hold as it is
+    is a path into nested objects (``page.html``: ``obj["page"]["html"]``): exports
+    nest the page, and flattened ones (pandas' ``json_normalize``) keep the dotted name."""
+    if key in obj:
+        return obj[key]
+    value = obj
+    for part in key.split(".") if "." in key else ():
+        if not isinstance(value, Mapping) or part not in value:
+            return _ABSENT
+        value = value[part]
+    return value if value is not obj else _ABSENT
+
+
 def _text_field(obj: Mapping, key: str) -> str | None:
     """``obj[key]`` stripped, when it is a non-empty string.  A lone surrogate (a
     ``\\ud800`` escape that JSON allows, often a truncated emoji) becomes U+FFFD: it
     cannot be stored as UTF-8, in Parquet or anywhere else."""
-    value = obj.get(key)
+    value = _lookup(obj, key)
     return _LONE_SURROGATE.sub("\ufffd", value).strip() or None if isinstance(value, str) else None
 
 
@@ -83,25 +101,33 @@ def parse_record(line: bytes, offset: int, fields: Mapping[str, str]) -> Record 
     if not isinstance(obj, dict):
         return BadRecord(offset, "MalformedJSON",
                          f"the line holds {_JSON_TYPES.get(type(obj), 'a value')} (JSON), not an object")
-    html, text = obj.get(fields["html"]), obj.get(fields["text"])
+    html, text = _lookup(obj, fields["html"]), _lookup(obj, fields["text"])
     content, page_format = (html, "html") if isinstance(html, str) else (text, "text")
     if not isinstance(content, str):
-        present = [key for key in (fields["text"], fields["html"]) if key in obj]
+        present = [(key, value) for key, value in ((fields["text"], text), (fields["html"], html)) if value is not _ABSENT]
         if present:  # the field is there, but empty (null) or not text
+            key, value = present[0]
             return BadRecord(
                 offset, "MissingField",
-                f"the record's {present[0]!r} is {_JSON_TYPES.get(type(obj[present[0]]), 'not text')}, not a string: "
+                f"the record's {key!r} is {_JSON_TYPES.get(type(value), 'not text')}, not a string: "
                 "the export holds no page here; fix the export, or leave the record out")
         return BadRecord(
             offset, "MissingField",
             f"the record has no field {fields['text']!r} or {fields['html']!r} "
             f"(keys: {', '.join(sorted(map(str, obj))[:8]) or 'none'}); name the fields with --jsonl-fields text=KEY,html=KEY",
         )
+    published = _lookup(obj, fields["published"])
+    source = _text_field(obj, fields["source"])
+    if source and "://" in source:
+        # A page's URL where its publisher is expected (trafilatura's --json puts the URL
+        # in "source"): its host, as for a record whose source comes from its url;
+        # else every page would be a publisher of its own.
+        source = domain_of(source) or source
     return Record(
         offset=offset, format=page_format, content=_LONE_SURROGATE.sub("\ufffd", content).encode("utf-8"),
         url=_text_field(obj, fields["url"]), title=_text_field(obj, fields["title"]),
-        published=parse_published(obj.get(fields["published"])),
-        source=_text_field(obj, fields["source"]), charset="utf-8",
+        published=parse_published(None if published is _ABSENT else published),
+        source=source, charset="utf-8",
     )
 
 
