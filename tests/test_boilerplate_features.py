@@ -185,6 +185,16 @@ def test_page_metadata_reads_title_url_and_date():
     assert str(published)[:10] == "2024-03-18"
 
 
+def test_a_page_dated_after_today_keeps_its_date_whatever_the_day_of_the_run():
+    # htmldate's default drops dates after today (local time): a page dated later this
+    # month became the 1st, one dated next year had none, and the output changed with
+    # the day and the time zone of the run.
+    page = (DATA / "wire_story.html").read_text(encoding="utf-8").replace("2024-03-18", "2150-06-17")
+    assert "2150-06-17" in page
+    _, _, published = page_metadata(trafilatura.load_html(page))
+    assert str(published)[:10] == "2150-06-17"
+
+
 def test_html_pages_extracted_in_a_batch_are_extracted_as_one_by_one():
     data = Path(__file__).resolve().parent / "data"
     pages = [((data / "wire_story.html").read_text(), "https://www.coastalherald.example/news/harbour-cranes-return")]

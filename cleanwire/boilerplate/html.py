@@ -50,7 +50,7 @@ from trafilatura.utils import repair_faulty_html
 from cleanwire.boilerplate.features import block_features, line_hashes, title_parts
 from cleanwire.boilerplate.model import load_model
 from cleanwire.boilerplate.text import KEPT, METADATA, REMOVED, Extraction
-from cleanwire.text.metadata import parse_date_line, parse_timestamp
+from cleanwire.text.metadata import PUBLISHED_YEARS, parse_date_line, parse_timestamp
 from cleanwire.text.normalize import normalize_line, normalize_text
 
 __all__ = [
@@ -193,7 +193,10 @@ def page_metadata(tree: etree._Element, url: str | None = None) -> tuple[str | N
         pass
     title = metadata.title or extract_title(tree)
     canonical = metadata.url or extract_url(tree, url)
-    date = find_date(tree, original_date=True, extensive_search=False, url=canonical)
+    # htmldate drops dates after today (local time) by default: the same page would get
+    # another date on another day or in another time zone, and with it other canonicals.
+    date = find_date(tree, original_date=True, extensive_search=False, url=canonical,
+                     max_date=f"{PUBLISHED_YEARS.stop - 1}-12-31")
     return (normalize_line(title) if title else None), canonical, parse_timestamp(date)
 
 

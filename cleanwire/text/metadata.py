@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-__all__ = ["MONTH_NAMES", "looks_like_title", "parse_date_line", "parse_published", "parse_timestamp"]
+__all__ = ["MONTH_NAMES", "PUBLISHED_YEARS", "looks_like_title", "parse_date_line", "parse_published", "parse_timestamp"]
 
 _MONTHS = {
     name: number
@@ -74,7 +74,7 @@ def parse_timestamp(value: str | None) -> datetime | None:
 # Publication dates outside these years are taken as wrong (a placeholder such as
 # 0001-01-01 would otherwise make its page the original of every copy).  The window is
 # fixed, not relative to today, so that the same input gives the same output every run.
-_PUBLISHED_YEARS = range(1900, 2200)
+PUBLISHED_YEARS = range(1900, 2200)
 _EPOCH_DIGITS = re.compile(r"^\d{9,13}(?:\.\d+)?$")
 
 
@@ -97,7 +97,7 @@ def parse_published(value) -> datetime | None:
         parsed = parse_timestamp(value) or parse_date_line(value)
     else:
         return None
-    return parsed if parsed is not None and parsed.year in _PUBLISHED_YEARS else None
+    return parsed if parsed is not None and parsed.year in PUBLISHED_YEARS else None
 
 
 def parse_date_line(line: str) -> datetime | None:
