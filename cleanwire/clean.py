@@ -25,7 +25,10 @@ __all__ = ["extract_document", "extract_documents", "finish_document", "no_artic
 
 def no_article_text(uri: str, stage: str, extraction: Extraction, input_format: str) -> ErrorRecord:
     """The error row of a document in which every line is boilerplate."""
-    if not extraction.removed:
+    if extraction.lines and not extraction.removed:  # a lone line is taken for the title
+        message = (f"the page holds only a title or a date line ({extraction.lines[0][:80]!r}), no article text; "
+                   "check that the input holds an article")
+    elif not extraction.removed:
         message = "the page shows no text at all (no body, or only scripts and styles); check that the input holds an article"
     else:
         message = (f"no article text was found: all {len(extraction.removed)} text blocks look like page chrome "

@@ -200,3 +200,15 @@ def test_split_link_list_takes_only_a_text_browsers_list_of_bare_urls():
     assert split_link_list(unheaded) == (unheaded, [])  # two bare links without the heading: not a browser's list
     many = ["See [1]this.", *[f"{k}. https://a.org/{k}" for k in range(1, 6)]]
     assert split_link_list(many) == (["See this."], many[1:])
+
+
+def test_the_no_article_text_message_says_what_the_page_held():
+    from cleanwire.clean import extract_documents
+    from cleanwire.model import RawDocument
+
+    def error(content: bytes, format: str) -> str:
+        return extract_documents([RawDocument(uri="/a", source="s", format=format, content=content)])[0].error
+
+    assert "only a title or a date line ('Two words')" in error(b"Two words", "text")
+    assert "no text at all" in error(b"<html><body><script>var x;</script></body></html>", "html")
+    assert "all 3 text blocks look like page chrome" in error(b"Sign in\nSubscribe\nPrivacy policy", "text")
