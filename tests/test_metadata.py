@@ -18,12 +18,16 @@ UTC = timezone.utc
         ("22.05.2015", datetime(2015, 5, 22, tzinfo=UTC)),
         ("22. Mai 2015", datetime(2015, 5, 22, tzinfo=UTC)),
         ("Updated 3 décembre 2021", datetime(2021, 12, 3, tzinfo=UTC)),
-        # Forms of real pages: a US date only month-first can read, a zone abbreviation,
-        # the time before the date, a.m./p.m.
-        ("12/30/2019 05:03 AM EST", datetime(2019, 12, 30, 5, 3, tzinfo=UTC)),
+        # Forms of real pages: a US date only month-first can read, a zone abbreviation
+        # (converted to UTC), the time before the date, a.m./p.m.
+        ("12/30/2019 05:03 AM EST", datetime(2019, 12, 30, 10, 3, tzinfo=UTC)),
         ("Updated 21:22, 6 OCT 2020", datetime(2020, 10, 6, 21, 22, tzinfo=UTC)),
         ("November 8 2023, 3:18 p.m.", datetime(2023, 11, 8, 15, 18, tzinfo=UTC)),
-        ("22 May 2015 10:00 CEST", datetime(2015, 5, 22, 10, 0, tzinfo=UTC)),
+        ("22 May 2015 10:00 CEST", datetime(2015, 5, 22, 8, 0, tzinfo=UTC)),
+        ("22 May 2015 15:26 +05:30", datetime(2015, 5, 22, 9, 56, tzinfo=UTC)),
+        ("May 22, 2015 11:00 PM -04:00", datetime(2015, 5, 23, 3, 0, tzinfo=UTC)),
+        ("22 May 2015 15:26 IST", datetime(2015, 5, 22, 15, 26, tzinfo=UTC)),  # India or Ireland: left as written
+        ("22 May 2015 +05:00", datetime(2015, 5, 22, tzinfo=UTC)),  # a date alone stays that day
         ("Mon 20 Jan 2020 06.05 GMT Last modified on Mon 20 Jan 2020 07.42 GMT", datetime(2020, 1, 20, 6, 5, tzinfo=UTC)),
     ],
 )

@@ -8,7 +8,7 @@ These functions recognise such lines; they never guess from the body.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 __all__ = ["MONTH_NAMES", "PUBLISHED_YEARS", "looks_like_title", "parse_date_line", "parse_published", "parse_timestamp"]
 
@@ -51,7 +51,7 @@ _DATE_PATTERNS = [
 ]
 # After the date: a time-zone name (UTC, GMT, an upper-case abbreviation such as EST or
 # CEST, an offset) and separators, nothing else.
-_ZONE = r"^[\s|·•,\-–—]*(?:(?:utc|gmt|(?-i:[A-Z]{2,4}T)|[+-]\d{2}:?\d{2})\b)?[\s|·•,\-–—]*"
+_ZONE = r"^[\s|·•,\-–—]*(?:(?P<zone>utc|gmt|(?-i:[A-Z]{2,4}T)|[+-]\d{2}:?\d{2})\b)?[\s|·•,\-–—]*"
 _TRAILER = re.compile(_ZONE + "$", re.I)
 # A second date after the first ("... GMT Last modified on Mon 20 Jan 2020 07.42 GMT": a
 # dump joins the two lines); the first is the publication.
@@ -108,7 +108,9 @@ def parse_date_line(line: str) -> datetime | None:
     Recognised forms: ``2015-05-22 15:26``, ``22.05.2015``, ``22/05/2015``,
     ``22 May 2015``, ``May 22, 2015`` (English, German, French, Spanish, Italian and
     Portuguese month names), with the time before or after the date.  The result is
-    timezone-aware; a time without a zone is taken as UTC.  Day-first is assumed for
+    timezone-aware, in UTC: a time with an offset (``+05:00``) or a zone name that names
+    one zone (``EST``, ``CEST``) is converted, a time without one (or with an ambiguous
+    name such as ``IST``) is taken as UTC, and a date without a time stays that day.  Day-first is assumed for
     numeric dates with ``.`` or ``/`` unless only month-first can be (``12/30/2019``).
     """
     line = line.strip()
@@ -118,9 +120,10 @@ def parse_date_line(line: str) -> datetime | None:
         m = pattern.match(line)
         if m is None:
             continue
-        if not _TRAILER.match(line[m.end():]):
-            second = _SECOND_DATE.match(line[m.end():])
-            if second is None or parse_date_line(second.group("rest")) is None:
+        trailer = _TRAILER.match(line[m.end():])
+        if not trailer:
+            trailer = _SECOND_DATE.match(line[m.end():])
+            if trailer is None or parse_date_line(trailer.group("rest")) is None:
                 continue
         parts = m.groupdict()
         month = int(parts["mon"]) if parts.get("mon") else _MONTHS[parts["month"].lower().rstrip(".")]
@@ -132,14 +135,33 @@ def parse_date_line(line: str) -> datetime | None:
         hour = int(parts["hour"] or 0)
         if parts.get("ampm"):
             hour = hour % 12 + (12 if parts["ampm"].lower().startswith("p") else 0)
+        zone = _zone_offset(trailer.group("zone")) if parts["hour"] else timedelta(0)  # a date alone stays that day
         try:
             return datetime(
                 int(parts["year"]), month, day, hour,
                 int(parts["minute"] or 0), int(parts["second"] or 0), tzinfo=timezone.utc,
-            )
-        except ValueError:
+            ) - zone
+        except (ValueError, OverflowError):
             return None
     return None
+
+
+# Abbreviations that name one zone only (IST, BST and CST name several, and stay UTC).
+_ZONE_HOURS = {"EST": -5, "EDT": -4, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8,
+               "HST": -10, "WET": 0, "WEST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "JST": 9, "KST": 9,
+               "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13}
+
+
+def _zone_offset(zone: str | None) -> timedelta:
+    """The UTC offset a time-zone name or ``+05:00`` gives; zero for UTC, GMT, none
+    or an ambiguous name."""
+    if not zone:
+        return timedelta(0)
+    if zone[0] in "+-":
+        digits = zone[1:].replace(":", "")
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        return -offset if zone[0] == "-" else offset
+    return timedelta(hours=_ZONE_HOURS.get(zone.upper(), 0))
 
 
 _SENTENCE_END = re.compile(r"[.:;]$")
