@@ -22,6 +22,17 @@ def test_declared_utf8_with_stray_bytes_is_not_read_as_cp1252_throughout():
     assert "Kaffeerösterei" in text and "“quoted” \x81" in text
 
 
+def test_a_wrong_charset_header_gives_way_to_what_the_bytes_show():
+    # A Windows-1251 page served as UTF-8, whose <meta> is right: read with the meta.
+    russian = '<meta charset="windows-1251"><p>Подольский завершил сезон победой</p>'
+    assert decode(russian.encode("cp1251"), is_html=True, declared="utf-8") == (russian, "cp1251")
+    # A UTF-8 page served with an old server default of ISO-8859-1: read as UTF-8.
+    german = '<meta charset="UTF-8"><p>Die Stiftung fördert Kaffeeröstereien für Städte</p>'
+    assert decode(german.encode("utf-8"), is_html=True, declared="iso-8859-1") == (german, "utf-8")
+    # A Latin-1 page labelled so is still read in it.
+    assert decode("Grüße aus Köln".encode("latin-1"), declared="iso-8859-1") == ("Grüße aus Köln", "cp1252")
+
+
 def test_legacy_cp1252_text_and_declared_charsets():
     assert decode("Grüße – “so”".encode("cp1252")) == ("Grüße – “so”", "cp1252")
     page = '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-2"> Łódź'.encode("iso-8859-2")

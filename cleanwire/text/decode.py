@@ -134,14 +134,21 @@ def decode(content: bytes, is_html: bool = False, declared: str | None = None) -
     text = encoding = None
     for label in labels:
         name = _python_name(label.strip().lower())
-        if name is not None and name.replace("-", "") == "utf8":
-            text, encoding = _utf8(content)
+        if name is None:
+            continue
+        if name.replace("-", "") == "utf8" or _is_utf8(content):
+            # A legacy label on bytes that are valid UTF-8 with multi-byte sequences (an
+            # old server default of ISO-8859-1 on a UTF-8 page): legacy text is almost
+            # never valid UTF-8 by chance, so the bytes win.
+            if _is_utf8(content) or _utf8_share(content) >= _MIN_DECLARED_UTF8_SHARE:
+                text, encoding = _utf8(content)
+                break
+            continue  # labelled UTF-8 but hardly any valid UTF-8 in it: try the next label, then detection
+        try:
+            text, encoding = content.decode(name), name
             break
-        if name is not None:
-            try:
-                return _NEWLINES.sub("\n", content.decode(name)), name
-            except (UnicodeError, LookupError):  # the label lies, or names a codec that cannot decode
-                continue
+        except (UnicodeError, LookupError):  # the label lies, or names a codec that cannot decode
+            continue
     if text is None:
         text, encoding = _undeclared(content)
     if not text.isascii() and _MOJIBAKE_HINT.search(text):
@@ -176,6 +183,35 @@ def _utf8(content: bytes) -> tuple[str, str]:
         return content.decode("utf-8", errors="cleanwire-cp1252"), "utf-8+cp1252"
 
 
+def _is_utf8(content: bytes) -> bool:
+    """Whether ``content`` is valid UTF-8 holding at least one multi-byte sequence."""
+    if _MULTIBYTE_UTF8.search(content) is None:
+        return False
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# A page labelled UTF-8 is read as UTF-8 with stray bytes when at least this share of
+# its bytes above ASCII form valid UTF-8 sequences; below it the label is wrong (a
+# Windows-1251 page served as UTF-8 has next to none).
+_MIN_DECLARED_UTF8_SHARE = 0.1
+
+
+def _utf8_share(content: bytes) -> float:
+    """The share of the bytes above ASCII that form valid UTF-8 sequences."""
+    high = len(_HIGH_BYTE.findall(content))
+    return sum(map(len, _MULTIBYTE_UTF8.findall(content))) / high if high else 1.0
+
+
+def _mostly_utf8(content: bytes) -> bool:
+    """Whether most of the bytes above ASCII form valid UTF-8 sequences (UTF-8 with a
+    few stray single bytes, not a legacy encoding)."""
+    return len(_MULTIBYTE_UTF8.findall(content)) * 4 >= len(_HIGH_BYTE.findall(content))
+
+
 def _undeclared(content: bytes) -> tuple[str, str]:
     try:
         return content.decode("utf-8"), "utf-8"
@@ -183,7 +219,7 @@ def _undeclared(content: bytes) -> tuple[str, str]:
         pass
     # Read leniently once: valid UTF-8 sequences as UTF-8, other bytes as Windows-1252.
     lenient = content.decode("utf-8", errors="cleanwire-cp1252")
-    if len(_MULTIBYTE_UTF8.findall(content)) * 4 >= len(_HIGH_BYTE.findall(content)):
+    if _mostly_utf8(content):
         return lenient, "utf-8+cp1252"  # mostly valid UTF-8 with a few stray single bytes
     western = lenient  # hardly any valid UTF-8 sequence: this is a Windows-1252 reading
     if _plausibly_western(western[: 4 * _SAMPLE]):  # the prefix detection would read
