@@ -103,6 +103,23 @@ def test_rank_documents_gives_exact_canonical_ranks():
         assert_that(batches | beam.combiners.Count.Globally(), equal_to([7]), label="partitions")
 
 
+@pytest.mark.parametrize("order", ["given", "reversed"])
+def test_partition_boundaries_come_from_the_documents_with_the_smallest_ids_whatever_their_order(order):
+    import bisect
+
+    from cleanwire.model import doc_id_for
+
+    docs = [_doc(f"/in/u{i:03d}.txt", "text", doc_id=doc_id_for(f"/in/u{i:03d}.txt", b"%d" % i)) for i in range(300)]
+    sample = sorted(sorted(docs, key=lambda d: d.doc_id)[:32], key=lambda d: d.order_key())
+    # The README's rule: evenly spaced keys of the sorted sample, one partition per 30 documents.
+    boundaries = [sample[k * 32 // 10].order_key() for k in range(1, 10)]
+    expected = sorted((bisect.bisect_right(boundaries, d.order_key()), d.uri) for d in docs)
+    with TestPipeline() as p:
+        batches, _ = (p | beam.Create(docs if order == "given" else docs[::-1])
+                      | RankDocuments(partition_size=30, max_partitions=16, sample_size=32))
+        assert_that(batches | beam.FlatMap(lambda b: [(b.partition, d.uri) for d in b.docs]), equal_to(expected))
+
+
 def _batch(texts, first_rank=0, partition=0, segmented=False):
     docs = [_doc(f"/in/{first_rank + k}.txt", t, doc_id=f"d{first_rank + k}") for k, t in enumerate(texts)]
     shingled = [shingle_document(t, 3, 5) for t in texts] if segmented else []

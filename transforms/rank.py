@@ -2,12 +2,15 @@
 
 Canonical order (earliest ``published`` first, undated after dated, then by ``uri``)
 decides which copy of a duplicate is canonical.  Ranking is a distributed sample
-sort: approximate quantiles of the order keys split documents into range partitions;
-each partition is sorted on its own; per-partition counts give every document its
-exact global rank.  No step holds all documents; the partition boundaries are only
-approximate, but ranks are exact, so everything derived from them is deterministic.
+sort: a sample of the order keys splits documents into range partitions; each
+partition is sorted on its own; per-partition counts give every document its exact
+global rank.  No step holds all documents: the sample is the ``SAMPLE_SIZE`` keys
+with the smallest document ids, a hash, so it is uniform and does not depend on the
+order in which the runner delivers the documents.  (Beam's approximate quantiles,
+used before, did once their buffers filled, above about 250,000 keys, and with them
+the partitions and the files each table is written to.)
 
-The quantiles can come from the order keys of an earlier stage's documents (the
+The sample can come from the order keys of an earlier stage's documents (the
 pipeline takes them from the extracted documents, before recurring lines are
 removed, which changes no order key).  Then the boundaries are known as soon as the
 recurring lines are, and the step that removes those lines assigns partitions in the
@@ -36,15 +39,24 @@ def units_for(documents: int, partition_size: int, max_partitions: int) -> int:
     return max(1, min(max_partitions, -(-documents // partition_size)))
 
 
-def _boundaries(quantiles: list, documents: int, partition_size: int, max_partitions: int) -> list:
+SAMPLE_SIZE = 1 << 16
+
+
+def _sample_rank(key: tuple) -> str:
+    """Where an order key stands in the sample draw: its document id (the key's last
+    part), a hash, so the ``sample_size`` smallest are a uniform sample, the same
+    whatever the order the keys arrive in."""
+    return key[-1]
+
+
+def _boundaries(sample: list, documents: int, partition_size: int, max_partitions: int) -> list:
     """Order keys that split the documents into partitions of about ``partition_size``:
-    every k-th of the fine-grained quantiles, repeated keys removed."""
+    evenly spaced keys of the sorted ``sample``, repeated keys removed."""
     wanted = units_for(documents, partition_size, max_partitions)
-    steps = len(quantiles) - 1
-    if wanted < 2 or steps < 2:
+    if wanted < 2 or len(sample) < 2:
         return []
-    chosen = [quantiles[round(k * steps / wanted)] for k in range(1, wanted)]
-    return sorted(set(chosen))
+    ordered = sorted(sample)
+    return sorted({ordered[k * len(ordered) // wanted] for k in range(1, wanted)})
 
 
 def _assign(doc: CleanDocument, boundaries: list) -> tuple[int, CleanDocument]:
@@ -76,10 +88,12 @@ class RankDocuments(beam.PTransform):
 
     def __init__(
         self, partition_size: int, max_partitions: int, base: int = 0, history: tuple = (), keyed_by=None,
+        sample_size: int = SAMPLE_SIZE,
     ) -> None:
         """``keyed_by``: the documents whose order keys set the partition boundaries
         (default: the input's own); any collection with the input's order keys, or a
-        superset of them, gives the same ranks."""
+        superset of them, gives the same ranks.  ``sample_size``: how many order keys
+        at most set the boundaries."""
         super().__init__()
         if partition_size < 1 or max_partitions < 1:
             raise ValueError("partition_size and max_partitions must be at least 1")
@@ -88,6 +102,7 @@ class RankDocuments(beam.PTransform):
         self._base = base
         self._history = tuple(history)
         self._keyed_by = keyed_by
+        self._sample_size = sample_size
 
     def expand(self, docs):
         keyed_by = docs if self._keyed_by is None else self._keyed_by
@@ -95,7 +110,7 @@ class RankDocuments(beam.PTransform):
         boundaries = (
             keyed_by
             | "OrderKeys" >> beam.Map(_order_key)
-            | "Quantiles" >> beam.ApproximateQuantiles.Globally(self._max_partitions + 1)
+            | "Sample" >> beam.combiners.Top.Of(self._sample_size, key=_sample_rank, reverse=True)
             | "Boundaries" >> beam.Map(
                 _boundaries, AsSingleton(documents), self._partition_size, self._max_partitions)
         )
