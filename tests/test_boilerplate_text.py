@@ -212,3 +212,13 @@ def test_the_no_article_text_message_says_what_the_page_held():
     assert "only a title or a date line ('Two words')" in error(b"Two words", "text")
     assert "no text at all" in error(b"<html><body><script>var x;</script></body></html>", "html")
     assert "all 3 text blocks look like page chrome" in error(b"Sign in\nSubscribe\nPrivacy policy", "text")
+
+
+def test_a_dump_that_does_not_start_with_the_page_title_takes_the_headline_above_the_article():
+    # A text browser's dump: link markup first, a menu, then headline, byline, date, body.
+    raw = "\n".join(["#alternate RSS feed", *MENU, "Harbour cranes return to work after the storm", "By Jane Doe",
+                     "22 May 2015 15:26", *PROSE])
+    result = extract_article(raw)
+    assert result.title == "Harbour cranes return to work after the storm"
+    assert result.published == datetime(2015, 5, 22, 15, 26, tzinfo=timezone.utc)
+    assert result.paragraphs == PROSE

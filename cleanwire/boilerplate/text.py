@@ -36,6 +36,11 @@ REMOVED, KEPT, METADATA = 0, 1, 2
 _DATE_WINDOW = 8
 _CTA_SHORT, _LEGAL_SHORT = FEATURE_NAMES.index("cta_short"), FEATURE_NAMES.index("legal_short")
 _DIGIT = re.compile(r"\d")
+_LEAD_MIN_WORDS = 3
+_LEAD_WINDOW = 3  # blocks above the first paragraph searched for its headline (a byline, a date between)
+# Never a headline: text-browser markup (links, form buttons and fields, images) and
+# bylines ("By Jane Doe", "Von ...", "Par ...", "Por ...", "Di ...").
+_NOT_A_HEADLINE = re.compile(r"://|\(BUTTON\)|__|^\s*(?:IFRAME|\[IMG\]|#|(?:by|von|par|por|di)\s)", re.IGNORECASE)
 # Gap filling: at most _GAP_LINES lines between two blocks scoring above _GAP_ANCHOR
 # (clearly article) are kept when none scores at or below _GAP_FLOOR (clearly chrome) or
 # has a _GAP_CUES feature.  Chosen on out-of-fold scores of the training pages.
@@ -92,19 +97,42 @@ class Extraction:
         return replace(self, status=status)
 
 
-def _title_and_date(blocks: list[str], headline: int, first: np.ndarray) -> tuple[str | None, int, datetime | None, int]:
+def _lead_headline(blocks: list[str], kept: Sequence[bool], features: np.ndarray) -> int:
+    """The headline just above the article's first kept block, or -1: the nearest
+    block that reads like a headline among the ``_LEAD_WINDOW`` before it (a kept
+    block is article text, never taken for the title) that has ``_LEAD_MIN_WORDS``
+    words or more and names no action or legal matter (a menu's "Contact us" is not
+    one).  For dumps that do not start
+    with the page title (a text browser's, a scraper's): their first block is a menu or
+    a skip link."""
+    start = next((k for k, keep in enumerate(kept) if keep), -1)
+    if start < 0:
+        return -1
+    for k in range(start - 1, max(start - 1 - _LEAD_WINDOW, -1), -1):
+        if (len(blocks[k].split()) >= _LEAD_MIN_WORDS and looks_like_title(blocks[k])
+                and not _NOT_A_HEADLINE.search(blocks[k]) and not features[k, _CTA_SHORT] and not features[k, _LEGAL_SHORT]):
+            return k
+    return -1
+
+
+def _title_and_date(blocks: list[str], headline: int, features: np.ndarray, kept: Sequence[bool]) -> tuple[str | None, int, datetime | None, int]:
     """``(title, title line, date, date line)``; a line index is -1 when not found.
 
     The title is the headline when the first block (a page title such as "Headline |
     Site") reappears further down (at ``headline``), else the first block when it reads
-    like a headline and its features (``first``) name no action or legal matter (not
-    "Log in", "Privacy policy").  The date comes from a date line among the first blocks or those after the headline.
+    like a headline, its ``features`` (the page's rows) name no action or legal matter
+    (not "Log in", "Privacy policy") and it is no text-browser markup or byline, else
+    the headline just above the first ``kept`` block (``_lead_headline``).  The date
+    comes from a date line among the first blocks or those after the title.
     """
     title, title_line = None, -1
     if headline > 0:
         title, title_line = blocks[headline], headline
-    elif looks_like_title(blocks[0]) and not first[_CTA_SHORT] and not first[_LEGAL_SHORT]:
+    elif (looks_like_title(blocks[0]) and not features[0, _CTA_SHORT] and not features[0, _LEGAL_SHORT]
+          and not _NOT_A_HEADLINE.search(blocks[0])):
         title, title_line = blocks[0], 0
+    elif (lead := _lead_headline(blocks, kept, features)) >= 0:
+        title, title_line = blocks[lead], lead
     window = list(range(min(_DATE_WINDOW, len(blocks))))
     if title_line > 0:
         window += range(title_line + 1, min(title_line + 1 + _DATE_WINDOW, len(blocks)))
@@ -208,7 +236,7 @@ def extract_articles(
             results.append(Extraction(lines=tuple(link_list), status=(REMOVED,) * len(link_list),
                                       hashes=line_hashes(link_list)))
             continue
-        title, title_line, published, date_line = _title_and_date(blocks, table.headlines[k], table.features[rows.start])
+        title, title_line, published, date_line = _title_and_date(blocks, table.headlines[k], table.features[rows], keep[rows])
         status = [KEPT if kept else REMOVED for kept in keep[rows]]
         for line in (title_line, date_line):
             if line >= 0:
