@@ -41,14 +41,17 @@ def heldout(page_id: str) -> bool:
     return int(page_id) % 3 == 0
 
 
-def load_pages(devdata: Path, split: str = "all", limit: int | None = None) -> list[dict]:
-    """Labelled pages of ``devdata`` in id order, with their ``text`` and ``html`` bytes."""
+def load_pages(devdata: Path, split: str = "all", limit: int | None = None, text_dir: Path | None = None) -> list[dict]:
+    """Labelled pages of ``devdata`` in id order, with their ``text`` and ``html`` bytes;
+    the text dumps come from ``text_dir`` (``<id>.txt``, UTF-8) when given, else from
+    ``devdata/text``."""
+    text_dir = text_dir or devdata / "text"
     pages = []
     for line in (devdata / "labels.jsonl").read_text(encoding="utf-8").splitlines():
         page = json.loads(line)
         if split == "train" and heldout(page["id"]) or split == "heldout" and not heldout(page["id"]):
             continue
-        page["text"] = (devdata / "text" / f"{page['id']}.txt").read_text(encoding="utf-8")
+        page["text"] = (text_dir / f"{page['id']}.txt").read_text(encoding="utf-8", errors="replace")
         page["html"] = gzip.decompress((devdata / "html" / f"{page['id']}.html.gz").read_bytes())
         page["group"] = "en" if page["lang"] == "en" else "other"
         pages.append(page)
@@ -125,10 +128,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--split", choices=("all", "train", "heldout"), default="all",
                         help="pages to score: all (default), the training pages, or the held-out third (every third page)")
     parser.add_argument("--pages", type=int, help="only the first N pages (a smoke test)")
+    parser.add_argument("--text-dir", type=Path, metavar="DIR",
+                        help="score text mode (and keep everything) on other dumps of the same pages: DIR/<id>.txt, for "
+                             "example `lynx -dump` or `w3m -dump` of each html/<id>.html.gz (default: DEVDATA/text)")
     parser.add_argument("--methods", nargs="*", choices=list(METHODS), default=list(METHODS), metavar="METHOD",
                         help="methods to score (default all): " + ", ".join(repr(name) for name in METHODS))
     args = parser.parse_args(argv)
-    pages = load_pages(args.devdata, args.split, args.pages)
+    pages = load_pages(args.devdata, args.split, args.pages, args.text_dir)
     for name in args.methods:  # one-time loading and set-up are not per-page costs
         METHODS[name](pages[:1])
     print(f"{len(pages)} pages, split {args.split}")
