@@ -140,7 +140,8 @@ def build_parser(prog: str = "cleanwire run") -> argparse.ArgumentParser:
                          "by several workers; 0: never split (default %(default)s, 64 MB)")
     reading.add_argument("--jsonl-fields", default="", metavar="FIELD=KEY,...",
                          help=f"JSON keys of the JSONL fields where they differ from the field names "
-                         f"({', '.join(FIELDS)}), e.g. text=body,url=link; a record needs text or html")
+                         f"({', '.join(FIELDS)}), e.g. text=body,url=link; a dotted KEY (html=page.html) names a nested value; "
+                         "a record needs text or html")
     reading.add_argument("--fail-on-errors", action="store_true",
                          help="exit with status 1 when any error row was written (the output is still published), "
                          "so a scheduler notices bad inputs")

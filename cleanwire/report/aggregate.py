@@ -220,10 +220,11 @@ def manifest_problem(manifest) -> str | None:
     version = manifest.get("schema_version")
     if version is None:
         return "it has no schema_version: not a cleanwire manifest, or a damaged one; rerun cleanwire to rewrite the output"
-    if version != SCHEMA_VERSION:
+    # Columns are only ever added (schemas), so this cleanwire reads every version up to its own.
+    if not (isinstance(version, str) and version.isdigit() and 1 <= int(version) <= int(SCHEMA_VERSION)):
         written = f" (written by cleanwire {manifest['cleanwire_version']})" if isinstance(manifest.get("cleanwire_version"), str) else ""
-        return (f"its schema_version is {version!r}{written}, and this cleanwire reads schema_version "
-                f"{SCHEMA_VERSION!r} only; report the run with the cleanwire that wrote it")
+        return (f"its schema_version is {version!r}{written}, and this cleanwire reads schema_version 1 to "
+                f"{SCHEMA_VERSION}; report the run with the cleanwire that wrote it")
     is_object = lambda v: isinstance(v, dict)  # noqa: E731
     checks = [
         _expect("counts", manifest.get("counts"), is_object, "an object"),
