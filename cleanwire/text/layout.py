@@ -135,44 +135,49 @@ def _continues(previous: str, line: str, width: int) -> bool:
     return length <= width + _NEAR_WIDTH and length + 1 + len(first[0]) > width
 
 
-# A text browser's list of the page's link targets: "  12. https://..." one per line,
-# under "References" and "Visible links:" / "Hidden links:" (lynx -dump).
-_LINK_TARGET = re.compile(r"\s*(\d{1,5})\.\s+[a-zA-Z][a-zA-Z0-9+.-]*:\S*\s*$")
-_LINK_LIST_PARTS = re.compile(r"\s*(?:visible|hidden) links:?\s*$", re.IGNORECASE)
+# A text browser's list of the page's link targets (lynx -dump): under "References",
+# "Visible links:" / "Hidden links:" and "  12. https://..." one per line (a URL may hold
+# spaces: lynx prints query strings as they are), with the odd bare URL or image-map line.
 _LINK_LIST_HEADING = re.compile(r"\s*references\s*$", re.IGNORECASE)
-_MIN_UNHEADED_TARGETS = 5  # without the heading, a numbered list of bare URLs this long
-_LINK_MARKER = re.compile(r"\[(\d{1,5})\]")
+_LINK_TARGET = re.compile(r"\s*(\d{1,5})\.\s+[a-zA-Z][a-zA-Z0-9+.-]*:\S")
+_LINK_LIST_PARTS = re.compile(r"\s*(?:visible|hidden) links:?\s*$", re.IGNORECASE)
+_LINK_LIST_OTHER = re.compile(r"\s*(?:[a-zA-Z][a-zA-Z0-9+.-]*://\S*|\[USEMAP\])")
+_LINK_LIST_SHARE = 0.9  # of the lines under the heading that must be the list's own
+# lynx's marker is glued to the link's text ("[12]the", "[13][IMG]"); a citation ("[1].",
+# "[2] said") is not, and stays.
+_LINK_MARKER = re.compile(r"\[(\d{1,5})\](?=[^\s.,;:!?)\]])")
 
 
 def split_link_list(blocks: list[str]) -> tuple[list[str], list[str]]:
-    """``(page, link list)``: the page's blocks without the list of link targets a text
-    browser appends to its dump (``lynx -dump``: "References", then numbered URLs), and
-    that list.
+    """``(page, link list)``: the page's blocks without the list of link targets that
+    ``lynx -dump`` appends to its dump, and that list.
 
-    The list is the trailing run of blocks that are each a number and a bare URL (and
-    lynx's "Visible links:" / "Hidden links:"), under a "References" heading or at least
-    ``_MIN_UNHEADED_TARGETS`` long; a scholarly reference list (authors, titles) is not
-    one.  When there is such a list, the numbered markers it explains (``[12]`` before
-    a link's text) are removed from the page.  Both matter to the classifier: a list of
-    hundreds of URLs after the article moved where the page's body seemed to end, and the
-    markers cut words apart (an article snippet no longer matched its sentence).  A page
-    without a list is returned as it is, with an empty list."""
-    start, numbers = len(blocks), []
-    while start > 0:
-        target = _LINK_TARGET.match(blocks[start - 1])
-        if target:
-            numbers.append(int(target.group(1)))
-        elif not _LINK_LIST_PARTS.match(blocks[start - 1]):
-            break
-        start -= 1
-    headed = start > 0 and _LINK_LIST_HEADING.match(blocks[start - 1]) is not None
-    if not numbers or (not headed and len(numbers) < _MIN_UNHEADED_TARGETS):
+    The list is everything from the last "References" heading on, when nearly all of it
+    (``_LINK_LIST_SHARE``) is numbered link targets (``12. https://...``), lynx's
+    "Visible links:" / "Hidden links:" or bare URLs, and the page is plainly lynx's:
+    the list has those sub-headings, or the page's text carries the markers it numbers,
+    glued to the links' text (``[12]the``).  Those markers are then removed from the
+    page.  Both matter to the classifier: a list of hundreds of URLs after the article
+    moved where the page's body seemed to end, and the markers cut words apart (an
+    article snippet no longer matched its sentence).  An article's own list of sources
+    under "References" (its citations ``[1]`` are not glued to a word) is left as it is,
+    as is any page without a list, with an empty list."""
+    heading = next((k for k in range(len(blocks) - 1, -1, -1) if _LINK_LIST_HEADING.match(blocks[k])), -1)
+    if heading < 0:
         return list(blocks), []
-    start -= headed
-    listed = set(numbers)
+    tail = blocks[heading + 1:]
+    targets = [match for match in map(_LINK_TARGET.match, tail) if match]
+    parts = sum(1 for block in tail if _LINK_LIST_PARTS.match(block))
+    others = sum(1 for block in tail if not _LINK_TARGET.match(block) and _LINK_LIST_OTHER.match(block))
+    if not targets or len(targets) + parts + others < _LINK_LIST_SHARE * len(tail):
+        return list(blocks), []
+    listed = {int(match.group(1)) for match in targets}
+    page = blocks[:heading]
+    marked = any(int(m.group(1)) in listed for block in page for m in _LINK_MARKER.finditer(block))
+    if not parts and not marked:
+        return list(blocks), []
 
     def unmarked(block: str) -> str:
         return _LINK_MARKER.sub(lambda m: "" if int(m.group(1)) in listed else m.group(), block)
 
-    page = [kept for kept in (unmarked(block).strip() for block in blocks[:start]) if kept]
-    return page, list(blocks[start:])
+    return [kept for kept in (unmarked(block).strip() for block in page) if kept], list(blocks[heading:])
