@@ -220,9 +220,14 @@ def test_the_no_article_text_message_says_what_the_page_held():
 
 def test_a_dump_that_does_not_start_with_the_page_title_takes_the_headline_above_the_article():
     # A text browser's dump: link markup first, a menu, then headline, byline, date, body.
-    raw = "\n".join(["#alternate RSS feed", *MENU, "Harbour cranes return to work after the storm", "By Jane Doe",
-                     "22 May 2015 15:26", *PROSE])
-    result = extract_article(raw)
-    assert result.title == "Harbour cranes return to work after the storm"
-    assert result.published == datetime(2015, 5, 22, 15, 26, tzinfo=timezone.utc)
-    assert result.paragraphs == PROSE
+    for first, byline in (("IFRAME: https://www.googletagmanager.com/ns.html", "By Jane Doe"),
+                          ("____________________ Search (BUTTON)", "Written by [14]Jane Doe"),
+                          ("* [1]Home [2]World", "Posted on 22 May 2015 by Jane Doe")):
+        raw = "\n".join([first, *MENU, "Harbour cranes return to work after the storm", byline, "22 May 2015 15:26", *PROSE])
+        result = extract_article(raw)
+        assert result.title == "Harbour cranes return to work after the storm", first
+        assert result.published == datetime(2015, 5, 22, 15, 26, tzinfo=timezone.utc)
+        assert result.paragraphs == PROSE
+    # A page title that happens to start with a hashtag or hold underscores is still one.
+    for title in ("#RieslingBirthday posts win a case of wine", "What to put in __init__.py files"):
+        assert extract_article("\n".join([title, *PROSE])).title == title

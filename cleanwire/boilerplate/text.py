@@ -38,9 +38,13 @@ _CTA_SHORT, _LEGAL_SHORT = FEATURE_NAMES.index("cta_short"), FEATURE_NAMES.index
 _DIGIT = re.compile(r"\d")
 _LEAD_MIN_WORDS = 3
 _LEAD_WINDOW = 3  # blocks above the first paragraph searched for its headline (a byline, a date between)
-# Never a headline: text-browser markup (links, form buttons and fields, images) and
-# bylines ("By Jane Doe", "Von ...", "Par ...", "Por ...", "Di ...").
-_NOT_A_HEADLINE = re.compile(r"://|\(BUTTON\)|__|^\s*(?:IFRAME|\[IMG\]|#|(?:by|von|par|por|di)\s)", re.IGNORECASE)
+# Never a headline: text-browser markup (links and their [12] markers, form buttons and
+# fields, images, list bullets) and bylines ("By Jane Doe", "Von ...", "Written by ...",
+# "Posted on ...").
+_NOT_A_HEADLINE = re.compile(
+    r"://|\(BUTTON\)|_{4,}|\[\d+\]|\[ *\]|\[(?:IMG|INLINE|Search|Submit)\]"
+    r"|^\s*(?:IFRAME|[*+\u2022\u25a1\u25aa\u25cf]\s|(?:by|von|par|por|di)\s|(?:written|posted|published)\b)",
+    re.IGNORECASE)
 # Gap filling: at most _GAP_LINES lines between two blocks scoring above _GAP_ANCHOR
 # (clearly article) are kept when none scores at or below _GAP_FLOOR (clearly chrome) or
 # has a _GAP_CUES feature.  Chosen on out-of-fold scores of the training pages.
@@ -126,7 +130,7 @@ def _title_and_date(blocks: list[str], headline: int, features: np.ndarray, kept
     comes from a date line among the first blocks or those after the title.
     """
     title, title_line = None, -1
-    if headline > 0:
+    if headline > 0 and not _NOT_A_HEADLINE.search(blocks[headline]):
         title, title_line = blocks[headline], headline
     elif (looks_like_title(blocks[0]) and not features[0, _CTA_SHORT] and not features[0, _LEGAL_SHORT]
           and not _NOT_A_HEADLINE.search(blocks[0])):
