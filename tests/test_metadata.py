@@ -28,6 +28,8 @@ UTC = timezone.utc
         ("May 22, 2015 11:00 PM -04:00", datetime(2015, 5, 23, 3, 0, tzinfo=UTC)),
         ("22 May 2015 15:26 IST", datetime(2015, 5, 22, 15, 26, tzinfo=UTC)),  # India or Ireland: left as written
         ("22 May 2015 +05:00", datetime(2015, 5, 22, tzinfo=UTC)),  # a date alone stays that day
+        ("Jan 20, 2020 10:00-12:00", datetime(2020, 1, 20, 10, 0, tzinfo=UTC)),  # a time range, not an offset
+        ("22.05.2015 14:00 +99:99", datetime(2015, 5, 22, 14, 0, tzinfo=UTC)),  # no such offset
         ("Mon 20 Jan 2020 06.05 GMT Last modified on Mon 20 Jan 2020 07.42 GMT", datetime(2020, 1, 20, 6, 5, tzinfo=UTC)),
     ],
 )

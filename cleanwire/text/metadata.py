@@ -135,7 +135,12 @@ def parse_date_line(line: str) -> datetime | None:
         hour = int(parts["hour"] or 0)
         if parts.get("ampm"):
             hour = hour % 12 + (12 if parts["ampm"].lower().startswith("p") else 0)
-        zone = _zone_offset(trailer.group("zone")) if parts["hour"] else timedelta(0)  # a date alone stays that day
+        zone = timedelta(0)
+        if parts["hour"] and trailer.group("zone"):  # a date alone stays that day
+            # "10:00-12:00" is a time range, not an offset: an offset stands apart.
+            at = m.end() + trailer.start("zone")
+            apart = trailer.group("zone")[0] not in "+-" or line[at - 1:at].isspace()
+            zone = _zone_offset(trailer.group("zone")) if apart else timedelta(0)
         try:
             return datetime(
                 int(parts["year"]), month, day, hour,
@@ -159,7 +164,10 @@ def _zone_offset(zone: str | None) -> timedelta:
         return timedelta(0)
     if zone[0] in "+-":
         digits = zone[1:].replace(":", "")
-        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        hours, minutes = int(digits[:2]), int(digits[2:])
+        if hours > 14 or minutes >= 60:  # no such zone: a typo or not an offset at all
+            return timedelta(0)
+        offset = timedelta(hours=hours, minutes=minutes)
         return -offset if zone[0] == "-" else offset
     return timedelta(hours=_ZONE_HOURS.get(zone.upper(), 0))
 
