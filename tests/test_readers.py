@@ -374,6 +374,28 @@ def test_a_brotli_encoded_page_is_decompressed_and_an_unsupported_encoding_says_
     assert "Content-Encoding zstd is not supported" in zstd.message
 
 
+def test_a_brotli_bomb_is_too_large_without_being_decompressed_whole():
+    # Brotli packs 64 MB of one letter into a few hundred bytes, less than one read of
+    # the payload: decoded a read at a time, all 64 MB were in memory at once.
+    import tracemalloc
+
+    import brotlicffi
+
+    payload = brotlicffi.compress(b"<html><body><p>" + b"a" * (64 << 20), quality=1)
+    assert len(payload) < 1 << 16
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    _response(writer, "https://news.example/bomb", payload, [("Content-Type", "text/html"), ("Content-Encoding", "br")])
+    tracemalloc.start()
+    try:
+        [bomb] = list(warc.read_records(io.BytesIO(buffer.getvalue()), 0, None, True, 1 << 20))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert isinstance(bomb, BadRecord) and bomb.error_class == "DocumentTooLarge"
+    assert peak < 8 << 20
+
+
 def test_a_brotli_page_without_brotlicffi_says_what_to_install(monkeypatch):
     from warcio.bufferedreaders import BufferedReader
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 from urllib.parse import urlsplit
 
+import brotlicffi
 from warcio.archiveiterator import ArchiveIterator
-from warcio.bufferedreaders import BufferedReader
+from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 from warcio.exceptions import ArchiveLoadFailed
 
 from cleanwire.readers import BadRecord, Record, gzip_stream, page_format
@@ -34,6 +35,7 @@ _WEB_SCHEMES = frozenset({"http", "https", "file"})
 # The Content-Encodings warcio decompresses; br only with brotlicffi (a dependency), and
 # not with its releases before 1.2.1.0, which warcio refuses as vulnerable.
 _ENCODING_NAMES = ("gzip", "deflate", "br")
+_BROTLI_INPUT = 1 << 12  # compressed bytes fed at a time
 _BROTLI_HINT = ": warcio decompresses br only with brotlicffi 1.2.1.0 or later installed (pip install 'brotlicffi>=1.2.1.0')"
 # Why a crawler cut a record (the WARC standard's WARC-Truncated values).
 _TRUNCATED = {
@@ -185,10 +187,25 @@ def _page(record, offset: int, max_bytes: int) -> Record | BadRecord | Skipped:
 def _payload(record, max_bytes: int) -> bytes:
     """At most ``max_bytes + 1`` bytes of the record's payload, decompressed.  The
     record's length is what is stored, and an HTTP ``Content-Encoding`` (gzip, deflate,
-    br) can make the payload a thousand times larger (a gzip bomb): the limit is applied
-    to what the page holds, not only to what the file holds.  (warcio decompresses a
-    16 KB block at a time, so at most one block's output lies beyond the limit.)"""
-    return record.content_stream().read(max_bytes + 1)
+    br) can make the payload thousands of times larger (a decompression bomb): the limit
+    is applied to what the page holds, not only to what the file holds.  warcio inflates
+    gzip and deflate 16 KB of input at a time (at most about 16 MB beyond the limit);
+    brotli, whose 16 KB can hold gigabytes, is decoded here with a bound on its output."""
+    headers = record.http_headers
+    if headers is None or (headers.get_header("Content-Encoding") or "").strip().lower() != "br":
+        return record.content_stream().read(max_bytes + 1)
+    raw = (ChunkedDataReader(record.raw_stream) if headers.get_header("Transfer-Encoding") == "chunked"
+           else record.raw_stream)
+    decompressor, out = brotlicffi.Decompressor(), bytearray()
+    while len(out) <= max_bytes and not decompressor.is_finished():
+        if decompressor.can_accept_more_data():
+            data = raw.read(_BROTLI_INPUT)
+            if not data:
+                break
+        else:  # output is waiting: take it without feeding more
+            data = b""
+        out += decompressor.process(data, output_buffer_limit=max_bytes + 1 - len(out))
+    return bytes(out)
 
 
 def _reason(exc: Exception) -> str:
