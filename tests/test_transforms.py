@@ -511,3 +511,27 @@ def test_inputs_that_match_nothing_when_the_workers_look_are_error_rows(tmp_path
         rows = p | beam.Create(specs) | beam.ParDo(_MatchPattern(()))
         assert_that(rows, equal_to([(str(emptied), (str(emptied), MISSING)), (f"{gone}/*.txt", (str(gone), MISSING)),
                                     (str(gone), (str(gone), MISSING))]))
+
+
+def test_a_quoted_glob_of_folders_gives_the_sources_of_its_shell_expansion(tmp_path):
+    import glob
+
+    from pipelines.clean_dedup import resolve_inputs
+    from transforms.read import glob_root, local_matches
+
+    for day in ("2026-12-01", "2026-12-02"):
+        for outlet in ("bbc", "cnn"):
+            (tmp_path / "scrape" / day / outlet).mkdir(parents=True)
+            (tmp_path / "scrape" / day / outlet / "a.txt").write_text("a story")
+    (tmp_path / "scrape" / "2026-12-03.txt").write_text("a loose page")
+
+    def sources(inputs):
+        return sorted((path, source_for(path, glob_root(spec, path)))
+                      for spec in resolve_inputs(inputs) for path, _ in local_matches(spec))
+
+    pattern = str(tmp_path / "scrape" / "2026-12-0*")
+    quoted = sources([pattern])
+    assert quoted == sources(sorted(glob.glob(pattern)))  # what the shell would pass
+    assert {source for _, source in quoted} == {"bbc", "cnn", "2026-12-03"}
+    # A ** glob matches every folder below its root: its files keep the root, as a named folder's do.
+    assert {source for _, source in sources([str(tmp_path / "scrape" / "**")])} == {"2026-12-01", "2026-12-02", "2026-12-03"}

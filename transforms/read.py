@@ -32,7 +32,7 @@ from cleanwire.readers import jsonl, warc
 from transforms.stats import StageStats
 
 __all__ = [
-    "BAD_NAME", "BROKEN_LINK", "ERRORS", "FORMATS", "NOT_A_FILE", "UNLISTABLE", "InputSpec", "ReadInputs", "glob_matches", "glob_regex", "local_matches",
+    "BAD_NAME", "BROKEN_LINK", "ERRORS", "FORMATS", "NOT_A_FILE", "UNLISTABLE", "InputSpec", "ReadInputs", "glob_matches", "glob_regex", "glob_root", "local_matches",
     "path_size", "source_for", "walk_directory",
 ]
 
@@ -164,6 +164,23 @@ def _skipped(real: str, skip: tuple[str, ...]) -> bool:
     return (real + "/").startswith(skip) or real.startswith(skip)
 
 
+def glob_root(spec: InputSpec, path: str) -> str:
+    """The directory ``path``'s source derives from: ``spec.root``, or, for a file below
+    a directory that a glob without ``**`` matched (``scrape/2026-12-*``), that
+    directory, as if it had been named on the command line, so that the quoted glob
+    gives the sources the shell's expansion of it gives.  (A ``**`` pattern matches
+    every directory below its root, so its files keep the root: ``text/**`` gives each
+    outlet folder as a source, as ``text`` does.)"""
+    if spec.literal or "**" in spec.pattern or "://" in spec.pattern:
+        return spec.root
+    depth = spec.pattern.count("/")
+    parts = path.split("/")
+    if len(parts) <= depth + 1:  # the match is the file itself
+        return spec.root
+    directory = "/".join(parts[: depth + 1])
+    return directory if glob_regex(spec.pattern).match(directory) else spec.root
+
+
 def glob_regex(pattern: str) -> re.Pattern:
     """The regular expression of a glob: ``*`` and ``?`` match within one path
     component, ``**/`` any number of directories (none included) and a final ``**``
@@ -246,7 +263,7 @@ class _MatchPattern(beam.DoFn):
         for path, size in found:
             matched = True
             if not path.startswith(self._exclude):
-                yield path, (spec.root, size)
+                yield path, (glob_root(spec, path), size)
         if not matched:
             # It matched at launch (``resolve_inputs`` checks), so the files went away (a
             # named directory emptied, a glob's files removed), or the workers do not see
