@@ -396,6 +396,21 @@ def test_a_brotli_bomb_is_too_large_without_being_decompressed_whole():
     assert peak < 8 << 20
 
 
+def test_a_cut_brotli_payload_is_an_error_row_not_an_empty_page():
+    import brotlicffi
+
+    page = b"<html><body>" + b"<p>The harbour board met on Monday.</p>" * 2000 + b"</body></html>"
+    payload = brotlicffi.compress(page)
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    headers = [("Content-Type", "text/html"), ("Content-Encoding", "br")]
+    _response(writer, "https://news.example/cut", payload[: len(payload) // 2], headers)
+    _response(writer, "https://news.example/whole", payload, headers)
+    cut, whole = list(warc.read_records(io.BytesIO(buffer.getvalue()), 0, None, True, 1 << 20))
+    assert isinstance(cut, BadRecord) and "br-compressed payload breaks off" in cut.message
+    assert isinstance(whole, Record) and whole.content == page
+
+
 def test_a_brotli_page_without_brotlicffi_says_what_to_install(monkeypatch):
     from warcio.bufferedreaders import BufferedReader
 

@@ -205,6 +205,9 @@ def _payload(record, max_bytes: int) -> bytes:
         else:  # output is waiting: take it without feeding more
             data = b""
         out += decompressor.process(data, output_buffer_limit=max_bytes + 1 - len(out))
+    if len(out) <= max_bytes and not decompressor.is_finished():
+        # A cut stream: what came out is part of a page, not a page.
+        raise ValueError(f"the br-compressed payload breaks off ({len(out):,} bytes decoded before its end)")
     return bytes(out)
 
 
