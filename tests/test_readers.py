@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import zlib
 
 import pytest
 from warcio.statusandheaders import StatusAndHeaders
@@ -396,19 +397,29 @@ def test_a_brotli_bomb_is_too_large_without_being_decompressed_whole():
     assert peak < 8 << 20
 
 
-def test_a_cut_brotli_payload_is_an_error_row_not_an_empty_page():
+def _compressed(page: bytes, encoding: str) -> bytes:
     import brotlicffi
 
+    return {"gzip": lambda: gzip.compress(page, mtime=0), "br": lambda: brotlicffi.compress(page),
+            "deflate": lambda: zlib.compress(page), "raw deflate": lambda: zlib.compress(page)[2:-4]}[encoding]()
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "deflate", "raw deflate"])
+def test_a_cut_compressed_payload_is_an_error_row_not_a_shorter_page(encoding):
+    # A page cut in the middle of its compressed stream decoded to its first part, which
+    # was then deduplicated as if it were the whole page.
     page = b"<html><body>" + b"<p>The harbour board met on Monday.</p>" * 2000 + b"</body></html>"
-    payload = brotlicffi.compress(page)
+    payload = _compressed(page, encoding)
     buffer = io.BytesIO()
     writer = WARCWriter(buffer, gzip=True)
-    headers = [("Content-Type", "text/html"), ("Content-Encoding", "br")]
+    headers = [("Content-Type", "text/html"), ("Content-Encoding", encoding.split()[-1])]
     _response(writer, "https://news.example/cut", payload[: len(payload) // 2], headers)
     _response(writer, "https://news.example/whole", payload, headers)
-    cut, whole = list(warc.read_records(io.BytesIO(buffer.getvalue()), 0, None, True, 1 << 20))
-    assert isinstance(cut, BadRecord) and "br-compressed payload breaks off" in cut.message
+    _response(writer, "https://news.example/empty", b"", headers)
+    cut, whole, empty = list(warc.read_records(io.BytesIO(buffer.getvalue()), 0, None, True, 1 << 20))
+    assert isinstance(cut, BadRecord) and f"{encoding.split()[-1]}-compressed payload breaks off" in cut.message
     assert isinstance(whole, Record) and whole.content == page
+    assert isinstance(empty, Record) and empty.content == b""  # an empty page: EmptyDocument later
 
 
 def test_a_brotli_page_without_brotlicffi_says_what_to_install(monkeypatch):

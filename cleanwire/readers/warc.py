@@ -35,7 +35,7 @@ _WEB_SCHEMES = frozenset({"http", "https", "file"})
 # The Content-Encodings warcio decompresses; br only with brotlicffi (a dependency), and
 # not with its releases before 1.2.1.0, which warcio refuses as vulnerable.
 _ENCODING_NAMES = ("gzip", "deflate", "br")
-_BROTLI_INPUT = 1 << 12  # compressed bytes fed at a time
+_COMPRESSED_READ = 1 << 12  # compressed bytes fed to a decoder at a time
 _BROTLI_HINT = ": warcio decompresses br only with brotlicffi 1.2.1.0 or later installed (pip install 'brotlicffi>=1.2.1.0')"
 # Why a crawler cut a record (the WARC standard's WARC-Truncated values).
 _TRUNCATED = {
@@ -187,28 +187,75 @@ def _page(record, offset: int, max_bytes: int) -> Record | BadRecord | Skipped:
 def _payload(record, max_bytes: int) -> bytes:
     """At most ``max_bytes + 1`` bytes of the record's payload, decompressed.  The
     record's length is what is stored, and an HTTP ``Content-Encoding`` (gzip, deflate,
-    br) can make the payload thousands of times larger (a decompression bomb): the limit
-    is applied to what the page holds, not only to what the file holds.  warcio inflates
-    gzip and deflate 16 KB of input at a time (at most about 16 MB beyond the limit);
-    brotli, whose 16 KB can hold gigabytes, is decoded here with a bound on its output."""
+    br) can make the payload thousands of times larger (a decompression bomb): the
+    limit is applied to what the page holds, with a bound on the decoder's output (a
+    few hundred bytes of brotli can hold gigabytes).  A compressed payload that breaks
+    off before its end raises ``ValueError``: what came out is part of a page."""
     headers = record.http_headers
-    if headers is None or (headers.get_header("Content-Encoding") or "").strip().lower() != "br":
+    encoding = (headers.get_header("Content-Encoding") or "").strip().lower() if headers is not None else ""
+    if encoding not in _DECODERS:
         return record.content_stream().read(max_bytes + 1)
     raw = (ChunkedDataReader(record.raw_stream) if headers.get_header("Transfer-Encoding") == "chunked"
            else record.raw_stream)
-    decompressor, out = brotlicffi.Decompressor(), bytearray()
-    while len(out) <= max_bytes and not decompressor.is_finished():
-        if decompressor.can_accept_more_data():
-            data = raw.read(_BROTLI_INPUT)
-            if not data:
+    pending = raw.read(_COMPRESSED_READ)
+    if not pending:
+        return b""  # no body at all: an empty page, not a cut one
+    decoder = _DECODERS[encoding](pending)
+    out = bytearray()
+    while len(out) <= max_bytes and not decoder.finished():
+        if not pending:
+            pending = raw.read(_COMPRESSED_READ)
+            if not pending and not decoder.holds_output():
                 break
-        else:  # output is waiting: take it without feeding more
-            data = b""
-        out += decompressor.process(data, output_buffer_limit=max_bytes + 1 - len(out))
-    if len(out) <= max_bytes and not decompressor.is_finished():
-        # A cut stream: what came out is part of a page, not a page.
-        raise ValueError(f"the br-compressed payload breaks off ({len(out):,} bytes decoded before its end)")
+        chunk, pending = decoder.feed(pending, max_bytes + 1 - len(out))
+        out += chunk
+    if len(out) <= max_bytes and not decoder.finished():
+        raise ValueError(f"the {encoding}-compressed payload breaks off ({len(out):,} bytes decoded before its end)")
     return bytes(out)
+
+
+class _ZlibDecoder:
+    """gzip or deflate (zlib-wrapped, or raw as many servers send it), ``limit`` bytes
+    of output at a time."""
+
+    def __init__(self, first: bytes, gzip: bool) -> None:
+        zlib_header = len(first) >= 2 and first[0] & 0x0F == 8 and (first[0] << 8 | first[1]) % 31 == 0
+        self._decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else
+                                                zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS)
+
+    def feed(self, data: bytes, limit: int) -> tuple[bytes, bytes]:
+        """``(output, input not consumed yet)``."""
+        return self._decompressor.decompress(data, limit), self._decompressor.unconsumed_tail
+
+    def holds_output(self) -> bool:
+        return False  # zlib hands back the input it could not decode within the limit
+
+    def finished(self) -> bool:
+        return self._decompressor.eof
+
+
+class _BrotliDecoder:
+    """brotli, ``limit`` bytes of output at a time."""
+
+    def __init__(self, first: bytes) -> None:
+        self._decompressor = brotlicffi.Decompressor()
+
+    def feed(self, data: bytes, limit: int) -> tuple[bytes, bytes]:
+        """``(output, input not consumed yet)``: brotli takes input only when it holds
+        no output back."""
+        if self.holds_output():
+            return self._decompressor.process(b"", output_buffer_limit=limit), data
+        return self._decompressor.process(data, output_buffer_limit=limit), b""
+
+    def holds_output(self) -> bool:
+        return not self._decompressor.can_accept_more_data()
+
+    def finished(self) -> bool:
+        return self._decompressor.is_finished()
+
+
+_DECODERS = {"gzip": lambda first: _ZlibDecoder(first, gzip=True), "x-gzip": lambda first: _ZlibDecoder(first, gzip=True),
+             "deflate": lambda first: _ZlibDecoder(first, gzip=False), "br": _BrotliDecoder}
 
 
 def _reason(exc: Exception) -> str:
