@@ -202,6 +202,14 @@ def test_split_link_list_takes_only_a_text_browsers_list_of_bare_urls():
     cited = ["Emissions will fall over the next decade [1].", "A study [2] published in May agrees.", "References",
              "1. https://council.example.gov/plan", "2. https://doi.org/10.1000/182"]
     assert split_link_list(cited) == (cited, [])
+    wiki = ["Lost a third since 1990.[1][2] The loss goes on.", "Seen from satellites.[3]", "References",
+            *[f"{k}. https://example.org/{k}" for k in (1, 2, 3)]]
+    assert split_link_list(wiki) == (wiki, [])
+    # lynx numbers every link, but lists some in a form that is no target ("1. \"https:..."):
+    # markers up to the highest listed number all go.
+    skipped = ["See [1]this and [12]that.", "References", "Visible links:", '1. "https://a.org/"',
+               *[f"{k}. https://b.org/{k}" for k in range(2, 13)]]
+    assert split_link_list(skipped)[0] == ["See this and that."]
     scholarly = ["Results were mixed.", "References", "1. Shear NH, Spielberg SP. Anticonvulsant hypersensitivity. 1988."]
     assert split_link_list(scholarly) == (scholarly, [])
 
@@ -222,12 +230,15 @@ def test_a_dump_that_does_not_start_with_the_page_title_takes_the_headline_above
     # A text browser's dump: link markup first, a menu, then headline, byline, date, body.
     for first, byline in (("IFRAME: https://www.googletagmanager.com/ns.html", "By Jane Doe"),
                           ("____________________ Search (BUTTON)", "Written by [14]Jane Doe"),
-                          ("* [1]Home [2]World", "Posted on 22 May 2015 by Jane Doe")):
+                          ("* [1]Home [2]World", "Posted on 22 May 2015 by Jane Doe"),
+                          ("#alternate alternate", "By Jane Doe")):  # lynx's line of the page's <link>s
         raw = "\n".join([first, *MENU, "Harbour cranes return to work after the storm", byline, "22 May 2015 15:26", *PROSE])
         result = extract_article(raw)
         assert result.title == "Harbour cranes return to work after the storm", first
         assert result.published == datetime(2015, 5, 22, 15, 26, tzinfo=timezone.utc)
         assert result.paragraphs == PROSE
-    # A page title that happens to start with a hashtag or hold underscores is still one.
-    for title in ("#RieslingBirthday posts win a case of wine", "What to put in __init__.py files"):
+    # A page title that happens to start with a hashtag, hold underscores, a year in
+    # brackets or start with "Written" is still one.
+    for title in ("#RieslingBirthday posts win a case of wine", "What to put in __init__.py files",
+                  "The 25 best laptops [2024]", "Written in the Stars returns to the stage"):
         assert extract_article("\n".join([title, *PROSE])).title == title

@@ -29,6 +29,8 @@ UTC = timezone.utc
         ("22 May 2015 15:26 IST", datetime(2015, 5, 22, 15, 26, tzinfo=UTC)),  # India or Ireland: left as written
         ("22 May 2015 +05:00", datetime(2015, 5, 22, tzinfo=UTC)),  # a date alone stays that day
         ("Jan 20, 2020 10:00-12:00", datetime(2020, 1, 20, 10, 0, tzinfo=UTC)),  # a time range, not an offset
+        ("2024-03-05T12:30:00-05:00", datetime(2024, 3, 5, 17, 30, tzinfo=UTC)),  # ISO 8601: the offset touches the time
+        ("March 5, 2024 12:30-0500", datetime(2024, 3, 5, 17, 30, tzinfo=UTC)),
         ("22.05.2015 14:00 +99:99", datetime(2015, 5, 22, 14, 0, tzinfo=UTC)),  # no such offset
         ("Mon 20 Jan 2020 06.05 GMT Last modified on Mon 20 Jan 2020 07.42 GMT", datetime(2020, 1, 20, 6, 5, tzinfo=UTC)),
     ],

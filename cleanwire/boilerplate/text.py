@@ -38,12 +38,13 @@ _CTA_SHORT, _LEGAL_SHORT = FEATURE_NAMES.index("cta_short"), FEATURE_NAMES.index
 _DIGIT = re.compile(r"\d")
 _LEAD_MIN_WORDS = 3
 _LEAD_WINDOW = 3  # blocks above the first paragraph searched for its headline (a byline, a date between)
-# Never a headline: text-browser markup (links and their [12] markers, form buttons and
-# fields, images, list bullets) and bylines ("By Jane Doe", "Von ...", "Written by ...",
-# "Posted on ...").
+# Never a headline: text-browser markup (links and their [12] markers, lynx's line of
+# the page's <link>s, "#alternate ...", form buttons and fields, images, list bullets)
+# and bylines ("By Jane Doe", "Von ...", "Written by ...", "Posted on ...").
 _NOT_A_HEADLINE = re.compile(
-    r"://|\(BUTTON\)|_{4,}|\[\d+\]|\[ *\]|\[(?:IMG|INLINE|Search|Submit)\]"
-    r"|^\s*(?:IFRAME|[*+\u2022\u25a1\u25aa\u25cf]\s|(?:by|von|par|por|di)\s|(?:written|posted|published)\b)",
+    r"://|\(BUTTON\)|_{4,}|\[\d+\](?=[^\W_])|\[ *\]|\[(?:IMG|INLINE|Search|Submit)\]"
+    r"|^\s*(?:IFRAME|(?-i:#[a-z])|[*+o\u2022\u25a1\u25aa\u25cf]\s|(?:by|von|par|por|di)\s"
+    r"|(?:written|posted|published|updated)\s+(?:by|on|at)\b)",
     re.IGNORECASE)
 # Gap filling: at most _GAP_LINES lines between two blocks scoring above _GAP_ANCHOR
 # (clearly article) are kept when none scores at or below _GAP_FLOOR (clearly chrome) or

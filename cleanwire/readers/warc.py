@@ -195,8 +195,8 @@ def _payload(record, max_bytes: int) -> bytes:
     encoding = (headers.get_header("Content-Encoding") or "").strip().lower() if headers is not None else ""
     if encoding not in _DECODERS:
         return record.content_stream().read(max_bytes + 1)
-    raw = (ChunkedDataReader(record.raw_stream) if headers.get_header("Transfer-Encoding") == "chunked"
-           else record.raw_stream)
+    chunked = (headers.get_header("Transfer-Encoding") or "").strip().lower() == "chunked"
+    raw = ChunkedDataReader(record.raw_stream) if chunked else record.raw_stream
     pending = raw.read(_COMPRESSED_READ)
     if not pending:
         return b""  # no body at all: an empty page, not a cut one

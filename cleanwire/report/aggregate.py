@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -221,7 +222,7 @@ def manifest_problem(manifest) -> str | None:
     if version is None:
         return "it has no schema_version: not a cleanwire manifest, or a damaged one; rerun cleanwire to rewrite the output"
     # Columns are only ever added (schemas), so this cleanwire reads every version up to its own.
-    if not (isinstance(version, str) and version.isdigit() and 1 <= int(version) <= int(SCHEMA_VERSION)):
+    if not (isinstance(version, str) and re.fullmatch(r"[1-9][0-9]*", version) and int(version) <= int(SCHEMA_VERSION)):
         written = f" (written by cleanwire {manifest['cleanwire_version']})" if isinstance(manifest.get("cleanwire_version"), str) else ""
         return (f"its schema_version is {version!r}{written}, and this cleanwire reads schema_version 1 to "
                 f"{SCHEMA_VERSION}; report the run with the cleanwire that wrote it")

@@ -144,8 +144,8 @@ _LINK_LIST_PARTS = re.compile(r"\s*(?:visible|hidden) links:?\s*$", re.IGNORECAS
 _LINK_LIST_OTHER = re.compile(r"\s*(?:[a-zA-Z][a-zA-Z0-9+.-]*://\S*|\[USEMAP\])")
 _LINK_LIST_SHARE = 0.9  # of the lines under the heading that must be the list's own
 # lynx's marker is glued to the link's text ("[12]the", "[13][IMG]"); a citation ("[1].",
-# "[2] said") is not, and stays.
-_LINK_MARKER = re.compile(r"\[(\d{1,5})\](?=[^\s.,;:!?)\]])")
+# "[2] said", "[1][2]") is not, and stays.
+_LINK_MARKER = re.compile(r"\[(\d{1,5})\](?=[^\W_]|\[(?:IMG|INLINE|USEMAP)\])")
 
 
 def split_link_list(blocks: list[str]) -> tuple[list[str], list[str]]:
@@ -171,13 +171,15 @@ def split_link_list(blocks: list[str]) -> tuple[list[str], list[str]]:
     others = sum(1 for block in tail if not _LINK_TARGET.match(block) and _LINK_LIST_OTHER.match(block))
     if not targets or len(targets) + parts + others < _LINK_LIST_SHARE * len(tail):
         return list(blocks), []
-    listed = {int(match.group(1)) for match in targets}
+    # lynx numbers every link; the list can skip one (a fragment link) or show one in a
+    # form it does not take for a target, so every marker up to the highest goes.
+    highest = max(int(match.group(1)) for match in targets)
     page = blocks[:heading]
-    marked = any(int(m.group(1)) in listed for block in page for m in _LINK_MARKER.finditer(block))
+    marked = any(int(m.group(1)) <= highest for block in page for m in _LINK_MARKER.finditer(block))
     if not parts and not marked:
         return list(blocks), []
 
     def unmarked(block: str) -> str:
-        return _LINK_MARKER.sub(lambda m: "" if int(m.group(1)) in listed else m.group(), block)
+        return _LINK_MARKER.sub(lambda m: "" if int(m.group(1)) <= highest else m.group(), block)
 
     return [kept for kept in (unmarked(block).strip() for block in page) if kept], list(blocks[heading:])

@@ -137,10 +137,12 @@ def parse_date_line(line: str) -> datetime | None:
             hour = hour % 12 + (12 if parts["ampm"].lower().startswith("p") else 0)
         zone = timedelta(0)
         if parts["hour"] and trailer.group("zone"):  # a date alone stays that day
-            # "10:00-12:00" is a time range, not an offset: an offset stands apart.
+            # "10:00-12:00" is a time range, not an offset; "12:30:00-05:00" (ISO 8601),
+            # "12:30-0500" and "12:30 -05:00" are offsets.
             at = m.end() + trailer.start("zone")
-            apart = trailer.group("zone")[0] not in "+-" or line[at - 1:at].isspace()
-            zone = _zone_offset(trailer.group("zone")) if apart else timedelta(0)
+            name = trailer.group("zone")
+            time_range = (name[0] == "-" and ":" in name and not parts["second"] and not line[at - 1:at].isspace())
+            zone = timedelta(0) if time_range else _zone_offset(name)
         try:
             return datetime(
                 int(parts["year"]), month, day, hour,
