@@ -23,8 +23,8 @@ import numpy as np
 
 from cleanwire.boilerplate.features import FEATURE_NAMES, block_features, line_hashes, page_bounds
 from cleanwire.boilerplate.model import BlockModel, load_model
-from cleanwire.text.metadata import looks_like_title, parse_date_line
 from cleanwire.text.layout import split_link_list
+from cleanwire.text.metadata import looks_like_title, parse_date_line
 from cleanwire.text.normalize import normalize_text
 
 __all__ = ["KEPT", "METADATA", "REMOVED", "Extraction", "extract_article", "extract_articles", "fill_gaps", "rescue_prose"]
@@ -43,7 +43,7 @@ _LEAD_WINDOW = 3  # blocks above the first paragraph searched for its headline (
 # and bylines ("By Jane Doe", "Von ...", "Written by ...", "Posted on ...").
 _NOT_A_HEADLINE = re.compile(
     r"://|\(BUTTON\)|_{4,}|\[\d+\](?=[^\W_])|\[ *\]|\[(?:IMG|INLINE|Search|Submit)\]"
-    r"|^\s*(?:IFRAME|(?-i:#[a-z])|[*+o\u2022\u25a1\u25aa\u25cf]\s|(?:by|von|par|por|di)\s"
+    r"|^\s*(?:IFRAME|(?-i:#[a-z])|(?:[*+\u2022\u25a1\u25aa\u25cf]|(?-i:o))\s|(?:by|von|par|por|di)\s"
     r"|(?:written|posted|published|updated)\s+(?:by|on|at)\b)",
     re.IGNORECASE)
 # Gap filling: at most _GAP_LINES lines between two blocks scoring above _GAP_ANCHOR
@@ -104,12 +104,11 @@ class Extraction:
 
 def _lead_headline(blocks: list[str], kept: Sequence[bool], features: np.ndarray) -> int:
     """The headline just above the article's first kept block, or -1: the nearest
-    block that reads like a headline among the ``_LEAD_WINDOW`` before it (a kept
-    block is article text, never taken for the title) that has ``_LEAD_MIN_WORDS``
-    words or more and names no action or legal matter (a menu's "Contact us" is not
-    one).  For dumps that do not start
-    with the page title (a text browser's, a scraper's): their first block is a menu or
-    a skip link."""
+    block among the ``_LEAD_WINDOW`` before it (a kept block is article text, never
+    taken for the title) that reads like a headline, has ``_LEAD_MIN_WORDS`` words or
+    more and names no action or legal matter (a menu's "Contact us" is not one).  For
+    dumps that do not start with the page title (a text browser's, a scraper's): their
+    first block is a menu or a skip link."""
     start = next((k for k, keep in enumerate(kept) if keep), -1)
     if start < 0:
         return -1
