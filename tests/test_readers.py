@@ -422,15 +422,6 @@ def test_a_cut_compressed_payload_is_an_error_row_not_a_shorter_page(encoding):
     assert isinstance(empty, Record) and empty.content == b""  # an empty page: EmptyDocument later
 
 
-def test_a_brotli_page_without_brotlicffi_says_what_to_install(monkeypatch):
-    from warcio.bufferedreaders import BufferedReader
-
-    monkeypatch.delitem(BufferedReader.DECOMPRESSORS, "br", raising=False)
-    [page] = list(warc.read_records(io.BytesIO((DATA / "brotli.warc.gz").read_bytes()), 0, None, True, 100_000))
-    assert isinstance(page, BadRecord) and page.error_class == "UnsupportedEncoding"
-    assert "Content-Encoding br is not supported" in page.message and "brotlicffi" in page.message
-
-
 @pytest.mark.parametrize("split", [0, 500])
 def test_a_utf16_jsonl_export_is_one_error_row_saying_so_however_it_is_split(split):
     # tests/data/powershell_utf16.jsonl: four records written by PowerShell's `>` (UTF-16

@@ -10,6 +10,7 @@ parsed, pages over the size limit and formats cleanwire does not read included.
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import posixpath
@@ -181,6 +182,7 @@ def glob_root(spec: InputSpec, path: str) -> str:
     return directory if glob_regex(spec.pattern).match(directory) else spec.root
 
 
+@functools.lru_cache(maxsize=64)  # glob_root asks for it once per matched file
 def glob_regex(pattern: str) -> re.Pattern:
     """The regular expression of a glob: ``*`` and ``?`` match within one path
     component, ``**/`` any number of directories (none included) and a final ``**``

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import brotlicffi
 from warcio.archiveiterator import ArchiveIterator
-from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
+from warcio.bufferedreaders import ChunkedDataReader
 from warcio.exceptions import ArchiveLoadFailed
 
 from cleanwire.readers import BadRecord, Record, gzip_stream, page_format
@@ -32,11 +32,7 @@ _WARC_LINE = re.compile(rb"(?:^|\n)WARC/1\.[01]\r?\n")
 _CHUNK = 1 << 20
 # Target URIs of pages; a URI without a scheme is taken as a page too.
 _WEB_SCHEMES = frozenset({"http", "https", "file"})
-# The Content-Encodings warcio decompresses; br only with brotlicffi (a dependency), and
-# not with its releases before 1.2.1.0, which warcio refuses as vulnerable.
-_ENCODING_NAMES = ("gzip", "deflate", "br")
 _COMPRESSED_READ = 1 << 12  # compressed bytes fed to a decoder at a time
-_BROTLI_HINT = ": warcio decompresses br only with brotlicffi 1.2.1.0 or later installed (pip install 'brotlicffi>=1.2.1.0')"
 # Why a crawler cut a record (the WARC standard's WARC-Truncated values).
 _TRUNCATED = {
     "length": "the page was longer than the crawler's size limit",
@@ -99,12 +95,12 @@ def _scheme(uri: str | None) -> str:
 
 
 def _unsupported_encoding(record) -> str | None:
-    """The HTTP ``Content-Encoding`` of the record when warcio cannot decompress it (it
-    then hands out the compressed bytes as the payload, which decode as binary noise)."""
+    """The HTTP ``Content-Encoding`` of the record when ``_payload`` cannot decode it (its
+    bytes would decode as binary noise)."""
     if record.http_headers is None:
         return None
     encoding = (record.http_headers.get_header("Content-Encoding") or "").strip().lower()
-    if encoding in ("", "identity", "x-gzip") or encoding in BufferedReader.get_supported_decompressors():
+    if encoding in ("", "identity") or encoding in _DECODERS:
         return None
     return printable(encoding)[:40]
 
@@ -157,8 +153,7 @@ def _page(record, offset: int, max_bytes: int) -> Record | BadRecord | Skipped:
     if encoding:
         return BadRecord(offset, "UnsupportedEncoding",
                          f"the response's Content-Encoding {encoding} is not supported (cleanwire decompresses "
-                         f"{', '.join(_ENCODING_NAMES)}){_BROTLI_HINT if encoding == 'br' else ''}; the payload was "
-                         "left compressed, which reads as binary data")
+                         f"{', '.join(sorted(_DECODERS))}); the payload is still compressed, which reads as binary data")
     if (record.length or 0) > max_bytes:
         return BadRecord(offset, "DocumentTooLarge",
                          f"the record holds {record.length:,} bytes, more than --max-document-bytes {max_bytes:,}")
